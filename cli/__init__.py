@@ -1,0 +1,1 @@
+"""Click front end, installed as ``mer_classic.cli`` (see setup.cfg)."""

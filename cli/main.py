@@ -1,0 +1,55 @@
+"""The ``mer-classic`` command group.
+
+Each command lives in a small module of this package (``train.py``, ``extract.py``,
+``fetch.py``, ``report.py``) that exposes ``COMMANDS``; command bodies parse options,
+call the library and echo a summary. Library errors (:class:`MerClassicError`) are
+mapped once, here, to ``Error: ...`` and exit code 1.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+
+from mer_classic.cli import extract as _extract
+from mer_classic.cli import fetch as _fetch
+from mer_classic.cli import report as _report
+from mer_classic.cli import train as _train
+from mer_classic.exceptions import MerClassicError, RateLimitError
+
+__all__ = ["main"]
+
+#: exit code for "stopped early, state saved, rerun with --resume later"
+EXIT_RESUME_LATER = 75
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RateLimitError as err:
+            click.echo(f"Error: {err}", err=True)
+            ctx.exit(EXIT_RESUME_LATER)
+        except MerClassicError as err:
+            raise click.ClickException(str(err)) from err
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mer-classic", prog_name="mer-classic")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """mer-classic: Music Emotion Recognition with classical machine learning.
+
+    Typical flow: fetch → extract → train → predict/evaluate.
+
+    Example: mer-classic train --model stacking
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+for _module in (_fetch, _extract, _train, _report):
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

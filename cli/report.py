@@ -1,0 +1,5 @@
+"""Placeholder: commands of this module are added by their issue."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,51 @@
+"""mer-classic: Music Emotion Recognition with classical machine learning.
+
+The top-level package is light on purpose: it does not import librosa,
+spotipy or matplotlib. Heavy parts are reached through their submodules
+(``mer_classic.features``, ``mer_classic.fetch``, ``mer_classic.report``).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+from mer_classic.exceptions import (
+    AudioError,
+    ConfigError,
+    DataError,
+    FetchError,
+    MerClassicError,
+    ModelFileError,
+    ParameterError,
+)
+
+try:
+    __version__ = version("mer-classic")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "__version__",
+    "MerClassicError",
+    "ConfigError",
+    "DataError",
+    "FetchError",
+    "ParameterError",
+    "ModelFileError",
+    "AudioError",
+    "load_model",
+    "save_model",
+]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mer_classic.persistence import load_model, save_model
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy re-exports keep ``import mer_classic`` fast.
+    if name in ("load_model", "save_model"):
+        from mer_classic import persistence
+
+        return getattr(persistence, name)
+    raise AttributeError(f"module 'mer_classic' has no attribute {name!r}")

@@ -1,0 +1,61 @@
+"""Exceptions raised by mer-classic.
+
+Every error the library raises on purpose derives from :class:`MerClassicError`,
+so callers can catch them all at once; errors about bad values also derive from
+:class:`ValueError` so scikit-learn style callers still catch them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "MerClassicError",
+    "ConfigError",
+    "DataError",
+    "ParameterError",
+    "FetchError",
+    "RateLimitError",
+    "ModelFileError",
+    "AudioError",
+]
+
+
+class MerClassicError(Exception):
+    """Root of every mer-classic error."""
+
+
+class ConfigError(MerClassicError):
+    """A setting, path or credential is missing or wrong."""
+
+
+class DataError(MerClassicError, ValueError):
+    """Input data (a table, a dataset folder, labels) cannot be used as given."""
+
+
+class ParameterError(MerClassicError, ValueError):
+    """A parameter has a value outside its allowed range."""
+
+
+class FetchError(MerClassicError):
+    """Talking to a web API (Spotify) failed in a way the user must act on."""
+
+
+class RateLimitError(FetchError):
+    """The API asked us to wait longer than allowed; state was saved for --resume.
+
+    Attributes
+    ----------
+    retry_after : float
+        Seconds the server asked to wait.
+    """
+
+    def __init__(self, message: str, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ModelFileError(MerClassicError):
+    """A model file is missing, corrupted, or not a mer-classic model."""
+
+
+class AudioError(MerClassicError):
+    """An audio file cannot be decoded or is unusable (empty, silent, too short)."""
