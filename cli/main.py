@@ -15,6 +15,7 @@ import click
 
 from mer_classic.cli import extract as _extract
 from mer_classic.cli import fetch as _fetch
+from mer_classic.cli import predict as _predict
 from mer_classic.cli import report as _report
 from mer_classic.cli import train as _train
 from mer_classic.exceptions import MerClassicError, RateLimitError
@@ -50,6 +51,6 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
-for _module in (_fetch, _extract, _train, _report):
+for _module in (_fetch, _extract, _train, _predict, _report):
     for _command in _module.COMMANDS:
         main.add_command(_command)

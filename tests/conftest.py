@@ -6,9 +6,13 @@ Fixtures used by one test module only live in that module.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: ../shared/data beside the repository (real data; absent on some machines)
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -50,3 +54,26 @@ def tmp_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d.mkdir()
     monkeypatch.setenv("MER_CLASSIC_DATA_DIR", str(d))
     return d
+
+
+@pytest.fixture
+def features_df() -> pd.DataFrame:
+    """A 12-row feature table: 3 numeric features, 2 classes, V/A on 1..9, artists."""
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    n = 12
+    label = np.array(["happy", "sad"] * (n // 2))
+    shift = np.where(label == "happy", 1.5, -1.5)
+    return pd.DataFrame(
+        {
+            "track_id": [f"t{i:02d}" for i in range(n)],
+            "artist": [f"a{i // 2}" for i in range(n)],
+            "f1": rng.normal(size=n) + shift,
+            "f2": rng.normal(size=n) - shift,
+            "f3": rng.normal(size=n),
+            "label": label,
+            "valence": np.clip(5 + shift * 2 + rng.normal(scale=0.5, size=n), 1, 9),
+            "arousal": np.clip(5 + rng.normal(scale=2, size=n), 1, 9),
+        }
+    )

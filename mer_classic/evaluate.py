@@ -1,0 +1,413 @@
+"""Honest evaluation: grouped cross-validation with out-of-fold predictions, and metrics.
+
+Nested by construction: when a grid is given, the hyper-parameters are chosen by
+a :class:`~sklearn.model_selection.GridSearchCV` that sees only the outer training
+fold (with the same grouping), and the reported scores come from the outer test
+folds, never from the grid's own selection scores.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from scipy.stats import pearsonr
+from sklearn.base import clone
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    confusion_matrix,
+    f1_score,
+    matthews_corrcoef,
+    mean_absolute_error,
+    mean_squared_error,
+    precision_recall_fscore_support,
+    r2_score,
+)
+from sklearn.model_selection import (
+    GridSearchCV,
+    GroupKFold,
+    KFold,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+)
+
+from mer_classic._progress import progress
+from mer_classic.exceptions import DataError, ParameterError
+from mer_classic.labels import QUADRANTS, to_quadrant, va_to_quadrant
+
+__all__ = [
+    "CVResult",
+    "make_splitter",
+    "check_cv",
+    "scoring_for",
+    "cross_validate_model",
+    "fit_final",
+    "classification_metrics",
+    "regression_metrics",
+    "quadrant_metrics",
+    "find_va_columns",
+    "summarize_repeats",
+    "quadrants_of_labels",
+    "quadrants_of_va",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def scoring_for(task: str) -> str:
+    """Model-selection score: weighted F1 (classification) or negative RMSE (regression)."""
+    return "f1_weighted" if task == "classify" else "neg_root_mean_squared_error"
+
+
+def make_splitter(task: str, n_splits: int, *, grouped: bool, seed: int) -> Any:
+    """The CV splitter for a task: stratified for classes, grouped when groups exist.
+
+    Examples
+    --------
+    >>> type(make_splitter("classify", 5, grouped=True, seed=0)).__name__
+    'StratifiedGroupKFold'
+    >>> type(make_splitter("regress", 5, grouped=False, seed=0)).__name__
+    'KFold'
+    """
+    if n_splits < 2:
+        raise ParameterError(f"cv must be at least 2 folds; got {n_splits}")
+    if task == "classify":
+        if grouped:
+            return StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    if grouped:
+        return GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    return KFold(n_splits=n_splits, shuffle=True, random_state=seed)
+
+
+def check_cv(y: pd.Series | pd.DataFrame, groups: pd.Series | None, n_splits: int, task: str) -> None:
+    """Refuse splits that cannot work, naming the class or the group count."""
+    if n_splits < 2:
+        raise ParameterError(f"cv must be at least 2 folds; got {n_splits}")
+    if len(y) < n_splits:
+        raise DataError(f"{len(y)} rows cannot be split into {n_splits} folds; lower --cv")
+    if task == "classify":
+        counts = pd.Series(np.asarray(y)).value_counts()
+        small = counts[counts < n_splits]
+        if len(small):
+            detail = ", ".join(f"{k!r} has {v}" for k, v in small.items())
+            raise DataError(
+                f"class(es) with fewer members than the {n_splits} CV folds: {detail}. "
+                "Add examples, drop or merge the class, or lower --cv"
+            )
+    if groups is not None:
+        n_groups = pd.Series(groups).nunique()
+        if n_groups < n_splits:
+            raise DataError(
+                f"only {n_groups} distinct groups for {n_splits} folds; lower --cv or drop --group"
+            )
+        if task == "classify":
+            per_class = pd.DataFrame({"y": np.asarray(y), "g": np.asarray(groups)})
+            n_group_per_class = per_class.groupby("y")["g"].nunique()
+            few = n_group_per_class[n_group_per_class < n_splits]
+            if len(few):
+                detail = ", ".join(f"{k!r} in {v}" for k, v in few.items())
+                logger.warning(
+                    "class(es) spread over fewer groups than folds (%s): some test folds "
+                    "will lack them", detail,
+                )
+
+
+#: folds of the inner (model-selection) CV; the outer CV uses the user's --cv
+INNER_SPLITS = 3
+
+
+def _inner_splits(y: pd.Series | pd.DataFrame, groups: pd.Series | None, n_splits: int,
+                  task: str) -> int:
+    k = min(n_splits, INNER_SPLITS)
+    if task == "classify":
+        k = min(k, int(pd.Series(np.asarray(y)).value_counts().min()))
+    if groups is not None:
+        k = min(k, int(pd.Series(groups).nunique()))
+    return max(2, k)
+
+
+@dataclass
+class CVResult:
+    """Out-of-fold predictions and per-fold details of one cross-validation.
+
+    Attributes
+    ----------
+    predictions : Series or DataFrame
+        Out-of-fold prediction of every row (first repetition).
+    probabilities : DataFrame or None
+        Out-of-fold class probabilities (first repetition), when the model has them.
+    fold_params : list of dict
+        Hyper-parameters chosen by the inner grid in each outer fold.
+    repeat_metrics : list of dict
+        Metrics of each repetition (different fold assignments).
+    """
+
+    predictions: pd.Series | pd.DataFrame
+    probabilities: pd.DataFrame | None
+    fold_params: list[dict[str, Any]] = field(default_factory=list)
+    repeat_metrics: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _fit_predict_fold(
+    pipeline: Any, grid: dict[str, list[Any]] | None, X: pd.DataFrame, y: Any,
+    groups: pd.Series | None, train: np.ndarray, test: np.ndarray, *, task: str,
+    n_splits: int, seed: int, n_jobs: int,
+) -> tuple[np.ndarray, np.ndarray | None, list[Any] | None, dict[str, Any]]:
+    X_tr, X_te = X.iloc[train], X.iloc[test]
+    y_tr = y.iloc[train]
+    g_tr = groups.iloc[train] if groups is not None else None
+    est, params = fit_final(pipeline, grid, X_tr, y_tr, g_tr, task=task, n_splits=n_splits,
+                            seed=seed, n_jobs=n_jobs)
+    pred = np.asarray(est.predict(X_te))
+    proba = classes = None
+    if task == "classify" and hasattr(est, "predict_proba"):
+        try:
+            proba = est.predict_proba(X_te)
+            classes = list(est.classes_)
+        except AttributeError:  # e.g. SVC without probability
+            proba = None
+    return pred, proba, classes, params
+
+
+def fit_final(
+    pipeline: Any, grid: dict[str, list[Any]] | None, X: pd.DataFrame, y: Any,
+    groups: pd.Series | None, *, task: str, n_splits: int, seed: int, n_jobs: int = 1,
+) -> tuple[Any, dict[str, Any]]:
+    """Fit ``pipeline`` on ``X, y``, choosing hyper-parameters by a grouped grid search.
+
+    Returns the fitted estimator and the chosen parameters (empty without a grid).
+    """
+    if not grid:
+        est = clone(pipeline).fit(X, y)
+        return est, {}
+    k = _inner_splits(y, groups, n_splits, task)
+    inner = make_splitter(task, k, grouped=groups is not None, seed=seed)
+    search = GridSearchCV(clone(pipeline), grid, scoring=scoring_for(task), cv=inner,
+                          n_jobs=n_jobs, refit=True, error_score="raise")
+    search.fit(X, y, groups=groups)
+    return search.best_estimator_, dict(search.best_params_)
+
+
+def cross_validate_model(
+    pipeline: Any,
+    X: pd.DataFrame,
+    y: pd.Series | pd.DataFrame,
+    groups: pd.Series | None = None,
+    *,
+    task: str = "classify",
+    grid: dict[str, list[Any]] | None = None,
+    cv: int = 5,
+    repeats: int = 1,
+    seed: int = 42,
+    n_jobs: int = 1,
+    quiet: bool = True,
+    metrics_fn: Callable[[Any, Any], dict[str, Any]] | None = None,
+) -> CVResult:
+    """Cross-validate with out-of-fold predictions (nested grid search when ``grid``).
+
+    Parameters
+    ----------
+    pipeline : estimator
+        Unfitted pipeline (see :func:`mer_classic.models.make_pipeline`).
+    X, y : DataFrame, Series or DataFrame
+        Features and target(s).
+    groups : Series, default=None
+        Groups (artist/song/film); folds never split a group.
+    task : {'classify', 'regress'}, default='classify'
+        Chooses stratification and scoring.
+    grid : dict, default=None
+        Parameter grid for the inner search; None fits the pipeline as is.
+    cv : int, default=5
+        Number of outer (and at most inner) folds.
+    repeats : int, default=1
+        Repetitions with different fold assignments (seed, seed+1, ...).
+    seed : int, default=42
+        Seed of the fold assignment.
+    n_jobs : int, default=1
+        Parallel jobs (grid candidates when a grid is given, else outer folds).
+    quiet : bool, default=True
+        Hide the progress bar.
+    metrics_fn : callable, default=None
+        ``metrics_fn(y_true, y_pred) -> dict`` per repetition; defaults to
+        :func:`classification_metrics` or :func:`regression_metrics`.
+
+    Returns
+    -------
+    CVResult
+    """
+    check_cv(y, groups, cv, task)
+    if repeats < 1:
+        raise ParameterError(f"repeats must be >= 1; got {repeats}")
+    if metrics_fn is None:
+        metrics_fn = classification_metrics if task == "classify" else regression_metrics
+    result: CVResult | None = None
+    strat = np.asarray(y) if task == "classify" else np.zeros(len(y))
+    for rep in range(repeats):
+        splitter = make_splitter(task, cv, grouped=groups is not None, seed=seed + rep)
+        folds = list(splitter.split(X, strat, groups))
+        desc = f"CV repeat {rep + 1}/{repeats}" if repeats > 1 else "cross-validation"
+        kwargs = dict(task=task, n_splits=cv, seed=seed + rep)
+        if grid:
+            outs = [
+                _fit_predict_fold(pipeline, grid, X, y, groups, tr, te, n_jobs=n_jobs, **kwargs)
+                for tr, te in progress(folds, total=len(folds), desc=desc, quiet=quiet)
+            ]
+        else:
+            outs = Parallel(n_jobs=n_jobs)(
+                delayed(_fit_predict_fold)(pipeline, None, X, y, groups, tr, te, n_jobs=1,
+                                           **kwargs)
+                for tr, te in progress(folds, total=len(folds), desc=desc, quiet=quiet)
+            )
+        if isinstance(y, pd.DataFrame):
+            pred = pd.DataFrame(index=y.index, columns=y.columns, dtype=float)
+        else:
+            pred = pd.Series(index=y.index, dtype=object if task == "classify" else float,
+                             name=y.name)
+        proba_frames = []
+        for (tr, te), (p, proba, classes, _params) in zip(folds, outs):
+            if isinstance(pred, pd.DataFrame):
+                pred.iloc[te] = p.reshape(len(te), -1)
+            else:
+                pred.iloc[te] = p
+            if proba is not None:
+                proba_frames.append(pd.DataFrame(proba, index=y.index[te], columns=classes))
+        probabilities = (
+            pd.concat(proba_frames).reindex(y.index).fillna(0.0) if proba_frames
+            and len(proba_frames) == len(folds) else None
+        )
+        metrics = metrics_fn(y, pred)
+        if result is None:
+            result = CVResult(predictions=pred, probabilities=probabilities,
+                              fold_params=[o[3] for o in outs])
+        result.repeat_metrics.append(metrics)
+    assert result is not None
+    return result
+
+
+# -- metrics ------------------------------------------------------------------------
+
+
+def classification_metrics(y_true: Any, y_pred: Any, labels: Sequence[str] | None = None
+                           ) -> dict[str, Any]:
+    """Accuracy, macro/weighted F1, MCC, balanced accuracy, per-class scores and confusion.
+
+    Examples
+    --------
+    >>> m = classification_metrics(["a", "a", "b", "b"], ["a", "b", "b", "b"])
+    >>> round(m["accuracy"], 2), m["per_class"]["b"]["recall"], m["confusion_matrix"]
+    (0.75, 1.0, [[1, 1], [0, 2]])
+    """
+    yt = np.asarray(y_true).astype(str)
+    yp = np.asarray(y_pred).astype(str)
+    if labels is None:
+        labels = sorted(set(yt) | set(yp))
+    labels = list(labels)
+    p, r, f, s = precision_recall_fscore_support(yt, yp, labels=labels, zero_division=0)
+    per_class = {
+        lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+              "support": int(s[i])}
+        for i, lab in enumerate(labels)
+    }
+    return {
+        "accuracy": float(accuracy_score(yt, yp)),
+        "balanced_accuracy": float(balanced_accuracy_score(yt, yp)),
+        "f1_macro": float(f1_score(yt, yp, labels=labels, average="macro", zero_division=0)),
+        "f1_weighted": float(f1_score(yt, yp, labels=labels, average="weighted",
+                                      zero_division=0)),
+        "mcc": float(matthews_corrcoef(yt, yp)),
+        "n": int(len(yt)),
+        "labels": labels,
+        "per_class": per_class,
+        "confusion_matrix": confusion_matrix(yt, yp, labels=labels).tolist(),
+    }
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    if len(a) < 2 or np.std(a) == 0 or np.std(b) == 0:
+        return float("nan")
+    return float(pearsonr(a, b)[0])
+
+
+def regression_metrics(y_true: pd.Series | pd.DataFrame, y_pred: Any) -> dict[str, Any]:
+    """RMSE, MAE, R² and Pearson r per target, on the target's own scale.
+
+    Examples
+    --------
+    >>> m = regression_metrics(pd.Series([1.0, 2, 3], name="v"), [1.0, 2, 4])
+    >>> round(m["targets"]["v"]["rmse"], 3), round(m["targets"]["v"]["r2"], 2)
+    (0.577, 0.5)
+    """
+    yt = y_true.to_frame() if isinstance(y_true, pd.Series) else y_true
+    yp = np.asarray(y_pred, dtype=float).reshape(len(yt), -1)
+    out: dict[str, Any] = {"targets": {}, "n": int(len(yt))}
+    for i, col in enumerate(yt.columns):
+        t = yt[col].to_numpy(dtype=float)
+        q = yp[:, i]
+        out["targets"][str(col)] = {
+            "rmse": float(np.sqrt(mean_squared_error(t, q))),
+            "mae": float(mean_absolute_error(t, q)),
+            "r2": float(r2_score(t, q)),
+            "pearson_r": _pearson(t, q),
+        }
+    return out
+
+
+def find_va_columns(columns: Sequence[str]) -> tuple[str, str] | None:
+    """Find (valence, arousal) columns by name; 'energy' counts as arousal.
+
+    Examples
+    --------
+    >>> find_va_columns(["Valence", "Energy"])
+    ('Valence', 'Energy')
+    >>> find_va_columns(["tension"]) is None
+    True
+    """
+    lower = {str(c).lower(): str(c) for c in columns}
+    val = next((lower[k] for k in ("valence", "valence_mean", "v") if k in lower), None)
+    aro = next((lower[k] for k in ("arousal", "arousal_mean", "energy", "a") if k in lower),
+               None)
+    return (val, aro) if val and aro else None
+
+
+def quadrant_metrics(true_quadrants: Any, pred_quadrants: Any) -> dict[str, Any]:
+    """Classification metrics over the four Russell quadrants (fixed order Q1..Q4)."""
+    return classification_metrics(true_quadrants, pred_quadrants, labels=list(QUADRANTS))
+
+
+def quadrants_of_labels(labels: Any) -> np.ndarray | None:
+    """Map class labels to quadrants when every label is a known mood/quadrant, else None."""
+    try:
+        return to_quadrant(list(labels))
+    except DataError:
+        return None
+
+
+def quadrants_of_va(values: pd.DataFrame, va: tuple[str, str], scale: Any = None) -> np.ndarray:
+    """Quadrants of a frame holding valence and arousal columns."""
+    return va_to_quadrant(values[va[0]].to_numpy(float), values[va[1]].to_numpy(float), scale)
+
+
+def summarize_repeats(repeat_metrics: list[dict[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
+    """Mean and standard deviation of scalar metrics over repetitions.
+
+    Keys are dotted paths, e.g. ``"f1_macro"`` or ``"targets.Valence.rmse"``.
+    """
+    out: dict[str, Any] = {}
+    for key in keys:
+        vals = []
+        for m in repeat_metrics:
+            node: Any = m
+            for part in key.split("."):
+                node = node[part]
+            vals.append(float(node))
+        arr = np.asarray(vals)
+        out[key] = {"mean": float(arr.mean()), "sd": float(arr.std(ddof=1)) if len(arr) > 1
+                    else 0.0, "values": vals}
+    return out

@@ -1,0 +1,286 @@
+"""Saving and loading fitted models: ``model.joblib`` plus a ``model.json`` sidecar.
+
+.. warning::
+   A joblib file is a pickle: loading one can execute arbitrary code. Never load
+   a model file from a source you do not trust. :func:`load_model` checks the
+   sha256 recorded in ``model.json`` before unpickling, which detects corruption and
+   accidental edits, but not a malicious pair of files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mer_classic._io import atomic_path, write_text_atomic
+from mer_classic.exceptions import DataError, ModelFileError
+
+__all__ = ["MerModel", "save_model", "load_model", "VersionMismatchWarning", "MODEL_FILE",
+           "META_FILE", "FORMAT"]
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "model.joblib"
+META_FILE = "model.json"
+#: identifies our sidecar files
+FORMAT = "mer-classic-model/1"
+
+
+class VersionMismatchWarning(UserWarning):
+    """The model was saved with other versions of mer-classic, scikit-learn or imbalanced-learn."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    import imblearn
+    import joblib
+    import sklearn
+
+    import mer_classic
+
+    return {"mer_classic": mer_classic.__version__, "sklearn": sklearn.__version__,
+            "imblearn": imblearn.__version__, "joblib": joblib.__version__,
+            "numpy": np.__version__, "pandas": pd.__version__}
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.integer | np.floating):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    return repr(obj)
+
+
+@dataclass
+class MerModel:
+    """A fitted pipeline with its metadata.
+
+    Use :meth:`predict` / :meth:`predict_proba` with a DataFrame that holds the
+    training feature columns (extra columns are ignored, missing ones are an error).
+
+    Attributes
+    ----------
+    pipeline : estimator
+        The fitted scikit-learn / imbalanced-learn pipeline.
+    metadata : dict
+        Contents of ``model.json``.
+    path : Path or None
+        Folder the model was loaded from.
+    """
+
+    pipeline: Any
+    metadata: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def feature_names(self) -> list[str]:
+        """Feature columns the model expects, in order."""
+        return list(self.metadata.get("feature_names", []))
+
+    @property
+    def task(self) -> str:
+        """'classify' or 'regress'."""
+        return str(self.metadata.get("task", "classify"))
+
+    @property
+    def targets(self) -> list[str]:
+        """Target names (one for classification)."""
+        t = self.metadata.get("target")
+        return list(t) if isinstance(t, list) else [str(t)]
+
+    @property
+    def classes_(self) -> list[str] | None:
+        """Class labels of a classifier."""
+        return self.metadata.get("classes")
+
+    def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            raise DataError("pass a DataFrame whose columns are the model's feature names")
+        missing = [c for c in self.feature_names if c not in X.columns]
+        if missing:
+            hint = ""
+            settings = self.metadata.get("feature_settings")
+            if settings:
+                hint = " (they are audio features: run `mer-classic extract` with the same settings)"
+            raise DataError(
+                f"{len(missing)} feature column(s) the model was trained with are missing"
+                f"{hint}: {', '.join(missing[:12])}" + (" ..." if len(missing) > 12 else "")
+            )
+        Xf = X[self.feature_names]
+        bad = [c for c in Xf.columns if not pd.api.types.is_numeric_dtype(Xf[c])]
+        if bad:
+            raise DataError(f"feature column(s) are not numeric: {', '.join(bad[:10])}")
+        if np.isinf(Xf.to_numpy(dtype=float)).any():
+            raise DataError("features contain infinite values; replace them with NaN or finite values")
+        return Xf.astype(float)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Predict labels (classification) or values (regression; 2-D for several targets)."""
+        return self.pipeline.predict(self._frame(X))
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Class probabilities, columns in :attr:`classes_` order (classifiers that have them)."""
+        if not hasattr(self.pipeline, "predict_proba"):
+            raise DataError(f"model {self.metadata.get('model')!r} gives no probabilities")
+        try:
+            return self.pipeline.predict_proba(self._frame(X))
+        except AttributeError as exc:
+            raise DataError(
+                f"model {self.metadata.get('model')!r} gives no probabilities ({exc})"
+            ) from exc
+
+    def predict_frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Predictions as a DataFrame indexed like ``X``.
+
+        Classification: ``label``, ``proba_<class>`` (when available) and ``quadrant``
+        (when the labels are moods/quadrants). Regression: one column per target and,
+        when valence and arousal are both predicted, ``quadrant``.
+        """
+        from mer_classic.evaluate import find_va_columns, quadrants_of_labels
+        from mer_classic.labels import va_to_quadrant
+
+        Xf = self._frame(X)
+        out = pd.DataFrame(index=X.index)
+        pred = self.pipeline.predict(Xf)
+        if self.task == "classify":
+            out["label"] = np.asarray(pred).astype(str)
+            try:
+                proba = self.pipeline.predict_proba(Xf)
+                for i, cls in enumerate(self.classes_ or []):
+                    out[f"proba_{cls}"] = proba[:, i]
+            except AttributeError:
+                pass
+            q = quadrants_of_labels(out["label"])
+            if q is not None:
+                out["quadrant"] = q
+        else:
+            arr = np.asarray(pred, dtype=float).reshape(len(Xf), -1)
+            for i, name in enumerate(self.targets):
+                out[name] = arr[:, i]
+            va = find_va_columns(self.targets)
+            scale = self.metadata.get("scale")
+            if va is not None and scale:
+                out["quadrant"] = va_to_quadrant(out[va[0]], out[va[1]], scale)
+        return out
+
+    def predict_audio(self, paths: Sequence[str | os.PathLike[str]], **kwargs: Any) -> pd.DataFrame:
+        """Extract the model's audio features from files and predict (see ``mer_classic.predict``)."""
+        from mer_classic.predict import predict_audio
+
+        return predict_audio(self, paths, **kwargs)
+
+
+def save_model(
+    estimator: Any, directory: str | os.PathLike[str], metadata: dict[str, Any]
+) -> Path:
+    """Write ``model.joblib`` and ``model.json`` (with versions and sha256) into ``directory``.
+
+    Both files are written to temporary names first and renamed, so an interrupted save
+    never leaves a half-written model.
+    """
+    import joblib
+
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    with atomic_path(d / MODEL_FILE) as tmp:
+        joblib.dump(estimator, tmp, compress=3)
+        digest = _sha256(tmp)
+    meta = dict(metadata)
+    meta.update({"format": FORMAT, "versions": _versions(), "sha256": digest,
+                 "model_file": MODEL_FILE})
+    write_text_atomic(d / META_FILE, json.dumps(meta, indent=2, default=_json_default) + "\n")
+    return d
+
+
+def _resolve(path: str | os.PathLike[str]) -> tuple[Path, Path]:
+    p = Path(path)
+    if p.is_dir():
+        return p / MODEL_FILE, p / META_FILE
+    if p.suffix == ".json":
+        return p.with_name(MODEL_FILE), p
+    return p, p.with_name(META_FILE)
+
+
+def load_model(path: str | os.PathLike[str], *, check_versions: bool = True) -> MerModel:
+    """Load a model saved by ``mer-classic train`` (a run folder or its ``model.joblib``).
+
+    Never load model files from untrusted sources: unpickling can execute code.
+
+    Parameters
+    ----------
+    path : path
+        The run folder, its ``model.joblib`` or its ``model.json``.
+    check_versions : bool, default=True
+        Warn (:class:`VersionMismatchWarning`) when the saving versions differ.
+
+    Returns
+    -------
+    MerModel
+
+    Raises
+    ------
+    ModelFileError
+        Missing files, a sidecar that is not ours, or a hash mismatch.
+    """
+    import joblib
+
+    model_file, meta_file = _resolve(path)
+    if not model_file.exists():
+        raise ModelFileError(
+            f"no model at {str(path)!r}: expected {model_file.name} (train one with "
+            "`mer-classic train`)"
+        )
+    if not meta_file.exists():
+        raise ModelFileError(
+            f"{str(model_file)!r} has no {META_FILE} beside it; it was not saved by mer-classic"
+        )
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"{str(meta_file)!r} is not valid JSON: {exc}") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(
+            f"{str(meta_file)!r} is not a mer-classic model description (format "
+            f"{meta.get('format') if isinstance(meta, dict) else None!r}, expected {FORMAT!r})"
+        )
+    digest = _sha256(model_file)
+    if digest != meta.get("sha256"):
+        raise ModelFileError(
+            f"{str(model_file)!r} does not match the sha256 in {meta_file.name} (file corrupted "
+            "or replaced); retrain or restore the original file"
+        )
+    if check_versions:
+        saved = meta.get("versions", {})
+        now = _versions()
+        diff = {k: (saved.get(k), v) for k, v in now.items()
+                if k in ("mer_classic", "sklearn", "imblearn") and saved.get(k) != v}
+        if diff:
+            detail = ", ".join(f"{k} {a} → {b}" for k, (a, b) in diff.items())
+            warnings.warn(
+                f"model saved with other library versions ({detail}); predictions may differ. "
+                "Retrain to be safe", VersionMismatchWarning, stacklevel=2,
+            )
+    try:
+        pipeline = joblib.load(model_file)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad model file
+        raise ModelFileError(f"cannot load {str(model_file)!r}: {exc}") from exc
+    return MerModel(pipeline=pipeline, metadata=meta, path=model_file.parent)

@@ -1,0 +1,89 @@
+"""Matplotlib figures for reports (Agg backend; imported only when a report is written)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["plot_confusion", "plot_scatter", "plot_va_plane"]
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_confusion(matrix: Sequence[Sequence[int]], labels: Sequence[str], path: Path,
+                   title: str) -> Path:
+    """Heatmap of a confusion matrix (rows true, columns predicted), counts and row %."""
+    plt = _plt()
+    cm = np.asarray(matrix, dtype=float)
+    rows = cm.sum(axis=1, keepdims=True)
+    pct = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
+    size = max(4.0, 0.9 * len(labels) + 2)
+    fig, ax = plt.subplots(figsize=(size, size * 0.85))
+    im = ax.imshow(pct, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)), labels=labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels=labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            ax.text(j, i, f"{int(cm[i, j])}\n{pct[i, j]:.0%}", ha="center", va="center",
+                    color="white" if pct[i, j] > 0.5 else "black", fontsize=9)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="row share")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_scatter(y_true: np.ndarray, y_pred: np.ndarray, name: str, path: Path) -> Path:
+    """Predicted vs true values with the identity line."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.scatter(y_true, y_pred, s=14, alpha=0.7)
+    lo = float(np.nanmin([np.nanmin(y_true), np.nanmin(y_pred)]))
+    hi = float(np.nanmax([np.nanmax(y_true), np.nanmax(y_pred)]))
+    ax.plot([lo, hi], [lo, hi], color="grey", lw=1, ls="--")
+    ax.set_xlabel(f"true {name}")
+    ax.set_ylabel(f"predicted {name} (out-of-fold)")
+    ax.set_title(name)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_va_plane(valence: np.ndarray, arousal: np.ndarray, mid: float, path: Path,
+                  title: str, labels: Sequence[str] | None = None) -> Path:
+    """Points on the valence-arousal plane with the four Russell quadrants marked."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5, 5))
+    if labels is None:
+        ax.scatter(valence, arousal, s=14, alpha=0.7)
+    else:
+        labs = np.asarray(labels)
+        for lab in sorted(set(labs)):
+            m = labs == lab
+            ax.scatter(valence[m], arousal[m], s=14, alpha=0.7, label=str(lab))
+        ax.legend(fontsize=8)
+    ax.axvline(mid, color="grey", lw=1)
+    ax.axhline(mid, color="grey", lw=1)
+    for q, (x, y) in {"Q1": (1, 1), "Q2": (0, 1), "Q3": (0, 0), "Q4": (1, 0)}.items():
+        ax.text(x, y, q, transform=ax.transAxes, ha="right" if x else "left",
+                va="top" if y else "bottom", fontsize=11, color="dimgrey")
+    ax.set_xlabel("valence")
+    ax.set_ylabel("arousal")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

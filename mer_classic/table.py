@@ -1,0 +1,307 @@
+"""Feature tables: read a CSV (or DataFrame) into features, targets and groups.
+
+This is the single entry point from "a table on disk" to "arrays a model can
+fit": it validates the columns, removes duplicate rows (with a note), drops
+constant and non-numeric columns (with a note) and refuses what cannot be used
+(missing targets, infinite values, a single class) with a message that says what
+to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mer_classic.exceptions import DataError, ParameterError
+
+__all__ = ["Table", "load_table", "read_csv", "fingerprint", "TASKS"]
+
+TASKS = ("classify", "regress")
+
+
+@dataclass
+class Table:
+    """Features, targets and groups of one dataset.
+
+    Attributes
+    ----------
+    X : DataFrame
+        Numeric features, indexed by track id.
+    y : Series or DataFrame
+        Class labels (classification) or one column per target (regression).
+    groups : Series or None
+        Group of each row (artist, song, film) for grouped splits.
+    meta : dict
+        ``source``, ``task``, ``target``, ``group``, ``n_rows_read``, ``notes`` (what was
+        dropped and why) and ``fingerprint`` (sha256 of the rows used).
+    """
+
+    X: pd.DataFrame
+    y: pd.Series | pd.DataFrame
+    groups: pd.Series | None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def targets(self) -> list[str]:
+        """Names of the target columns."""
+        return list(self.y.columns) if isinstance(self.y, pd.DataFrame) else [str(self.y.name)]
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+
+def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a CSV file with clear errors for a missing, empty or unreadable file."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"data file {str(p)!r} does not exist; check the path")
+    if p.is_dir():
+        raise DataError(f"{str(p)!r} is a folder; pass a CSV file (e.g. features.csv)")
+    try:
+        df = pd.read_csv(p)
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"data file {str(p)!r} is empty; it needs a header and rows") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot parse {str(p)!r} as CSV: {exc}") from exc
+    if df.empty:
+        raise DataError(f"data file {str(p)!r} has a header but no rows")
+    return df
+
+
+def fingerprint(df: pd.DataFrame) -> str:
+    """Return a sha256 of a DataFrame's values and column names (order-sensitive)."""
+    h = hashlib.sha256()
+    h.update("\x1f".join(map(str, df.columns)).encode())
+    h.update(pd.util.hash_pandas_object(df, index=True).values.tobytes())
+    return h.hexdigest()
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def _require_columns(df: pd.DataFrame, cols: Sequence[str], what: str, source: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        shown = ", ".join(map(str, df.columns[:30])) + (" ..." if df.shape[1] > 30 else "")
+        raise DataError(
+            f"{what} column(s) {', '.join(map(repr, missing))} not found in {source}; "
+            f"available columns: {shown}"
+        )
+
+
+def load_table(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    target: str | Sequence[str],
+    task: str = "classify",
+    group: str | None = None,
+    id: str | None = None,  # noqa: A002 - mirrors the CLI option --id
+    exclude: Sequence[str] = (),
+    features: Sequence[str] | None = None,
+    dedupe: bool = True,
+) -> Table:
+    """Load a feature table for training or evaluation.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        A CSV file (one row per track) or a DataFrame.
+    target : str or list of str
+        Label column (classification) or value columns (regression).
+    task : {'classify', 'regress'}, default='classify'
+        Classification of moods/quadrants or regression of valence/arousal.
+    group : str, default=None
+        Column giving each row's group (artist, song) for grouped splits.
+    id : str, default=None
+        Column with track ids; used as the index and for de-duplication.
+    exclude : list of str, default=()
+        Numeric columns that must not be used as features (e.g. other ratings).
+    features : list of str, default=None
+        Use exactly these feature columns (others are ignored).
+    dedupe : bool, default=True
+        Remove duplicate rows (same id, or identical rows when no id is given).
+        Rows that share an id but disagree on the target raise a DataError.
+
+    Returns
+    -------
+    Table
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"id": list("abcdd"), "f1": [1.0, 2, 3, 4, 4],
+    ...                    "mood": ["x", "y", "x", "y", "y"]})
+    >>> t = load_table(df, target="mood", id="id")
+    >>> len(t), t.meta["notes"][0]
+    (4, "removed 1 duplicate row(s) with the same 'id'")
+    """
+    if task not in TASKS:
+        raise ParameterError(f"task must be one of {TASKS}; got {task!r}")
+    name = "the DataFrame" if isinstance(source, pd.DataFrame) else repr(str(source))
+    df = source.copy() if isinstance(source, pd.DataFrame) else read_csv(source)
+    if df.empty:
+        raise DataError(f"{name} has no rows")
+    targets = _as_list(target)
+    if not targets:
+        raise ParameterError("at least one target column is needed (--target)")
+    if task == "classify" and len(targets) > 1:
+        raise ParameterError(
+            f"classification takes one target column; got {targets}. "
+            "Use --task regress for several value columns"
+        )
+    _require_columns(df, targets, "target", name)
+    if group is not None:
+        _require_columns(df, [group], "group", name)
+    if id is not None:
+        _require_columns(df, [id], "id", name)
+    _require_columns(df, list(exclude), "excluded", name)
+    if features is not None:
+        _require_columns(df, list(features), "feature", name)
+
+    notes: list[str] = []
+    n_read = len(df)
+
+    # -- targets -----------------------------------------------------------
+    if task == "regress":
+        for col in targets:
+            converted = pd.to_numeric(df[col], errors="coerce")
+            bad = converted.isna() & df[col].notna()
+            if bad.any():
+                example = df.loc[bad, col].iloc[0]
+                raise DataError(
+                    f"regression target {col!r} must be numeric; found {int(bad.sum())} "
+                    f"non-numeric value(s) such as {example!r}. Use --task classify for labels"
+                )
+            df[col] = converted
+    missing_target = df[targets].isna().any(axis=1)
+    if missing_target.any():
+        notes.append(f"dropped {int(missing_target.sum())} row(s) with no target value")
+        df = df.loc[~missing_target]
+    if df.empty:
+        raise DataError(f"no rows of {name} have a value in {targets}")
+
+    # -- duplicates ----------------------------------------------------------
+    if dedupe:
+        if id is not None:
+            if df[id].isna().any():
+                raise DataError(f"id column {id!r} has {int(df[id].isna().sum())} empty value(s)")
+            n_labels = df.groupby(id, sort=False)[targets].nunique(dropna=False).max(axis=1)
+            conflicting = n_labels[n_labels > 1]
+            if len(conflicting):
+                shown = ", ".join(map(str, conflicting.index[:5]))
+                raise DataError(
+                    f"{len(conflicting)} id(s) appear with different {targets} values "
+                    f"(e.g. {shown}); fix or remove the conflicting rows"
+                )
+            dup = df.duplicated(subset=[id], keep="first")
+            if dup.any():
+                notes.append(f"removed {int(dup.sum())} duplicate row(s) with the same {id!r}")
+                df = df.loc[~dup]
+        else:
+            dup = df.duplicated(keep="first")
+            if dup.any():
+                notes.append(f"removed {int(dup.sum())} exact duplicate row(s)")
+                df = df.loc[~dup]
+    elif id is not None and df[id].duplicated().any():
+        notes.append("duplicate ids kept (dedupe=False)")
+
+    # -- index ---------------------------------------------------------------
+    if id is not None:
+        df = df.set_index(id, drop=False)
+        df.index = df.index.astype(str)
+        df.index.name = id
+    else:
+        df = df.reset_index(drop=True)
+
+    # -- features --------------------------------------------------------------
+    reserved = set(targets) | set(exclude) | {c for c in (group, id) if c is not None}
+    if features is not None:
+        cand = [c for c in features if c not in reserved]
+    else:
+        cand = [c for c in df.columns if c not in reserved]
+    numeric: list[str] = []
+    ignored: list[str] = []
+    for col in cand:
+        series = df[col]
+        if pd.api.types.is_bool_dtype(series):
+            df[col] = series.astype(float)
+            numeric.append(col)
+        elif pd.api.types.is_numeric_dtype(series):
+            numeric.append(col)
+        else:
+            ignored.append(str(col))
+    if ignored:
+        notes.append(f"ignored {len(ignored)} non-numeric column(s): {', '.join(ignored[:10])}"
+                     + (" ..." if len(ignored) > 10 else ""))
+    if not numeric:
+        raise DataError(
+            f"{name} has no numeric feature columns besides the target/group/id; "
+            "extract features first (mer-classic extract) or check --target"
+        )
+    X = df[numeric].astype(float)
+    values = X.to_numpy()
+    inf_cols = [c for c, bad in zip(numeric, np.isinf(values).any(axis=0)) if bad]
+    if inf_cols:
+        raise DataError(
+            f"feature column(s) {', '.join(map(repr, inf_cols[:10]))} contain infinite values; "
+            "replace or drop them (NaN is allowed and imputed with the column median)"
+        )
+    all_nan = [c for c in numeric if X[c].isna().all()]
+    if all_nan:
+        notes.append(f"dropped {len(all_nan)} all-empty column(s): {', '.join(all_nan[:10])}")
+        X = X.drop(columns=all_nan)
+    n_nan = int(X.isna().sum().sum())
+    if n_nan:
+        notes.append(f"{n_nan} missing feature value(s) will be imputed with the training median")
+    constant = [c for c in X.columns if X[c].nunique(dropna=True) <= 1]
+    if constant and len(constant) < X.shape[1]:
+        notes.append(f"dropped {len(constant)} constant column(s): {', '.join(constant[:10])}")
+        X = X.drop(columns=constant)
+    elif constant:
+        raise DataError(f"every feature column of {name} is constant; nothing to learn from")
+
+    # -- y / groups --------------------------------------------------------------
+    if task == "classify":
+        y: pd.Series | pd.DataFrame = df[targets[0]].astype(str)
+        counts = y.value_counts()
+        if len(counts) < 2:
+            raise DataError(
+                f"target {targets[0]!r} has a single class ({counts.index[0]!r}); "
+                "classification needs at least two"
+            )
+    else:
+        y = df[targets].astype(float) if len(targets) > 1 else df[targets[0]].astype(float)
+    groups = None
+    if group is not None:
+        groups = df[group].astype(str)
+        if df[group].isna().any():
+            raise DataError(
+                f"group column {group!r} has {int(df[group].isna().sum())} empty value(s); "
+                "fill them (e.g. with the track id) or drop --group"
+            )
+
+    used = pd.concat([X, y], axis=1)
+    meta = {
+        "source": str(source) if not isinstance(source, pd.DataFrame) else "<DataFrame>",
+        "task": task,
+        "target": targets if task == "regress" else targets[0],
+        "group": group,
+        "id": id,
+        "n_rows_read": n_read,
+        "n_rows": len(X),
+        "n_features": X.shape[1],
+        "notes": notes,
+        "fingerprint": fingerprint(used),
+    }
+    return Table(X=X, y=y, groups=groups, meta=meta)

@@ -1,0 +1,200 @@
+"""The main job: cross-validate a registry model on a table, then refit it on all rows.
+
+:func:`train` is what ``mer-classic train`` calls. It returns a :class:`TrainResult`
+that :func:`mer_classic.report.write_run` turns into a run folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mer_classic.evaluate import (
+    CVResult,
+    classification_metrics,
+    cross_validate_model,
+    find_va_columns,
+    fit_final,
+    quadrant_metrics,
+    quadrants_of_labels,
+    quadrants_of_va,
+    regression_metrics,
+    summarize_repeats,
+)
+from mer_classic.labels import infer_scale
+from mer_classic.models import get_spec, make_pipeline, param_grid
+from mer_classic.table import Table
+
+__all__ = ["TrainResult", "train", "score_predictions"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainResult:
+    """Everything a run produced.
+
+    Attributes
+    ----------
+    estimator : Pipeline
+        The pipeline refitted on all rows (with the grid's choice on all rows).
+    best_params : dict
+        Hyper-parameters of ``estimator``.
+    cv : CVResult
+        Out-of-fold predictions and per-fold choices.
+    metrics : dict
+        Cross-validated metrics (see :func:`score_predictions`), plus repetitions.
+    settings : dict
+        The run's settings (model, task, cv, seed, grid, smote, ...).
+    table_meta : dict
+        The table's metadata (source, notes, fingerprint).
+    feature_names : list of str
+        Feature columns the model expects, in order.
+    """
+
+    estimator: Any
+    best_params: dict[str, Any]
+    cv: CVResult
+    metrics: dict[str, Any]
+    settings: dict[str, Any]
+    table_meta: dict[str, Any]
+    feature_names: list[str]
+    classes: list[str] | None = None
+    y_true: Any = None
+    groups: Any = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def score_predictions(
+    task: str, y_true: pd.Series | pd.DataFrame, y_pred: Any, *, scale: str | None = None
+) -> dict[str, Any]:
+    """Metrics in the ``metrics.json`` layout, including the quadrant view when possible.
+
+    Classification: ``accuracy``, ``f1_macro``, ``f1_weighted``, ``mcc``, ``per_class``,
+    ``confusion_matrix``; a ``quadrant`` block when the labels are moods or quadrants.
+    Regression: ``targets`` → name → ``rmse``, ``mae``, ``r2``, ``pearson_r`` (on the
+    target's own scale, which is recorded in ``scale``); a ``quadrant`` block derived from
+    the predicted valence/arousal when both are targets.
+    """
+    out: dict[str, Any] = {"task": task}
+    if task == "classify":
+        out.update(classification_metrics(y_true, y_pred))
+        qt = quadrants_of_labels(np.asarray(y_true))
+        qp = quadrants_of_labels(np.asarray(y_pred))
+        if qt is not None and qp is not None:
+            out["quadrant"] = quadrant_metrics(qt, qp)
+        return out
+    out.update(regression_metrics(y_true, y_pred))
+    yt = y_true.to_frame() if isinstance(y_true, pd.Series) else y_true
+    pred = pd.DataFrame(np.asarray(y_pred, dtype=float).reshape(len(yt), -1),
+                        index=yt.index, columns=yt.columns)
+    if scale is None:
+        try:
+            scale = infer_scale(yt.to_numpy().ravel())
+        except Exception:  # noqa: BLE001 - scale is informative only
+            scale = None
+    out["scale"] = scale
+    va = find_va_columns(list(yt.columns))
+    if va is not None and scale is not None:
+        out["quadrant"] = quadrant_metrics(quadrants_of_va(yt, va, scale),
+                                           quadrants_of_va(pred, va, scale))
+        out["quadrant"]["derived_from"] = {"valence": va[0], "arousal": va[1], "scale": scale}
+    return out
+
+
+def train(
+    table: Table,
+    *,
+    model: str = "stacking",
+    task: str | None = None,
+    cv: int = 5,
+    repeats: int = 1,
+    seed: int = 42,
+    grid: bool = True,
+    smote: bool = True,
+    n_jobs: int = 1,
+    scale: str | None = None,
+    quiet: bool = True,
+) -> TrainResult:
+    """Cross-validate ``model`` on ``table`` (nested grid search), then refit on all rows.
+
+    Parameters
+    ----------
+    table : Table
+        From :func:`mer_classic.table.load_table`.
+    model : str, default='stacking'
+        Registry name (:data:`mer_classic.models.MODELS`).
+    task : {'classify', 'regress'}, default=None
+        Defaults to the table's task.
+    cv : int, default=5
+        Outer folds (grouped and stratified as the data allows).
+    repeats : int, default=1
+        Repetitions of the outer CV with other seeds; metrics get mean ± sd.
+    seed : int, default=42
+        Seed for folds, SMOTE and the models.
+    grid : bool, default=True
+        Choose hyper-parameters by grid search inside each training fold.
+    smote : bool, default=True
+        Over-sample minority classes inside the training folds (classification).
+    n_jobs : int, default=1
+        Parallel jobs (joblib).
+    scale : str, default=None
+        Scale of regression targets ('1-9', '-1..1', '0..1'); inferred when None.
+    quiet : bool, default=True
+        Hide progress bars.
+
+    Returns
+    -------
+    TrainResult
+    """
+    task = task or table.meta.get("task", "classify")
+    get_spec(model, task)  # fail fast on an unknown name
+    n_targets = len(table.targets) if task == "regress" else 1
+    pipeline = make_pipeline(model, task, smote=smote, n_targets=n_targets, random_state=seed)
+    the_grid = param_grid(model, task, n_targets=n_targets) if grid else None
+    y = table.y
+    t0 = time.perf_counter()
+    if task == "regress" and scale is None:
+        scale = infer_scale(np.asarray(y, dtype=float).ravel())
+
+    def metrics_fn(yt: Any, yp: Any) -> dict[str, Any]:
+        return score_predictions(task, yt, yp, scale=scale)
+
+    cvres = cross_validate_model(
+        pipeline, table.X, y, table.groups, task=task, grid=the_grid, cv=cv, repeats=repeats,
+        seed=seed, n_jobs=n_jobs, quiet=quiet, metrics_fn=metrics_fn,
+    )
+    t_cv = time.perf_counter() - t0
+    metrics = dict(cvres.repeat_metrics[0])
+    if task == "classify":
+        keys = ["accuracy", "f1_macro", "f1_weighted", "mcc"]
+    else:
+        keys = [f"targets.{t}.{m}" for t in table.targets for m in ("rmse", "r2", "pearson_r")]
+    metrics["repeats"] = {"n": repeats, **summarize_repeats(cvres.repeat_metrics, keys)}
+    t1 = time.perf_counter()
+    estimator, best = fit_final(pipeline, the_grid, table.X, y, table.groups, task=task,
+                                n_splits=cv, seed=seed, n_jobs=n_jobs)
+    t_fit = time.perf_counter() - t1
+    classes = [str(c) for c in estimator.classes_] if task == "classify" else None
+    settings = {
+        "model": model, "task": task, "cv": cv, "repeats": repeats, "seed": seed,
+        "grid": grid, "smote": bool(smote and task == "classify"), "n_jobs": n_jobs,
+        "target": table.meta.get("target"), "group": table.meta.get("group"),
+        "id": table.meta.get("id"), "scale": scale,
+        "splitter": ("StratifiedGroupKFold" if table.groups is not None else "StratifiedKFold")
+        if task == "classify" else ("GroupKFold" if table.groups is not None else "KFold"),
+        "scoring": "f1_weighted" if task == "classify" else "neg_root_mean_squared_error",
+        "python": platform.python_version(),
+    }
+    return TrainResult(
+        estimator=estimator, best_params=best, cv=cvres, metrics=metrics, settings=settings,
+        table_meta=dict(table.meta), feature_names=list(table.X.columns), classes=classes,
+        y_true=table.y, groups=table.groups,
+        timings={"cross_validation_s": t_cv, "final_fit_s": t_fit},
+    )

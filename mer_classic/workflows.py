@@ -1,0 +1,199 @@
+"""Whole commands as library calls: what ``mer-classic train/evaluate/predict`` run.
+
+Each function takes plain values (paths, names, flags), does the job, writes its outputs
+atomically and returns a short human summary for the CLI to echo.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mer_classic._io import write_csv_atomic, write_text_atomic
+from mer_classic.exceptions import ConfigError, ParameterError
+
+__all__ = ["resolve_training_table", "run_train", "run_evaluate", "run_predict_table",
+           "format_metrics"]
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_training_table(
+    data: str | os.PathLike[str] | None, *, target: list[str], task: str, group: str | None,
+    id_col: str | None, exclude: list[str],
+) -> Any:
+    """Load ``data`` (or the bundled Soundtracks set when None) as a Table."""
+    from mer_classic.table import load_table
+
+    if data is not None:
+        if not target:
+            raise ParameterError("--target is required with --data (the label or value column)")
+        return load_table(data, target=target, task=task, group=group, id=id_col,
+                          exclude=exclude)
+    from mer_classic.datasets.soundtracks import (
+        DEFAULTS,
+        SOUNDTRACKS_RATINGS,
+        load_soundtracks,
+        soundtracks_path,
+    )
+
+    target = target or list(DEFAULTS[task]["target"] if task == "regress"
+                            else [DEFAULTS[task]["target"]])
+    ratings_not_targets = [c for c in SOUNDTRACKS_RATINGS if c not in target]
+    table = load_table(load_soundtracks(), target=target, task=task,
+                       group=group or str(DEFAULTS["group"]), id=id_col or str(DEFAULTS["id"]),
+                       exclude=ratings_not_targets + list(exclude))
+    table.meta["source"] = f"bundled Soundtracks set ({soundtracks_path().name})"
+    table.meta["notes"].append(
+        "listener ratings other than the target(s) are excluded from the features"
+    )
+    return table
+
+
+def format_metrics(metrics: dict[str, Any]) -> str:
+    """One or two lines with the headline metrics."""
+    if metrics["task"] == "classify":
+        line = (f"accuracy {metrics['accuracy']:.3f}  F1 macro {metrics['f1_macro']:.3f}  "
+                f"F1 weighted {metrics['f1_weighted']:.3f}  MCC {metrics['mcc']:.3f}")
+        rep = metrics.get("repeats", {})
+        if rep.get("n", 1) > 1:
+            f = rep["f1_macro"]
+            line += f"\n  over {rep['n']} repeats: F1 macro {f['mean']:.3f} ± {f['sd']:.3f}"
+        return line
+    parts = [f"{name}: RMSE {t['rmse']:.3f}  R² {t['r2']:.3f}  r {t['pearson_r']:.3f}"
+             for name, t in metrics["targets"].items()]
+    scale = metrics.get("scale")
+    text = "\n  ".join(parts) + (f"  (scale {scale})" if scale else "")
+    if metrics.get("quadrant"):
+        text += f"\n  quadrants from predicted V/A: F1 macro {metrics['quadrant']['f1_macro']:.3f}"
+    return text
+
+
+def run_train(
+    *, model: str, data: str | os.PathLike[str] | None, target: list[str], task: str,
+    group: str | None = None, id_col: str | None = None, exclude: list[str] | None = None,
+    cv: int = 5, repeats: int = 1, seed: int = 42, grid: bool = True, smote: bool = True,
+    test: str | os.PathLike[str] | None = None, n_jobs: int = 1,
+    out: str | os.PathLike[str] | None = None, force: bool = False, quiet: bool = False,
+) -> str:
+    """Train, cross-validate and write a run folder; return the summary text."""
+    from mer_classic.models import get_spec
+    from mer_classic.report import default_run_dir, write_evaluation, write_run
+    from mer_classic.training import train
+
+    get_spec(model, task)
+    out_dir = Path(out) if out is not None else default_run_dir(model)
+    if out_dir.exists() and not force:
+        raise ConfigError(
+            f"output folder {str(out_dir)!r} already exists; choose another --out or pass "
+            "--force to replace it"
+        )
+    table = resolve_training_table(data, target=target, task=task, group=group,
+                                   id_col=id_col, exclude=list(exclude or []))
+    test_table = None
+    if test is not None:
+        from mer_classic.table import load_table
+
+        test_table = load_table(test, target=table.targets if task == "regress"
+                                else table.targets[0], task=task, group=None, id=id_col,
+                                features=list(table.X.columns))
+    result = train(table, model=model, task=task, cv=cv, repeats=repeats, seed=seed,
+                   grid=grid, smote=smote, n_jobs=n_jobs, quiet=quiet)
+    feature_settings = _feature_settings_of(data)
+    write_run(result, out_dir, force=force,
+              extra_meta={"feature_settings": feature_settings} if feature_settings else None)
+    lines = [
+        f"{model} ({task}) on {table.meta['source']}: {len(table)} rows, "
+        f"{table.X.shape[1]} features, {cv}-fold {result.settings['splitter']}"
+        + (f" by {table.meta['group']!r}" if table.meta.get("group") else ""),
+    ]
+    lines += [f"  note: {n}" for n in table.meta["notes"]]
+    lines.append("  " + format_metrics(result.metrics))
+    if result.best_params:
+        lines.append(f"  chosen on all rows: {result.best_params}")
+    if test_table is not None:
+        from mer_classic.persistence import load_model
+
+        _, tmetrics = write_evaluation(load_model(out_dir), test_table, out_dir / "test")
+        lines.append(f"  held-out test ({len(test_table)} rows): " + format_metrics(tmetrics))
+    lines.append(f"wrote {out_dir}/ (report.md, metrics.json, model.joblib)")
+    return "\n".join(lines)
+
+
+def _feature_settings_of(data: str | os.PathLike[str] | None) -> dict[str, Any] | None:
+    """Audio-feature settings recorded beside an extracted feature table, if any."""
+    if data is None:
+        return None
+    sidecar = Path(str(data) + ".json")
+    if not sidecar.exists():
+        sidecar = Path(data).with_suffix(".json")
+    if sidecar.exists():
+        try:
+            info = json.loads(sidecar.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            return None
+        if isinstance(info, dict):
+            return info.get("settings", info)
+    return None
+
+
+def run_evaluate(
+    *, model_path: str | os.PathLike[str], data: str | os.PathLike[str], target: list[str],
+    group: str | None = None, id_col: str | None = None,
+    out: str | os.PathLike[str] | None = None, force: bool = False,
+) -> str:
+    """Score a saved model on a table and write a report folder; return the summary."""
+    from mer_classic.persistence import load_model
+    from mer_classic.report import default_run_dir, write_evaluation
+    from mer_classic.table import load_table
+
+    model = load_model(model_path)
+    tgt: Any = target or model.targets
+    if model.task == "classify":
+        tgt = tgt[0]
+    table = load_table(data, target=tgt, task=model.task, group=group, id=id_col,
+                       features=model.feature_names if all(
+                           True for _ in model.feature_names) else None)
+    out_dir = Path(out) if out else default_run_dir(f"eval-{model.metadata.get('model')}")
+    _, metrics = write_evaluation(model, table, out_dir, force=force)
+    return (f"{model.metadata.get('model')} on {table.meta['source']} ({len(table)} rows)\n  "
+            + format_metrics(metrics) + f"\nwrote {out_dir}/")
+
+
+def run_predict_table(
+    *, model_path: str | os.PathLike[str], data: str | os.PathLike[str],
+    id_col: str | None = None, out: str | os.PathLike[str] | None = None, fmt: str = "csv",
+    force: bool = False,
+) -> str:
+    """Predict a feature table; write ``out`` (CSV/JSON) or return the text for stdout."""
+    from mer_classic.persistence import load_model
+    from mer_classic.table import read_csv
+
+    if out is not None and Path(out).exists() and not force:
+        raise ConfigError(f"{str(out)!r} already exists; choose another --out or pass --force")
+    model = load_model(model_path)
+    df = read_csv(data)
+    if id_col is not None:
+        if id_col not in df.columns:
+            raise ConfigError(f"id column {id_col!r} not found in {str(data)!r}")
+        df = df.set_index(id_col)
+    preds = model.predict_frame(df)
+    return _emit(preds, out, fmt)
+
+
+def _emit(preds: pd.DataFrame, out: str | os.PathLike[str] | None, fmt: str) -> str:
+    if fmt == "json":
+        text = preds.reset_index().to_json(orient="records", indent=2)
+        if out is None:
+            return text
+        write_text_atomic(out, text + "\n")
+    else:
+        if out is None:
+            return preds.to_csv()
+        write_csv_atomic(preds, out)
+    return f"wrote {len(preds)} prediction(s) to {out}"
