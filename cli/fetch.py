@@ -1,5 +1,171 @@
-"""Placeholder: commands of this module are added by their issue."""
+"""``mer-classic fetch``: build a labelled track table from Spotify."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+import pathlib
+import sys
+
+import click
+
+__all__ = ["COMMANDS", "fetch"]
+
+
+@click.command()
+@click.option(
+    "--playlist",
+    "playlists",
+    multiple=True,
+    metavar="LABEL=ID_OR_URL",
+    help="A playlist whose tracks get LABEL (repeatable).",
+)
+@click.option(
+    "--playlists",
+    "playlists_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path),
+    help="A CSV/TSV/TXT file of 'label,playlist' lines.",
+)
+@click.option(
+    "--tracks",
+    "tracks_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path),
+    help="A CSV of track ids/URIs/URLs with a label column (repeatable).",
+)
+@click.option("--id-column", help="Track-id column of --tracks (default: detected).")
+@click.option("--label-column", help="Label column of --tracks (default: detected).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=pathlib.Path),
+    help="Output folder  [default: <data dir>/raw]",
+)
+@click.option(
+    "--auth",
+    type=click.Choice(["client", "user"]),
+    default="client",
+    show_default=True,
+    help="client: SPOTIPY_CLIENT_ID/SECRET; user: log in (PKCE) for own playlists.",
+)
+@click.option(
+    "--attributes",
+    type=click.Choice(["spotify", "none"]),
+    default="spotify",
+    show_default=True,
+    help="Ask Spotify's audio-features (stops after a 403) or skip them.",
+)
+@click.option(
+    "--previews/--no-previews",
+    default=True,
+    show_default=True,
+    help="Download preview clips to audio/<track_id>.mp3.",
+)
+@click.option("--require-audio", is_flag=True, help="Keep only tracks with a preview.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="--tracks only: build the table from the file itself, no Spotify request.",
+)
+@click.option("--market", metavar="CC", help="Country code passed to Spotify.")
+@click.option("--resume", is_flag=True, help="Continue the crawl saved in --out.")
+@click.option("--force", is_flag=True, help="Discard the crawl saved in --out.")
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    help="Longest Retry-After (seconds) to wait; beyond it save and exit 75.",
+)
+@click.option(
+    "--client-id", help="Spotify app client id  [default: $SPOTIPY_CLIENT_ID]"
+)
+@click.option(
+    "--client-secret",
+    help="Client secret  [default: $SPOTIPY_CLIENT_SECRET; prefer the variable: "
+    "command lines end up in shell history]",
+)
+@click.option("--no-browser", is_flag=True, help="--auth user: do not open a browser.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+def fetch(
+    playlists: tuple[str, ...],
+    playlists_file: pathlib.Path | None,
+    tracks_files: tuple[pathlib.Path, ...],
+    id_column: str | None,
+    label_column: str | None,
+    out: pathlib.Path | None,
+    auth: str,
+    attributes: str,
+    previews: bool,
+    require_audio: bool,
+    offline: bool,
+    market: str | None,
+    resume: bool,
+    force: bool,
+    max_wait: float,
+    client_id: str | None,
+    client_secret: str | None,
+    no_browser: bool,
+    quiet: bool,
+) -> None:
+    """Build tracks.csv (+ audio/, conflicts.csv, summary.json) from Spotify.
+
+    Tracks and labels come from playlists (--playlist, --playlists) and/or track
+    tables (--tracks). Credentials: SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET
+    (--auth user needs SPOTIPY_CLIENT_ID and SPOTIPY_REDIRECT_URI). Exit codes: 0
+    done, 1 error (message says what to do), 2 bad options, 75 rate limited:
+    progress saved, rerun with --resume at the time given.
+
+    Example: mer-classic fetch --playlist calm=<url> --playlist sad=<url>
+    """
+    if not (playlists or playlists_file or tracks_files):
+        raise click.UsageError("give at least one --playlist, --playlists or --tracks")
+    if resume and force:
+        raise click.UsageError("--resume and --force exclude each other")
+    if offline and (playlists or playlists_file):
+        raise click.UsageError("--offline works with --tracks only")
+    from mer_classic.fetch.crawl import crawl
+    from mer_classic.fetch.sources import (
+        parse_playlist_option,
+        read_playlists_file,
+        read_tracks_file,
+    )
+
+    sources: list = [parse_playlist_option(spec) for spec in playlists]
+    if playlists_file is not None:
+        sources += read_playlists_file(playlists_file)
+    sources += [
+        read_tracks_file(p, id_column=id_column, label_column=label_column)
+        for p in tracks_files
+    ]
+    summary = crawl(
+        sources,
+        out=out,
+        auth=auth,
+        client_id=client_id,
+        client_secret=client_secret,
+        attributes=attributes,
+        previews=previews,
+        require_audio=require_audio,
+        offline=offline,
+        market=market,
+        resume=resume,
+        force=force,
+        max_wait=max_wait,
+        open_browser=not no_browser,
+        quiet=quiet or not sys.stderr.isatty(),
+    )
+    labels = ", ".join(f"{k} {v}" for k, v in summary["labels"].items())
+    click.echo(f"{summary['tracks']} tracks ({labels}) written to {summary['out']}")
+    click.echo(
+        f"audio: {summary['with_audio']} with, {summary['without_audio']} without; "
+        f"attributes: {summary['with_attributes']} with ({summary['attributes']})"
+    )
+    if summary["conflicts"]["tracks"]:
+        click.echo(
+            f"conflicts: {summary['conflicts']['tracks']} tracks under two labels "
+            "left out (see conflicts.csv)"
+        )
+    for problem in summary["problems"]:
+        click.echo(f"skipped {problem['source']}: {problem['reason']}")
+    click.echo(f"requests: {summary['requests_this_run']['total']} this run")
+
+
+COMMANDS = [fetch]

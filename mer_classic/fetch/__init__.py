@@ -1,0 +1,58 @@
+"""Spotify side of mer-classic: build a labelled track table (``mer-classic fetch``).
+
+Modules:
+
+- :mod:`~mer_classic.fetch.sources`: playlists and track tables, id/URI/URL parsing;
+- :mod:`~mer_classic.fetch.client`: spotipy client factory (auth modes, test seams,
+  backoff, request counting);
+- :mod:`~mer_classic.fetch.attributes`: Spotify audio attributes (403 → disabled);
+- :mod:`~mer_classic.fetch.previews`: verified, atomic preview downloads;
+- :mod:`~mer_classic.fetch.dedup`: de-duplication by id and ISRC, label conflicts;
+- :mod:`~mer_classic.fetch.state`: checkpoint/resume;
+- :mod:`~mer_classic.fetch.crawl`: the orchestration, :func:`crawl`.
+
+Importing this package does not import spotipy; :func:`crawl` and the source
+helpers are loaded on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "crawl",
+    "PlaylistSource",
+    "TracksFileSource",
+    "parse_playlist_option",
+    "read_playlists_file",
+    "read_tracks_file",
+    "TRACK_COLUMNS",
+]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mer_classic.fetch.crawl import TRACK_COLUMNS, crawl
+    from mer_classic.fetch.sources import (
+        PlaylistSource,
+        TracksFileSource,
+        parse_playlist_option,
+        read_playlists_file,
+        read_tracks_file,
+    )
+
+_LAZY = {
+    "crawl": "mer_classic.fetch.crawl",
+    "TRACK_COLUMNS": "mer_classic.fetch.crawl",
+    "PlaylistSource": "mer_classic.fetch.sources",
+    "TracksFileSource": "mer_classic.fetch.sources",
+    "parse_playlist_option": "mer_classic.fetch.sources",
+    "read_playlists_file": "mer_classic.fetch.sources",
+    "read_tracks_file": "mer_classic.fetch.sources",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'mer_classic.fetch' has no attribute {name!r}")

@@ -1,0 +1,208 @@
+"""Preview download: atomic, verified decodable, never half-written.
+
+A preview is fetched to a temporary file beside ``audio/<track_id>.mp3``, checked
+(complete body, a chain of whole MPEG audio frames up to the end of the file, or
+a file soundfile can decode) and only then renamed into place. A truncated or
+undecodable download is retried once and then reported, never kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from mer_classic._io import atomic_path
+from mer_classic.exceptions import AudioError
+
+__all__ = ["PreviewResult", "download_preview", "verify_audio", "mp3_frame_count"]
+
+logger = logging.getLogger(__name__)
+
+_BITRATES = {
+    # (version is MPEG-1, layer) -> kbit/s by index
+    (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (True, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (False, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (False, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    (False, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+_TRAILERS = (b"TAG", b"APETAGEX", b"LYRICSBEGIN")
+
+
+def _frame_length(header: bytes) -> int:
+    """Length in bytes of the MPEG audio frame starting with ``header``, or 0."""
+    if len(header) < 4 or header[0] != 0xFF or (header[1] & 0xE0) != 0xE0:
+        return 0
+    version = (header[1] >> 3) & 3  # 0: 2.5, 1: reserved, 2: MPEG-2, 3: MPEG-1
+    layer = 4 - ((header[1] >> 1) & 3)  # 4 means reserved
+    bitrate_index = header[2] >> 4
+    rate_index = (header[2] >> 2) & 3
+    padding = (header[2] >> 1) & 1
+    if version == 1 or layer == 4 or bitrate_index in (0, 15) or rate_index == 3:
+        return 0
+    mpeg1 = version == 3
+    bitrate = _BITRATES[(mpeg1, layer)][bitrate_index] * 1000
+    rate = _RATES[version][rate_index]
+    if layer == 1:
+        return (12 * bitrate // rate + padding) * 4
+    if layer == 3 and not mpeg1:
+        return 72 * bitrate // rate + padding
+    return 144 * bitrate // rate + padding
+
+
+def mp3_frame_count(data: bytes) -> int:
+    """Count the MPEG audio frames of ``data``; 0 if it is not a *complete* MP3.
+
+    The frames must follow each other up to the end of the data (an ID3v2 tag
+    before and an ID3v1/APE/Lyrics tag after are allowed), so a file cut short
+    in the middle of a frame gives 0.
+
+    Examples
+    --------
+    >>> mp3_frame_count(b"not audio")
+    0
+    """
+    pos = 0
+    if data[:3] == b"ID3" and len(data) >= 10:
+        size = 0
+        for byte in data[6:10]:
+            size = (size << 7) | (byte & 0x7F)
+        pos = 10 + size + (10 if data[5] & 0x10 else 0)
+    frames = 0
+    end = len(data)
+    while pos < end:
+        length = _frame_length(data[pos : pos + 4])
+        if length == 0:
+            if frames and data[pos:].startswith(_TRAILERS):
+                return frames
+            return 0
+        if pos + length > end:
+            return 0  # truncated inside the last frame
+        pos += length
+        frames += 1
+    return frames
+
+
+def verify_audio(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`~mer_classic.exceptions.AudioError` unless ``path`` decodes.
+
+    MP3 data is checked frame by frame (complete frames only); anything else
+    must be readable by soundfile with at least one sample.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    if not data:
+        raise AudioError(f"{path} is empty")
+    if data[:3] == b"ID3" or (data[0] == 0xFF and (data[1] & 0xE0) == 0xE0):
+        if mp3_frame_count(data) == 0:
+            raise AudioError(f"{path} is not a complete MP3 (truncated or corrupt)")
+        return
+    import soundfile
+
+    try:
+        info = soundfile.info(str(path))
+        audio, _ = soundfile.read(str(path), frames=info.frames, dtype="float32")
+    except Exception as exc:  # soundfile raises LibsndfileError/RuntimeError
+        raise AudioError(f"{path} cannot be decoded: {exc}") from exc
+    if info.frames <= 0 or len(audio) < info.frames:
+        raise AudioError(f"{path} is truncated ({len(audio)} of {info.frames} frames)")
+
+
+@dataclass
+class PreviewResult:
+    """Outcome of one preview download.
+
+    Attributes
+    ----------
+    status : str
+        ``"ok"``, ``"preview_http_<code>"``, ``"preview_truncated"``,
+        ``"preview_invalid"`` (not decodable) or ``"preview_network"``.
+    path : Path or None
+        Where the file is, when ``status == "ok"``.
+    requests : int
+        HTTP requests sent.
+    """
+
+    status: str
+    path: Path | None
+    requests: int
+
+
+def download_preview(
+    session: requests.Session,
+    url: str,
+    dest: str | os.PathLike[str],
+    *,
+    retries: int = 1,
+    backoff_base: float = 1.0,
+    timeout: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PreviewResult:
+    """Download ``url`` to ``dest`` atomically if the audio verifies.
+
+    Parameters
+    ----------
+    session : requests.Session
+        Session to download with.
+    url : str
+        The preview URL.
+    dest : path
+        Final file path (``audio/<track_id>.mp3``).
+    retries : int, default=1
+        Extra attempts after a truncated/undecodable body, a 5xx or a network error.
+    backoff_base : float, default=1.0
+        Seconds to wait before a retry (doubling).
+    timeout : float, default=30
+        Seconds to wait for the server.
+    sleep : callable, default=time.sleep
+        How to wait.
+
+    Returns
+    -------
+    PreviewResult
+        Never raises for HTTP or decoding problems: they are reported in ``status``.
+    """
+    dest = Path(dest)
+    sent = 0
+    status = "preview_invalid"
+    for attempt in range(retries + 1):
+        if attempt:
+            sleep(backoff_base * 2 ** (attempt - 1))
+        sent += 1
+        try:
+            with atomic_path(dest) as tmp:
+                response = session.get(url, timeout=timeout)
+                if response.status_code != 200:
+                    raise _HttpStatus(response.status_code)
+                tmp.write_bytes(response.content)
+                verify_audio(tmp)
+            return PreviewResult("ok", dest, sent)
+        except _HttpStatus as exc:
+            status = f"preview_http_{exc.code}"
+            if exc.code < 500:
+                break
+        except AudioError as exc:
+            status = "preview_invalid"
+            logger.info("preview %s: %s", url, exc)
+        except requests.exceptions.ChunkedEncodingError as exc:
+            # the body ended before its Content-Length
+            status = "preview_truncated"
+            logger.info("preview %s: %s", url, exc)
+        except requests.exceptions.RequestException as exc:
+            status = "preview_network"
+            logger.info("preview %s: %s", url, type(exc).__name__)
+    return PreviewResult(status, None, sent)
+
+
+class _HttpStatus(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
