@@ -12,12 +12,12 @@ import logging
 from typing import Any
 
 import click
-
 from mer_classic.cli import extract as _extract
 from mer_classic.cli import fetch as _fetch
 from mer_classic.cli import predict as _predict
 from mer_classic.cli import report as _report
 from mer_classic.cli import train as _train
+
 from mer_classic.exceptions import MerClassicError, RateLimitError
 
 __all__ = ["main"]

@@ -8,7 +8,17 @@ import click
 
 COMMANDS: list[click.Command] = []
 
-_MODEL_NAMES = ["dtree", "gboost", "knn", "logreg", "rf", "ridge", "stacking", "svm", "svr"]
+_MODEL_NAMES = [
+    "dtree",
+    "gboost",
+    "knn",
+    "logreg",
+    "rf",
+    "ridge",
+    "stacking",
+    "svm",
+    "svr",
+]
 
 
 def _register(cmd: click.Command) -> click.Command:
@@ -18,38 +28,116 @@ def _register(cmd: click.Command) -> click.Command:
 
 @_register
 @click.command()
-@click.option("--model", "model", type=click.Choice(_MODEL_NAMES), default="stacking",
-              show_default=True, help="Registry name (classification: svm dtree rf knn logreg "
-              "gboost stacking; regression: svr rf stacking ridge knn gboost).")
-@click.option("--data", type=click.Path(path_type=pathlib.Path), default=None,
-              help="Feature table (CSV). Default: the bundled Soundtracks set.")
-@click.option("--target", multiple=True, help="Target column (repeat for several regression "
-              "targets). Default for the bundled set: quadrant / Valence+Energy.")
-@click.option("--task", type=click.Choice(["classify", "regress"]), default="classify",
-              show_default=True)
-@click.option("--group", default=None, help="Column with groups (artist/song) for grouped CV.")
-@click.option("--id", "id_col", default=None, help="Column with track ids (index, de-duplication).")
-@click.option("--exclude", multiple=True, help="Numeric column that must not be a feature "
-              "(repeatable), e.g. other ratings.")
-@click.option("--cv", type=click.IntRange(min=2), default=5, show_default=True,
-              help="Outer cross-validation folds.")
-@click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Repeat the CV with other fold seeds; metrics get mean ± sd.")
+@click.option(
+    "--model",
+    "model",
+    type=click.Choice(_MODEL_NAMES),
+    default="stacking",
+    show_default=True,
+    help="Registry name (classification: svm dtree rf knn logreg "
+    "gboost stacking; regression: svr rf stacking ridge knn gboost).",
+)
+@click.option(
+    "--data",
+    type=click.Path(path_type=pathlib.Path),
+    default=None,
+    help="Feature table (CSV). Default: the bundled Soundtracks set.",
+)
+@click.option(
+    "--target",
+    multiple=True,
+    help="Target column (repeat for several regression "
+    "targets). Default for the bundled set: quadrant / Valence+Energy.",
+)
+@click.option(
+    "--task",
+    type=click.Choice(["classify", "regress"]),
+    default="classify",
+    show_default=True,
+)
+@click.option(
+    "--group", default=None, help="Column with groups (artist/song) for grouped CV."
+)
+@click.option(
+    "--id",
+    "id_col",
+    default=None,
+    help="Column with track ids (index, de-duplication).",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    help="Numeric column that must not be a feature (repeatable), e.g. other ratings.",
+)
+@click.option(
+    "--cv",
+    type=click.IntRange(min=2),
+    default=5,
+    show_default=True,
+    help="Outer cross-validation folds.",
+)
+@click.option(
+    "--repeats",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Repeat the CV with other fold seeds; metrics get mean ± sd.",
+)
 @click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--grid/--no-grid", default=True, show_default=True,
-              help="Nested grid search of hyper-parameters.")
-@click.option("--smote/--no-smote", default=True, show_default=True,
-              help="SMOTE inside the training folds (classification).")
-@click.option("--test", "test_path", type=click.Path(path_type=pathlib.Path), default=None,
-              help="Held-out table scored by the final model (written to DIR/test/).")
-@click.option("--jobs", "n_jobs", type=int, default=1, show_default=True,
-              help="Parallel jobs (-1: all cores).")
-@click.option("--out", type=click.Path(path_type=pathlib.Path), default=None,
-              help="Run folder. Default: reports/<model>-<timestamp>/.")
+@click.option(
+    "--grid/--no-grid",
+    default=True,
+    show_default=True,
+    help="Nested grid search of hyper-parameters.",
+)
+@click.option(
+    "--smote/--no-smote",
+    default=True,
+    show_default=True,
+    help="SMOTE inside the training folds (classification).",
+)
+@click.option(
+    "--test",
+    "test_path",
+    type=click.Path(path_type=pathlib.Path),
+    default=None,
+    help="Held-out table scored by the final model (written to DIR/test/).",
+)
+@click.option(
+    "--jobs",
+    "n_jobs",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Parallel jobs (-1: all cores).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=pathlib.Path),
+    default=None,
+    help="Run folder. Default: reports/<model>-<timestamp>/.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing --out folder.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def train(model, data, target, task, group, id_col, exclude, cv, repeats, seed, grid, smote,
-          test_path, n_jobs, out, force, quiet):
+def train(
+    model,
+    data,
+    target,
+    task,
+    group,
+    id_col,
+    exclude,
+    cv,
+    repeats,
+    seed,
+    grid,
+    smote,
+    test_path,
+    n_jobs,
+    out,
+    force,
+    quiet,
+):
     """Cross-validate a model, refit it on all rows, and write reports and the model.
 
     With no --data, trains on the bundled Soundtracks set (quadrant of valence × energy,
@@ -60,24 +148,53 @@ def train(model, data, target, task, group, id_col, exclude, cv, repeats, seed, 
     from mer_classic.workflows import run_train
 
     summary = run_train(
-        model=model, data=data, target=list(target), task=task, group=group, id_col=id_col,
-        exclude=list(exclude), cv=cv, repeats=repeats, seed=seed, grid=grid, smote=smote,
-        test=test_path, n_jobs=n_jobs, out=out, force=force, quiet=quiet,
+        model=model,
+        data=data,
+        target=list(target),
+        task=task,
+        group=group,
+        id_col=id_col,
+        exclude=list(exclude),
+        cv=cv,
+        repeats=repeats,
+        seed=seed,
+        grid=grid,
+        smote=smote,
+        test=test_path,
+        n_jobs=n_jobs,
+        out=out,
+        force=force,
+        quiet=quiet,
     )
     click.echo(summary)
 
 
 @_register
 @click.command()
-@click.option("--model", "model_path", required=True, type=click.Path(path_type=pathlib.Path),
-              help="Run folder or model.joblib written by `train`.")
-@click.option("--data", required=True, type=click.Path(path_type=pathlib.Path),
-              help="Table with the model's feature columns and the true target.")
+@click.option(
+    "--model",
+    "model_path",
+    required=True,
+    type=click.Path(path_type=pathlib.Path),
+    help="Run folder or model.joblib written by `train`.",
+)
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=pathlib.Path),
+    help="Table with the model's feature columns and the true target.",
+)
 @click.option("--target", multiple=True, help="Target column(s); default: the model's.")
-@click.option("--group", default=None, help="Group column (reported, not used for fitting).")
+@click.option(
+    "--group", default=None, help="Group column (reported, not used for fitting)."
+)
 @click.option("--id", "id_col", default=None, help="Track id column.")
-@click.option("--out", type=click.Path(path_type=pathlib.Path), default=None,
-              help="Report folder. Default: reports/eval-<model>-<timestamp>/.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=pathlib.Path),
+    default=None,
+    help="Report folder. Default: reports/eval-<model>-<timestamp>/.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing --out folder.")
 def evaluate(model_path, data, target, group, id_col, out, force):
     """Score a saved model on another table (external-dataset evaluation).
@@ -86,5 +203,14 @@ def evaluate(model_path, data, target, group, id_col, out, force):
     """
     from mer_classic.workflows import run_evaluate
 
-    click.echo(run_evaluate(model_path=model_path, data=data, target=list(target), group=group,
-                            id_col=id_col, out=out, force=force))
+    click.echo(
+        run_evaluate(
+            model_path=model_path,
+            data=data,
+            target=list(target),
+            group=group,
+            id_col=id_col,
+            out=out,
+            force=force,
+        )
+    )

@@ -11,7 +11,11 @@ __all__ = ["progress"]
 
 
 def progress(
-    iterable: Iterable[T], *, total: int | None = None, desc: str = "", quiet: bool = False
+    iterable: Iterable[T],
+    *,
+    total: int | None = None,
+    desc: str = "",
+    quiet: bool = False,
 ) -> Iterator[T]:
     """Wrap ``iterable`` in a tqdm bar on stderr unless ``quiet``."""
     if quiet:
@@ -19,5 +23,10 @@ def progress(
         return
     from tqdm.auto import tqdm
 
-    kwargs: dict[str, Any] = {"total": total, "desc": desc, "leave": False, "dynamic_ncols": True}
+    kwargs: dict[str, Any] = {
+        "total": total,
+        "desc": desc,
+        "leave": False,
+        "dynamic_ncols": True,
+    }
     yield from tqdm(iterable, **kwargs)

@@ -79,19 +79,25 @@ def make_splitter(task: str, n_splits: int, *, grouped: bool, seed: int) -> Any:
         raise ParameterError(f"cv must be at least 2 folds; got {n_splits}")
     if task == "classify":
         if grouped:
-            return StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+            return StratifiedGroupKFold(
+                n_splits=n_splits, shuffle=True, random_state=seed
+            )
         return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     if grouped:
         return GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     return KFold(n_splits=n_splits, shuffle=True, random_state=seed)
 
 
-def check_cv(y: pd.Series | pd.DataFrame, groups: pd.Series | None, n_splits: int, task: str) -> None:
+def check_cv(
+    y: pd.Series | pd.DataFrame, groups: pd.Series | None, n_splits: int, task: str
+) -> None:
     """Refuse splits that cannot work, naming the class or the group count."""
     if n_splits < 2:
         raise ParameterError(f"cv must be at least 2 folds; got {n_splits}")
     if len(y) < n_splits:
-        raise DataError(f"{len(y)} rows cannot be split into {n_splits} folds; lower --cv")
+        raise DataError(
+            f"{len(y)} rows cannot be split into {n_splits} folds; lower --cv"
+        )
     if task == "classify":
         counts = pd.Series(np.asarray(y)).value_counts()
         small = counts[counts < n_splits]
@@ -115,7 +121,8 @@ def check_cv(y: pd.Series | pd.DataFrame, groups: pd.Series | None, n_splits: in
                 detail = ", ".join(f"{k!r} in {v}" for k, v in few.items())
                 logger.warning(
                     "class(es) spread over fewer groups than folds (%s): some test folds "
-                    "will lack them", detail,
+                    "will lack them",
+                    detail,
                 )
 
 
@@ -123,8 +130,9 @@ def check_cv(y: pd.Series | pd.DataFrame, groups: pd.Series | None, n_splits: in
 INNER_SPLITS = 3
 
 
-def _inner_splits(y: pd.Series | pd.DataFrame, groups: pd.Series | None, n_splits: int,
-                  task: str) -> int:
+def _inner_splits(
+    y: pd.Series | pd.DataFrame, groups: pd.Series | None, n_splits: int, task: str
+) -> int:
     k = min(n_splits, INNER_SPLITS)
     if task == "classify":
         k = min(k, int(pd.Series(np.asarray(y)).value_counts().min()))
@@ -156,15 +164,33 @@ class CVResult:
 
 
 def _fit_predict_fold(
-    pipeline: Any, grid: dict[str, list[Any]] | None, X: pd.DataFrame, y: Any,
-    groups: pd.Series | None, train: np.ndarray, test: np.ndarray, *, task: str,
-    n_splits: int, seed: int, n_jobs: int,
+    pipeline: Any,
+    grid: dict[str, list[Any]] | None,
+    X: pd.DataFrame,
+    y: Any,
+    groups: pd.Series | None,
+    train: np.ndarray,
+    test: np.ndarray,
+    *,
+    task: str,
+    n_splits: int,
+    seed: int,
+    n_jobs: int,
 ) -> tuple[np.ndarray, np.ndarray | None, list[Any] | None, dict[str, Any]]:
     X_tr, X_te = X.iloc[train], X.iloc[test]
     y_tr = y.iloc[train]
     g_tr = groups.iloc[train] if groups is not None else None
-    est, params = fit_final(pipeline, grid, X_tr, y_tr, g_tr, task=task, n_splits=n_splits,
-                            seed=seed, n_jobs=n_jobs)
+    est, params = fit_final(
+        pipeline,
+        grid,
+        X_tr,
+        y_tr,
+        g_tr,
+        task=task,
+        n_splits=n_splits,
+        seed=seed,
+        n_jobs=n_jobs,
+    )
     pred = np.asarray(est.predict(X_te))
     proba = classes = None
     if task == "classify" and hasattr(est, "predict_proba"):
@@ -177,8 +203,16 @@ def _fit_predict_fold(
 
 
 def fit_final(
-    pipeline: Any, grid: dict[str, list[Any]] | None, X: pd.DataFrame, y: Any,
-    groups: pd.Series | None, *, task: str, n_splits: int, seed: int, n_jobs: int = 1,
+    pipeline: Any,
+    grid: dict[str, list[Any]] | None,
+    X: pd.DataFrame,
+    y: Any,
+    groups: pd.Series | None,
+    *,
+    task: str,
+    n_splits: int,
+    seed: int,
+    n_jobs: int = 1,
 ) -> tuple[Any, dict[str, Any]]:
     """Fit ``pipeline`` on ``X, y``, choosing hyper-parameters by a grouped grid search.
 
@@ -189,8 +223,15 @@ def fit_final(
         return est, {}
     k = _inner_splits(y, groups, n_splits, task)
     inner = make_splitter(task, k, grouped=groups is not None, seed=seed)
-    search = GridSearchCV(clone(pipeline), grid, scoring=scoring_for(task), cv=inner,
-                          n_jobs=n_jobs, refit=True, error_score="raise")
+    search = GridSearchCV(
+        clone(pipeline),
+        grid,
+        scoring=scoring_for(task),
+        cv=inner,
+        n_jobs=n_jobs,
+        refit=True,
+        error_score="raise",
+    )
     search.fit(X, y, groups=groups)
     return search.best_estimator_, dict(search.best_params_)
 
@@ -246,7 +287,9 @@ def cross_validate_model(
     if repeats < 1:
         raise ParameterError(f"repeats must be >= 1; got {repeats}")
     if metrics_fn is None:
-        metrics_fn = classification_metrics if task == "classify" else regression_metrics
+        metrics_fn = (
+            classification_metrics if task == "classify" else regression_metrics
+        )
     result: CVResult | None = None
     strat = np.asarray(y) if task == "classify" else np.zeros(len(y))
     for rep in range(repeats):
@@ -256,36 +299,48 @@ def cross_validate_model(
         kwargs = dict(task=task, n_splits=cv, seed=seed + rep)
         if grid:
             outs = [
-                _fit_predict_fold(pipeline, grid, X, y, groups, tr, te, n_jobs=n_jobs, **kwargs)
+                _fit_predict_fold(
+                    pipeline, grid, X, y, groups, tr, te, n_jobs=n_jobs, **kwargs
+                )
                 for tr, te in progress(folds, total=len(folds), desc=desc, quiet=quiet)
             ]
         else:
             outs = Parallel(n_jobs=n_jobs)(
-                delayed(_fit_predict_fold)(pipeline, None, X, y, groups, tr, te, n_jobs=1,
-                                           **kwargs)
+                delayed(_fit_predict_fold)(
+                    pipeline, None, X, y, groups, tr, te, n_jobs=1, **kwargs
+                )
                 for tr, te in progress(folds, total=len(folds), desc=desc, quiet=quiet)
             )
         if isinstance(y, pd.DataFrame):
             pred = pd.DataFrame(index=y.index, columns=y.columns, dtype=float)
         else:
-            pred = pd.Series(index=y.index, dtype=object if task == "classify" else float,
-                             name=y.name)
+            pred = pd.Series(
+                index=y.index,
+                dtype=object if task == "classify" else float,
+                name=y.name,
+            )
         proba_frames = []
-        for (tr, te), (p, proba, classes, _params) in zip(folds, outs):
+        for (_tr, te), (p, proba, classes, _params) in zip(folds, outs, strict=False):
             if isinstance(pred, pd.DataFrame):
                 pred.iloc[te] = p.reshape(len(te), -1)
             else:
                 pred.iloc[te] = p
             if proba is not None:
-                proba_frames.append(pd.DataFrame(proba, index=y.index[te], columns=classes))
+                proba_frames.append(
+                    pd.DataFrame(proba, index=y.index[te], columns=classes)
+                )
         probabilities = (
-            pd.concat(proba_frames).reindex(y.index).fillna(0.0) if proba_frames
-            and len(proba_frames) == len(folds) else None
+            pd.concat(proba_frames).reindex(y.index).fillna(0.0)
+            if proba_frames and len(proba_frames) == len(folds)
+            else None
         )
         metrics = metrics_fn(y, pred)
         if result is None:
-            result = CVResult(predictions=pred, probabilities=probabilities,
-                              fold_params=[o[3] for o in outs])
+            result = CVResult(
+                predictions=pred,
+                probabilities=probabilities,
+                fold_params=[o[3] for o in outs],
+            )
         result.repeat_metrics.append(metrics)
     assert result is not None
     return result
@@ -294,8 +349,9 @@ def cross_validate_model(
 # -- metrics ------------------------------------------------------------------------
 
 
-def classification_metrics(y_true: Any, y_pred: Any, labels: Sequence[str] | None = None
-                           ) -> dict[str, Any]:
+def classification_metrics(
+    y_true: Any, y_pred: Any, labels: Sequence[str] | None = None
+) -> dict[str, Any]:
     """Accuracy, macro/weighted F1, MCC, balanced accuracy, per-class scores and confusion.
 
     Examples
@@ -311,16 +367,23 @@ def classification_metrics(y_true: Any, y_pred: Any, labels: Sequence[str] | Non
     labels = list(labels)
     p, r, f, s = precision_recall_fscore_support(yt, yp, labels=labels, zero_division=0)
     per_class = {
-        lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
-              "support": int(s[i])}
+        lab: {
+            "precision": float(p[i]),
+            "recall": float(r[i]),
+            "f1": float(f[i]),
+            "support": int(s[i]),
+        }
         for i, lab in enumerate(labels)
     }
     return {
         "accuracy": float(accuracy_score(yt, yp)),
         "balanced_accuracy": float(balanced_accuracy_score(yt, yp)),
-        "f1_macro": float(f1_score(yt, yp, labels=labels, average="macro", zero_division=0)),
-        "f1_weighted": float(f1_score(yt, yp, labels=labels, average="weighted",
-                                      zero_division=0)),
+        "f1_macro": float(
+            f1_score(yt, yp, labels=labels, average="macro", zero_division=0)
+        ),
+        "f1_weighted": float(
+            f1_score(yt, yp, labels=labels, average="weighted", zero_division=0)
+        ),
         "mcc": float(matthews_corrcoef(yt, yp)),
         "n": int(len(yt)),
         "labels": labels,
@@ -371,14 +434,18 @@ def find_va_columns(columns: Sequence[str]) -> tuple[str, str] | None:
     """
     lower = {str(c).lower(): str(c) for c in columns}
     val = next((lower[k] for k in ("valence", "valence_mean", "v") if k in lower), None)
-    aro = next((lower[k] for k in ("arousal", "arousal_mean", "energy", "a") if k in lower),
-               None)
+    aro = next(
+        (lower[k] for k in ("arousal", "arousal_mean", "energy", "a") if k in lower),
+        None,
+    )
     return (val, aro) if val and aro else None
 
 
 def quadrant_metrics(true_quadrants: Any, pred_quadrants: Any) -> dict[str, Any]:
     """Classification metrics over the four Russell quadrants (fixed order Q1..Q4)."""
-    return classification_metrics(true_quadrants, pred_quadrants, labels=list(QUADRANTS))
+    return classification_metrics(
+        true_quadrants, pred_quadrants, labels=list(QUADRANTS)
+    )
 
 
 def quadrants_of_labels(labels: Any) -> np.ndarray | None:
@@ -389,12 +456,18 @@ def quadrants_of_labels(labels: Any) -> np.ndarray | None:
         return None
 
 
-def quadrants_of_va(values: pd.DataFrame, va: tuple[str, str], scale: Any = None) -> np.ndarray:
+def quadrants_of_va(
+    values: pd.DataFrame, va: tuple[str, str], scale: Any = None
+) -> np.ndarray:
     """Quadrants of a frame holding valence and arousal columns."""
-    return va_to_quadrant(values[va[0]].to_numpy(float), values[va[1]].to_numpy(float), scale)
+    return va_to_quadrant(
+        values[va[0]].to_numpy(float), values[va[1]].to_numpy(float), scale
+    )
 
 
-def summarize_repeats(repeat_metrics: list[dict[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
+def summarize_repeats(
+    repeat_metrics: list[dict[str, Any]], keys: Sequence[str]
+) -> dict[str, Any]:
     """Mean and standard deviation of scalar metrics over repetitions.
 
     Keys are dotted paths, e.g. ``"f1_macro"`` or ``"targets.Valence.rmse"``.
@@ -408,6 +481,9 @@ def summarize_repeats(repeat_metrics: list[dict[str, Any]], keys: Sequence[str])
                 node = node[part]
             vals.append(float(node))
         arr = np.asarray(vals)
-        out[key] = {"mean": float(arr.mean()), "sd": float(arr.std(ddof=1)) if len(arr) > 1
-                    else 0.0, "values": vals}
+        out[key] = {
+            "mean": float(arr.mean()),
+            "sd": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0,
+            "values": vals,
+        }
     return out

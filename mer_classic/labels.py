@@ -88,7 +88,9 @@ def _bounds(scale: str | tuple[float, float]) -> tuple[float, float]:
 
 
 def rescale(
-    values: Any, source: str | tuple[float, float], target: str | tuple[float, float] = "0-1"
+    values: Any,
+    source: str | tuple[float, float],
+    target: str | tuple[float, float] = "0-1",
 ) -> np.ndarray:
     """Linearly map values from one annotation scale to another.
 
@@ -161,7 +163,9 @@ def va_to_quadrant(
     v = np.asarray(valence, dtype=float)
     a = np.asarray(arousal, dtype=float)
     if v.shape != a.shape:
-        raise ParameterError(f"valence and arousal differ in shape: {v.shape} vs {a.shape}")
+        raise ParameterError(
+            f"valence and arousal differ in shape: {v.shape} vs {a.shape}"
+        )
     if scale is None:
         scale = infer_scale(np.concatenate([v.ravel(), a.ravel()]))
     lo, hi = _bounds(scale)

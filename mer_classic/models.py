@@ -37,7 +37,14 @@ from sklearn.tree import DecisionTreeClassifier
 from mer_classic.exceptions import ParameterError
 from mer_classic.samplers import AdaptiveSMOTE
 
-__all__ = ["ModelSpec", "MODELS", "model_names", "get_spec", "make_pipeline", "param_grid"]
+__all__ = [
+    "ModelSpec",
+    "MODELS",
+    "model_names",
+    "get_spec",
+    "make_pipeline",
+    "param_grid",
+]
 
 
 @dataclass(frozen=True)
@@ -95,59 +102,122 @@ def _stacking_regressor(rs: int) -> StackingRegressor:
 
 
 _SPECS = [
-    ModelSpec("svm", "classify",
-              lambda rs: SVC(random_state=rs),
-              SVM_GRID, "RBF support vector machine (no probabilities: decision function)"),
-    ModelSpec("dtree", "classify",
-              lambda rs: DecisionTreeClassifier(random_state=rs),
-              {"max_depth": [3, 5, 10, None], "min_samples_leaf": [1, 5],
-               "criterion": ["gini", "entropy"]},
-              "decision tree"),
-    ModelSpec("rf", "classify",
-              lambda rs: RandomForestClassifier(n_estimators=200, random_state=rs, n_jobs=1),
-              {"max_depth": [None, 10], "max_features": ["sqrt", 0.3],
-               "min_samples_leaf": [1, 3]},
-              "random forest (200 trees)"),
-    ModelSpec("knn", "classify",
-              lambda rs: KNeighborsClassifier(),
-              {"n_neighbors": [3, 5, 9, 15], "weights": ["uniform", "distance"]},
-              "k-nearest neighbours"),
-    ModelSpec("logreg", "classify",
-              lambda rs: LogisticRegression(max_iter=5000, random_state=rs),
-              {"C": [0.01, 0.1, 1, 10, 100]},
-              "multinomial logistic regression"),
-    ModelSpec("gboost", "classify",
-              lambda rs: HistGradientBoostingClassifier(random_state=rs),
-              {"learning_rate": [0.05, 0.1], "max_leaf_nodes": [7, 15],
-               "max_iter": [100, 300]},
-              "histogram gradient boosting"),
-    ModelSpec("stacking", "classify", _stacking_classifier,
-              {"svm__C": [1, 10, 100], "svm__gamma": ["scale", 0.01]},
-              "stacking of SVM, decision tree and random forest, logistic regression on top"),
-    ModelSpec("svr", "regress",
-              lambda rs: SVR(),
-              {"C": [0.1, 1, 10, 100], "gamma": [0.1, 0.01, 0.001, "scale"],
-               "epsilon": [0.1], "kernel": ["rbf"]},
-              "RBF support vector regression"),
-    ModelSpec("rf", "regress",
-              lambda rs: RandomForestRegressor(n_estimators=200, random_state=rs, n_jobs=1),
-              {"max_depth": [None, 10], "max_features": [1.0, 0.3], "min_samples_leaf": [1, 3]},
-              "random forest regression (200 trees)"),
-    ModelSpec("stacking", "regress", _stacking_regressor,
-              {"svr__C": [0.1, 1, 10]},
-              "stacking of SVR, ridge and random forest, ridge on top"),
-    ModelSpec("ridge", "regress",
-              lambda rs: Ridge(),
-              {"alpha": [0.1, 1, 10, 100, 1000]},
-              "ridge regression"),
-    ModelSpec("knn", "regress",
-              lambda rs: KNeighborsRegressor(),
-              {"n_neighbors": [3, 5, 9, 15], "weights": ["uniform", "distance"]},
-              "k-nearest neighbours regression"),
-    ModelSpec("gboost", "regress",
-              lambda rs: HistGradientBoostingRegressor(random_state=rs),
-              {"learning_rate": [0.05, 0.1], "max_leaf_nodes": [7, 15], "max_iter": [100, 300]},
-              "histogram gradient boosting regression"),
+    ModelSpec(
+        "svm",
+        "classify",
+        lambda rs: SVC(random_state=rs),
+        SVM_GRID,
+        "RBF support vector machine (no probabilities: decision function)",
+    ),
+    ModelSpec(
+        "dtree",
+        "classify",
+        lambda rs: DecisionTreeClassifier(random_state=rs),
+        {
+            "max_depth": [3, 5, 10, None],
+            "min_samples_leaf": [1, 5],
+            "criterion": ["gini", "entropy"],
+        },
+        "decision tree",
+    ),
+    ModelSpec(
+        "rf",
+        "classify",
+        lambda rs: RandomForestClassifier(n_estimators=200, random_state=rs, n_jobs=1),
+        {
+            "max_depth": [None, 10],
+            "max_features": ["sqrt", 0.3],
+            "min_samples_leaf": [1, 3],
+        },
+        "random forest (200 trees)",
+    ),
+    ModelSpec(
+        "knn",
+        "classify",
+        lambda rs: KNeighborsClassifier(),
+        {"n_neighbors": [3, 5, 9, 15], "weights": ["uniform", "distance"]},
+        "k-nearest neighbours",
+    ),
+    ModelSpec(
+        "logreg",
+        "classify",
+        lambda rs: LogisticRegression(max_iter=5000, random_state=rs),
+        {"C": [0.01, 0.1, 1, 10, 100]},
+        "multinomial logistic regression",
+    ),
+    ModelSpec(
+        "gboost",
+        "classify",
+        lambda rs: HistGradientBoostingClassifier(random_state=rs),
+        {
+            "learning_rate": [0.05, 0.1],
+            "max_leaf_nodes": [7, 15],
+            "max_iter": [100, 300],
+        },
+        "histogram gradient boosting",
+    ),
+    ModelSpec(
+        "stacking",
+        "classify",
+        _stacking_classifier,
+        {"svm__C": [1, 10, 100], "svm__gamma": ["scale", 0.01]},
+        "stacking of SVM, decision tree and random forest, logistic regression on top",
+    ),
+    ModelSpec(
+        "svr",
+        "regress",
+        lambda rs: SVR(),
+        {
+            "C": [0.1, 1, 10, 100],
+            "gamma": [0.1, 0.01, 0.001, "scale"],
+            "epsilon": [0.1],
+            "kernel": ["rbf"],
+        },
+        "RBF support vector regression",
+    ),
+    ModelSpec(
+        "rf",
+        "regress",
+        lambda rs: RandomForestRegressor(n_estimators=200, random_state=rs, n_jobs=1),
+        {
+            "max_depth": [None, 10],
+            "max_features": [1.0, 0.3],
+            "min_samples_leaf": [1, 3],
+        },
+        "random forest regression (200 trees)",
+    ),
+    ModelSpec(
+        "stacking",
+        "regress",
+        _stacking_regressor,
+        {"svr__C": [0.1, 1, 10]},
+        "stacking of SVR, ridge and random forest, ridge on top",
+    ),
+    ModelSpec(
+        "ridge",
+        "regress",
+        lambda rs: Ridge(),
+        {"alpha": [0.1, 1, 10, 100, 1000]},
+        "ridge regression",
+    ),
+    ModelSpec(
+        "knn",
+        "regress",
+        lambda rs: KNeighborsRegressor(),
+        {"n_neighbors": [3, 5, 9, 15], "weights": ["uniform", "distance"]},
+        "k-nearest neighbours regression",
+    ),
+    ModelSpec(
+        "gboost",
+        "regress",
+        lambda rs: HistGradientBoostingRegressor(random_state=rs),
+        {
+            "learning_rate": [0.05, 0.1],
+            "max_leaf_nodes": [7, 15],
+            "max_iter": [100, 300],
+        },
+        "histogram gradient boosting regression",
+    ),
 ]
 
 #: task → name → spec
@@ -230,7 +300,9 @@ def make_pipeline(
     return Pipeline(steps)
 
 
-def param_grid(name: str, task: str = "classify", *, n_targets: int = 1) -> dict[str, list[Any]]:
+def param_grid(
+    name: str, task: str = "classify", *, n_targets: int = 1
+) -> dict[str, list[Any]]:
     """The model's grid with pipeline prefixes, ready for GridSearchCV.
 
     Examples

@@ -25,8 +25,15 @@ import pandas as pd
 from mer_classic._io import atomic_path, write_text_atomic
 from mer_classic.exceptions import DataError, ModelFileError
 
-__all__ = ["MerModel", "save_model", "load_model", "VersionMismatchWarning", "MODEL_FILE",
-           "META_FILE", "FORMAT"]
+__all__ = [
+    "MerModel",
+    "save_model",
+    "load_model",
+    "VersionMismatchWarning",
+    "MODEL_FILE",
+    "META_FILE",
+    "FORMAT",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +62,14 @@ def _versions() -> dict[str, str]:
 
     import mer_classic
 
-    return {"mer_classic": mer_classic.__version__, "sklearn": sklearn.__version__,
-            "imblearn": imblearn.__version__, "joblib": joblib.__version__,
-            "numpy": np.__version__, "pandas": pd.__version__}
+    return {
+        "mer_classic": mer_classic.__version__,
+        "sklearn": sklearn.__version__,
+        "imblearn": imblearn.__version__,
+        "joblib": joblib.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+    }
 
 
 def _json_default(obj: Any) -> Any:
@@ -114,7 +126,9 @@ class MerModel:
 
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
         if not isinstance(X, pd.DataFrame):
-            raise DataError("pass a DataFrame whose columns are the model's feature names")
+            raise DataError(
+                "pass a DataFrame whose columns are the model's feature names"
+            )
         missing = [c for c in self.feature_names if c not in X.columns]
         if missing:
             hint = ""
@@ -123,14 +137,17 @@ class MerModel:
                 hint = " (they are audio features: run `mer-classic extract` with the same settings)"
             raise DataError(
                 f"{len(missing)} feature column(s) the model was trained with are missing"
-                f"{hint}: {', '.join(missing[:12])}" + (" ..." if len(missing) > 12 else "")
+                f"{hint}: {', '.join(missing[:12])}"
+                + (" ..." if len(missing) > 12 else "")
             )
         Xf = X[self.feature_names]
         bad = [c for c in Xf.columns if not pd.api.types.is_numeric_dtype(Xf[c])]
         if bad:
             raise DataError(f"feature column(s) are not numeric: {', '.join(bad[:10])}")
         if np.isinf(Xf.to_numpy(dtype=float)).any():
-            raise DataError("features contain infinite values; replace them with NaN or finite values")
+            raise DataError(
+                "features contain infinite values; replace them with NaN or finite values"
+            )
         return Xf.astype(float)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -140,7 +157,9 @@ class MerModel:
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Class probabilities, columns in :attr:`classes_` order (classifiers that have them)."""
         if not hasattr(self.pipeline, "predict_proba"):
-            raise DataError(f"model {self.metadata.get('model')!r} gives no probabilities")
+            raise DataError(
+                f"model {self.metadata.get('model')!r} gives no probabilities"
+            )
         try:
             return self.pipeline.predict_proba(self._frame(X))
         except AttributeError as exc:
@@ -182,7 +201,9 @@ class MerModel:
                 out["quadrant"] = va_to_quadrant(out[va[0]], out[va[1]], scale)
         return out
 
-    def predict_audio(self, paths: Sequence[str | os.PathLike[str]], **kwargs: Any) -> pd.DataFrame:
+    def predict_audio(
+        self, paths: Sequence[str | os.PathLike[str]], **kwargs: Any
+    ) -> pd.DataFrame:
         """Extract the model's audio features from files and predict (see ``mer_classic.predict``)."""
         from mer_classic.predict import predict_audio
 
@@ -205,9 +226,17 @@ def save_model(
         joblib.dump(estimator, tmp, compress=3)
         digest = _sha256(tmp)
     meta = dict(metadata)
-    meta.update({"format": FORMAT, "versions": _versions(), "sha256": digest,
-                 "model_file": MODEL_FILE})
-    write_text_atomic(d / META_FILE, json.dumps(meta, indent=2, default=_json_default) + "\n")
+    meta.update(
+        {
+            "format": FORMAT,
+            "versions": _versions(),
+            "sha256": digest,
+            "model_file": MODEL_FILE,
+        }
+    )
+    write_text_atomic(
+        d / META_FILE, json.dumps(meta, indent=2, default=_json_default) + "\n"
+    )
     return d
 
 
@@ -220,7 +249,9 @@ def _resolve(path: str | os.PathLike[str]) -> tuple[Path, Path]:
     return p, p.with_name(META_FILE)
 
 
-def load_model(path: str | os.PathLike[str], *, check_versions: bool = True) -> MerModel:
+def load_model(
+    path: str | os.PathLike[str], *, check_versions: bool = True
+) -> MerModel:
     """Load a model saved by ``mer-classic train`` (a run folder or its ``model.joblib``).
 
     Never load model files from untrusted sources: unpickling can execute code.
@@ -271,13 +302,18 @@ def load_model(path: str | os.PathLike[str], *, check_versions: bool = True) -> 
     if check_versions:
         saved = meta.get("versions", {})
         now = _versions()
-        diff = {k: (saved.get(k), v) for k, v in now.items()
-                if k in ("mer_classic", "sklearn", "imblearn") and saved.get(k) != v}
+        diff = {
+            k: (saved.get(k), v)
+            for k, v in now.items()
+            if k in ("mer_classic", "sklearn", "imblearn") and saved.get(k) != v
+        }
         if diff:
             detail = ", ".join(f"{k} {a} → {b}" for k, (a, b) in diff.items())
             warnings.warn(
                 f"model saved with other library versions ({detail}); predictions may differ. "
-                "Retrain to be safe", VersionMismatchWarning, stacklevel=2,
+                "Retrain to be safe",
+                VersionMismatchWarning,
+                stacklevel=2,
             )
     try:
         pipeline = joblib.load(model_file)

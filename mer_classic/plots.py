@@ -19,8 +19,9 @@ def _plt():
     return plt
 
 
-def plot_confusion(matrix: Sequence[Sequence[int]], labels: Sequence[str], path: Path,
-                   title: str) -> Path:
+def plot_confusion(
+    matrix: Sequence[Sequence[int]], labels: Sequence[str], path: Path, title: str
+) -> Path:
     """Heatmap of a confusion matrix (rows true, columns predicted), counts and row %."""
     plt = _plt()
     cm = np.asarray(matrix, dtype=float)
@@ -36,8 +37,15 @@ def plot_confusion(matrix: Sequence[Sequence[int]], labels: Sequence[str], path:
     ax.set_title(title)
     for i in range(cm.shape[0]):
         for j in range(cm.shape[1]):
-            ax.text(j, i, f"{int(cm[i, j])}\n{pct[i, j]:.0%}", ha="center", va="center",
-                    color="white" if pct[i, j] > 0.5 else "black", fontsize=9)
+            ax.text(
+                j,
+                i,
+                f"{int(cm[i, j])}\n{pct[i, j]:.0%}",
+                ha="center",
+                va="center",
+                color="white" if pct[i, j] > 0.5 else "black",
+                fontsize=9,
+            )
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="row share")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -62,8 +70,14 @@ def plot_scatter(y_true: np.ndarray, y_pred: np.ndarray, name: str, path: Path) 
     return path
 
 
-def plot_va_plane(valence: np.ndarray, arousal: np.ndarray, mid: float, path: Path,
-                  title: str, labels: Sequence[str] | None = None) -> Path:
+def plot_va_plane(
+    valence: np.ndarray,
+    arousal: np.ndarray,
+    mid: float,
+    path: Path,
+    title: str,
+    labels: Sequence[str] | None = None,
+) -> Path:
     """Points on the valence-arousal plane with the four Russell quadrants marked."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5, 5))
@@ -78,8 +92,16 @@ def plot_va_plane(valence: np.ndarray, arousal: np.ndarray, mid: float, path: Pa
     ax.axvline(mid, color="grey", lw=1)
     ax.axhline(mid, color="grey", lw=1)
     for q, (x, y) in {"Q1": (1, 1), "Q2": (0, 1), "Q3": (0, 0), "Q4": (1, 0)}.items():
-        ax.text(x, y, q, transform=ax.transAxes, ha="right" if x else "left",
-                va="top" if y else "bottom", fontsize=11, color="dimgrey")
+        ax.text(
+            x,
+            y,
+            q,
+            transform=ax.transAxes,
+            ha="right" if x else "left",
+            va="top" if y else "bottom",
+            fontsize=11,
+            color="dimgrey",
+        )
     ax.set_xlabel("valence")
     ax.set_ylabel("arousal")
     ax.set_title(title)

@@ -28,8 +28,14 @@ from mer_classic._io import write_csv_atomic, write_text_atomic
 from mer_classic.exceptions import ConfigError, DataError
 from mer_classic.labels import QUADRANTS
 
-__all__ = ["default_run_dir", "run_folder", "write_run", "write_evaluation", "render_report",
-           "read_run"]
+__all__ = [
+    "default_run_dir",
+    "run_folder",
+    "write_run",
+    "write_evaluation",
+    "render_report",
+    "read_run",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +79,9 @@ def run_folder(out: str | os.PathLike[str], *, force: bool = False) -> Iterator[
     try:
         yield tmp
         if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            old = Path(
+                tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent)
+            )
             os.replace(target, old / "run")
             os.replace(tmp, target)
             shutil.rmtree(old, ignore_errors=True)
@@ -84,8 +92,13 @@ def run_folder(out: str | os.PathLike[str], *, force: bool = False) -> Iterator[
         raise
 
 
-def write_run(result: Any, out: str | os.PathLike[str], *, force: bool = False,
-              extra_meta: dict[str, Any] | None = None) -> Path:
+def write_run(
+    result: Any,
+    out: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    extra_meta: dict[str, Any] | None = None,
+) -> Path:
     """Write a training run (a :class:`~mer_classic.training.TrainResult`) into ``out``.
 
     Files: ``metrics.json``, ``run.json`` (settings, data, hyper-parameters, timings),
@@ -96,7 +109,10 @@ def write_run(result: Any, out: str | os.PathLike[str], *, force: bool = False,
 
     with run_folder(out, force=force) as tmp:
         task = result.settings["task"]
-        metrics = {"task": task, **{k: v for k, v in result.metrics.items() if k != "task"}}
+        metrics = {
+            "task": task,
+            **{k: v for k, v in result.metrics.items() if k != "task"},
+        }
         metrics["evaluation"] = "cross-validated out-of-fold predictions (outer folds)"
         write_text_atomic(tmp / "metrics.json", _dump(metrics))
         run = {
@@ -112,26 +128,39 @@ def write_run(result: Any, out: str | os.PathLike[str], *, force: bool = False,
             **(extra_meta or {}),
         }
         write_text_atomic(tmp / "run.json", _dump(run))
-        _write_predictions(tmp / "predictions.csv", result.cv.predictions, result.y_true,
-                           result.cv.probabilities, result.groups)
+        _write_predictions(
+            tmp / "predictions.csv",
+            result.cv.predictions,
+            result.y_true,
+            result.cv.probabilities,
+            result.groups,
+        )
         meta = {
-            "model": result.settings["model"], "task": task,
-            "target": result.settings["target"], "scale": result.settings.get("scale"),
-            "classes": result.classes, "feature_names": result.feature_names,
-            "best_params": result.best_params, "settings": result.settings,
+            "model": result.settings["model"],
+            "task": task,
+            "target": result.settings["target"],
+            "scale": result.settings.get("scale"),
+            "classes": result.classes,
+            "feature_names": result.feature_names,
+            "best_params": result.best_params,
+            "settings": result.settings,
             "data_fingerprint": result.table_meta.get("fingerprint"),
             "data_source": result.table_meta.get("source"),
             "metrics": _headline(metrics),
-            **({"feature_settings": extra_meta["feature_settings"]}
-               if extra_meta and extra_meta.get("feature_settings") else {}),
+            **(
+                {"feature_settings": extra_meta["feature_settings"]}
+                if extra_meta and extra_meta.get("feature_settings")
+                else {}
+            ),
         }
         save_model(result.estimator, tmp, meta)
         render_report(tmp)
     return Path(out)
 
 
-def write_evaluation(model: Any, table: Any, out: str | os.PathLike[str], *,
-                     force: bool = False) -> tuple[Path, dict[str, Any]]:
+def write_evaluation(
+    model: Any, table: Any, out: str | os.PathLike[str], *, force: bool = False
+) -> tuple[Path, dict[str, Any]]:
     """Score a saved model on a table (external evaluation) and write the same reports."""
     from mer_classic.training import score_predictions
 
@@ -140,17 +169,24 @@ def write_evaluation(model: Any, table: Any, out: str | os.PathLike[str], *,
         y_pred: Any = pred["label"]
         unknown = sorted(set(table.y.astype(str)) - set(model.classes_ or []))
         if unknown:
-            logger.warning("labels unknown to the model (always counted wrong): %s", unknown)
+            logger.warning(
+                "labels unknown to the model (always counted wrong): %s", unknown
+            )
     else:
         y_pred = pred[model.targets].to_numpy()
-    metrics = score_predictions(model.task, table.y, y_pred, scale=model.metadata.get("scale"))
+    metrics = score_predictions(
+        model.task, table.y, y_pred, scale=model.metadata.get("scale")
+    )
     metrics["evaluation"] = "saved model applied to an external table (no refit)"
     with run_folder(out, force=force) as tmp:
         write_text_atomic(tmp / "metrics.json", _dump(metrics))
         run = {
             "kind": "evaluate",
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "settings": {**model.metadata.get("settings", {}), "model_path": str(model.path)},
+            "settings": {
+                **model.metadata.get("settings", {}),
+                "model_path": str(model.path),
+            },
             "data": table.meta,
             "best_params": model.metadata.get("best_params", {}),
             "feature_names": model.feature_names,
@@ -161,26 +197,42 @@ def write_evaluation(model: Any, table: Any, out: str | os.PathLike[str], *,
         if model.task == "classify":
             cols = [c for c in pred.columns if c.startswith("proba_")]
             if cols:
-                proba = pred[cols].rename(columns=lambda c: c[len("proba_"):])
+                proba = pred[cols].rename(columns=lambda c: c[len("proba_") :])
             y_pred_s: Any = pd.Series(np.asarray(y_pred), index=table.X.index)
         else:
-            y_pred_s = pd.DataFrame(y_pred.reshape(len(table.X), -1), index=table.X.index,
-                                    columns=model.targets)
-        _write_predictions(tmp / "predictions.csv", y_pred_s, table.y, proba, table.groups)
+            y_pred_s = pd.DataFrame(
+                y_pred.reshape(len(table.X), -1),
+                index=table.X.index,
+                columns=model.targets,
+            )
+        _write_predictions(
+            tmp / "predictions.csv", y_pred_s, table.y, proba, table.groups
+        )
         render_report(tmp)
     return Path(out), metrics
 
 
-def _write_predictions(path: Path, pred: Any, y_true: Any, proba: Any, groups: Any) -> None:
+def _write_predictions(
+    path: Path, pred: Any, y_true: Any, proba: Any, groups: Any
+) -> None:
     if isinstance(y_true, pd.DataFrame):
-        df = pd.concat([y_true.add_prefix("true_"),
-                        pd.DataFrame(np.asarray(pred, dtype=float).reshape(len(y_true), -1),
-                                     index=y_true.index, columns=y_true.columns
-                                     ).add_prefix("pred_")], axis=1)
+        df = pd.concat(
+            [
+                y_true.add_prefix("true_"),
+                pd.DataFrame(
+                    np.asarray(pred, dtype=float).reshape(len(y_true), -1),
+                    index=y_true.index,
+                    columns=y_true.columns,
+                ).add_prefix("pred_"),
+            ],
+            axis=1,
+        )
     else:
         name = str(y_true.name)
-        df = pd.DataFrame({f"true_{name}": y_true, f"pred_{name}": np.asarray(pred)},
-                          index=y_true.index)
+        df = pd.DataFrame(
+            {f"true_{name}": y_true, f"pred_{name}": np.asarray(pred)},
+            index=y_true.index,
+        )
         if proba is not None:
             df = pd.concat([df, proba.add_prefix("proba_").set_index(df.index)], axis=1)
     if groups is not None:
@@ -225,34 +277,64 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _classification_section(m: dict[str, Any], d: Path, figures: dict[str, str]) -> list[str]:
+def _classification_section(
+    m: dict[str, Any], d: Path, figures: dict[str, str]
+) -> list[str]:
     from mer_classic.plots import plot_confusion
 
     labels = m["labels"]
-    rows = [[lab, pc["precision"], pc["recall"], pc["f1"], pc["support"]]
-            for lab, pc in m["per_class"].items()]
+    rows = [
+        [lab, pc["precision"], pc["recall"], pc["f1"], pc["support"]]
+        for lab, pc in m["per_class"].items()
+    ]
     n = m.get("n", sum(pc["support"] for pc in m["per_class"].values()))
     prec = [pc["precision"] for pc in m["per_class"].values()]
     rec = [pc["recall"] for pc in m["per_class"].values()]
     sup = np.array([pc["support"] for pc in m["per_class"].values()], dtype=float)
     w = sup / sup.sum() if sup.sum() else sup
-    rows.append(["macro avg", float(np.mean(prec)), float(np.mean(rec)), m["f1_macro"], n])
-    rows.append(["weighted avg", float(np.dot(w, prec)), float(np.dot(w, rec)),
-                 m["f1_weighted"], n])
-    report = pd.DataFrame(rows, columns=["class", "precision", "recall", "f1", "support"])
+    rows.append(
+        ["macro avg", float(np.mean(prec)), float(np.mean(rec)), m["f1_macro"], n]
+    )
+    rows.append(
+        [
+            "weighted avg",
+            float(np.dot(w, prec)),
+            float(np.dot(w, rec)),
+            m["f1_weighted"],
+            n,
+        ]
+    )
+    report = pd.DataFrame(
+        rows, columns=["class", "precision", "recall", "f1", "support"]
+    )
     write_csv_atomic(report, d / "classification_report.csv", index=False)
-    cm = pd.DataFrame(m["confusion_matrix"], index=pd.Index(labels, name="true"),
-                      columns=labels)
+    cm = pd.DataFrame(
+        m["confusion_matrix"], index=pd.Index(labels, name="true"), columns=labels
+    )
     write_csv_atomic(cm, d / "confusion_matrix.csv")
     figures["confusion_matrix.png"] = "Confusion matrix"
-    plot_confusion(m["confusion_matrix"], labels, d / "confusion_matrix.png",
-                   "Confusion matrix (out-of-fold)")
+    plot_confusion(
+        m["confusion_matrix"],
+        labels,
+        d / "confusion_matrix.png",
+        "Confusion matrix (out-of-fold)",
+    )
     out = [
         "## Classification",
         "",
-        _md_table(["accuracy", "balanced acc.", "F1 macro", "F1 weighted", "MCC", "n"],
-                  [[m["accuracy"], m.get("balanced_accuracy", float("nan")), m["f1_macro"],
-                    m["f1_weighted"], m["mcc"], n]]),
+        _md_table(
+            ["accuracy", "balanced acc.", "F1 macro", "F1 weighted", "MCC", "n"],
+            [
+                [
+                    m["accuracy"],
+                    m.get("balanced_accuracy", float("nan")),
+                    m["f1_macro"],
+                    m["f1_weighted"],
+                    m["mcc"],
+                    n,
+                ]
+            ],
+        ),
         "",
         "### Classification report",
         "",
@@ -260,8 +342,10 @@ def _classification_section(m: dict[str, Any], d: Path, figures: dict[str, str])
         "",
         "### Confusion matrix (rows: true, columns: predicted)",
         "",
-        _md_table(["true \\ pred"] + labels,
-                  [[lab] + row for lab, row in zip(labels, m["confusion_matrix"])]),
+        _md_table(
+            ["true \\ pred"] + labels,
+            [[lab] + row for lab, row in zip(labels, m["confusion_matrix"], strict=False)],
+        ),
         "",
         "![confusion matrix](confusion_matrix.png)",
         "",
@@ -273,49 +357,78 @@ def _quadrant_section(q: dict[str, Any], d: Path, figures: dict[str, str]) -> li
     from mer_classic.plots import plot_confusion
 
     labels = q.get("labels", list(QUADRANTS))
-    cm = pd.DataFrame(q["confusion_matrix"], index=pd.Index(labels, name="true"),
-                      columns=labels)
+    cm = pd.DataFrame(
+        q["confusion_matrix"], index=pd.Index(labels, name="true"), columns=labels
+    )
     write_csv_atomic(cm, d / "quadrant_confusion_matrix.csv")
-    plot_confusion(q["confusion_matrix"], labels, d / "quadrant_confusion_matrix.png",
-                   "Russell quadrants (out-of-fold)")
+    plot_confusion(
+        q["confusion_matrix"],
+        labels,
+        d / "quadrant_confusion_matrix.png",
+        "Russell quadrants (out-of-fold)",
+    )
     figures["quadrant_confusion_matrix.png"] = "Quadrant confusion matrix"
     src = q.get("derived_from")
-    how = (f"derived from predicted {src['valence']}/{src['arousal']} (scale {src['scale']}, "
-           "neutral point at the middle)" if src else "labels mapped to quadrants")
+    how = (
+        f"derived from predicted {src['valence']}/{src['arousal']} (scale {src['scale']}, "
+        "neutral point at the middle)"
+        if src
+        else "labels mapped to quadrants"
+    )
     return [
         "## Russell quadrants",
         "",
         f"Q1 +A+V, Q2 +A−V, Q3 −A−V, Q4 −A+V; {how}.",
         "",
-        _md_table(["accuracy", "F1 macro", "F1 weighted", "MCC"],
-                  [[q["accuracy"], q["f1_macro"], q["f1_weighted"], q["mcc"]]]),
+        _md_table(
+            ["accuracy", "F1 macro", "F1 weighted", "MCC"],
+            [[q["accuracy"], q["f1_macro"], q["f1_weighted"], q["mcc"]]],
+        ),
         "",
-        _md_table(["true \\ pred"] + labels,
-                  [[lab] + row for lab, row in zip(labels, q["confusion_matrix"])]),
+        _md_table(
+            ["true \\ pred"] + labels,
+            [[lab] + row for lab, row in zip(labels, q["confusion_matrix"], strict=False)],
+        ),
         "",
         "![quadrant confusion matrix](quadrant_confusion_matrix.png)",
         "",
     ]
 
 
-def _regression_section(m: dict[str, Any], d: Path, figures: dict[str, str]) -> list[str]:
+def _regression_section(
+    m: dict[str, Any], d: Path, figures: dict[str, str]
+) -> list[str]:
     from mer_classic.plots import plot_scatter, plot_va_plane
 
-    rows = [[name, t["rmse"], t["mae"], t["r2"], t["pearson_r"]]
-            for name, t in m["targets"].items()]
-    write_csv_atomic(pd.DataFrame(rows, columns=["target", "rmse", "mae", "r2", "pearson_r"]),
-                     d / "regression_metrics.csv", index=False)
-    out = ["## Regression", "",
-           f"Scale of the targets: {m.get('scale') or 'as given'} (metrics on that scale).", "",
-           _md_table(["target", "RMSE", "MAE", "R²", "Pearson r"], rows), ""]
+    rows = [
+        [name, t["rmse"], t["mae"], t["r2"], t["pearson_r"]]
+        for name, t in m["targets"].items()
+    ]
+    write_csv_atomic(
+        pd.DataFrame(rows, columns=["target", "rmse", "mae", "r2", "pearson_r"]),
+        d / "regression_metrics.csv",
+        index=False,
+    )
+    out = [
+        "## Regression",
+        "",
+        f"Scale of the targets: {m.get('scale') or 'as given'} (metrics on that scale).",
+        "",
+        _md_table(["target", "RMSE", "MAE", "R²", "Pearson r"], rows),
+        "",
+    ]
     pred_file = d / "predictions.csv"
     if pred_file.exists():
         preds = pd.read_csv(pred_file)
         for name in m["targets"]:
             if f"true_{name}" in preds and f"pred_{name}" in preds:
                 fname = f"scatter_{name}.png"
-                plot_scatter(preds[f"true_{name}"].to_numpy(), preds[f"pred_{name}"].to_numpy(),
-                             name, d / fname)
+                plot_scatter(
+                    preds[f"true_{name}"].to_numpy(),
+                    preds[f"pred_{name}"].to_numpy(),
+                    name,
+                    d / fname,
+                )
                 figures[fname] = f"Predicted vs true {name}"
                 out += [f"![{name}]({fname})", ""]
         src = (m.get("quadrant") or {}).get("derived_from")
@@ -324,9 +437,14 @@ def _regression_section(m: dict[str, Any], d: Path, figures: dict[str, str]) -> 
 
             lo, hi = _bounds(m["scale"])
             v, a = src["valence"], src["arousal"]
-            plot_va_plane(preds[f"pred_{v}"].to_numpy(), preds[f"pred_{a}"].to_numpy(),
-                          (lo + hi) / 2, d / "va_plane.png", "Predicted valence–arousal",
-                          labels=None)
+            plot_va_plane(
+                preds[f"pred_{v}"].to_numpy(),
+                preds[f"pred_{a}"].to_numpy(),
+                (lo + hi) / 2,
+                d / "va_plane.png",
+                "Predicted valence–arousal",
+                labels=None,
+            )
             figures["va_plane.png"] = "Valence–arousal plane"
             out += ["![valence-arousal plane](va_plane.png)", ""]
     return out
@@ -337,8 +455,12 @@ def _repeats_section(m: dict[str, Any]) -> list[str]:
     if not rep or rep.get("n", 1) < 2:
         return []
     rows = [[k, v["mean"], v["sd"]] for k, v in rep.items() if isinstance(v, dict)]
-    return [f"## Repetitions ({rep['n']} × CV with different fold seeds)", "",
-            _md_table(["metric", "mean", "sd"], rows), ""]
+    return [
+        f"## Repetitions ({rep['n']} × CV with different fold seeds)",
+        "",
+        _md_table(["metric", "mean", "sd"], rows),
+        "",
+    ]
 
 
 def render_report(run_dir: str | os.PathLike[str]) -> Path:
@@ -350,28 +472,57 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
     data = run.get("data", {})
     task = metrics.get("task", s.get("task"))
     title = "Evaluation" if run.get("kind") == "evaluate" else "Training run"
-    lines = [f"# {title}: {s.get('model', '?')} ({task})", "",
-             f"Created {run.get('created', '?')}. {metrics.get('evaluation', '')}.", ""]
-    lines += ["## Settings", "",
-              _md_table(["setting", "value"], [[k, s[k]] for k in sorted(s)]), ""]
-    lines += ["## Data", "",
-              _md_table(["item", "value"],
-                        [[k, data.get(k)] for k in ("source", "target", "group", "id",
-                                                    "n_rows_read", "n_rows", "n_features",
-                                                    "fingerprint") if k in data]), ""]
+    lines = [
+        f"# {title}: {s.get('model', '?')} ({task})",
+        "",
+        f"Created {run.get('created', '?')}. {metrics.get('evaluation', '')}.",
+        "",
+    ]
+    lines += [
+        "## Settings",
+        "",
+        _md_table(["setting", "value"], [[k, s[k]] for k in sorted(s)]),
+        "",
+    ]
+    lines += [
+        "## Data",
+        "",
+        _md_table(
+            ["item", "value"],
+            [
+                [k, data.get(k)]
+                for k in (
+                    "source",
+                    "target",
+                    "group",
+                    "id",
+                    "n_rows_read",
+                    "n_rows",
+                    "n_features",
+                    "fingerprint",
+                )
+                if k in data
+            ],
+        ),
+        "",
+    ]
     notes = data.get("notes") or []
     if notes:
         lines += ["Notes on the data:", ""] + [f"- {n}" for n in notes] + [""]
     grouped = bool(data.get("group"))
-    lines += ["## Honest evaluation", "",
-              f"- Splits grouped by `{data.get('group')}`: no group is on both sides of a fold."
-              if grouped else "- Splits are **not** grouped (no --group given): tracks of one "
-              "artist can sit on both sides, which inflates scores.",
-              "- Imputation, scaling and SMOTE are fitted inside each training fold only.",
-              "- Hyper-parameters are chosen by an inner grid search on the training fold; "
-              "reported scores come from the outer test folds.",
-              f"- Duplicate handling: {'; '.join(n for n in notes if 'duplicate' in n) or 'no duplicates found'}.",
-              ""]
+    lines += [
+        "## Honest evaluation",
+        "",
+        f"- Splits grouped by `{data.get('group')}`: no group is on both sides of a fold."
+        if grouped
+        else "- Splits are **not** grouped (no --group given): tracks of one "
+        "artist can sit on both sides, which inflates scores.",
+        "- Imputation, scaling and SMOTE are fitted inside each training fold only.",
+        "- Hyper-parameters are chosen by an inner grid search on the training fold; "
+        "reported scores come from the outer test folds.",
+        f"- Duplicate handling: {'; '.join(n for n in notes if 'duplicate' in n) or 'no duplicates found'}.",
+        "",
+    ]
     if task == "classify":
         lines += _classification_section(metrics, d, figures)
     else:
@@ -380,16 +531,28 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
         lines += _quadrant_section(metrics["quadrant"], d, figures)
     lines += _repeats_section(metrics)
     bp = run.get("best_params") or {}
-    lines += ["## Hyper-parameters", "",
-              _md_table(["parameter", "value"], [[k, v] for k, v in bp.items()])
-              if bp else "No grid search (defaults of the registry).", ""]
+    lines += [
+        "## Hyper-parameters",
+        "",
+        _md_table(["parameter", "value"], [[k, v] for k, v in bp.items()])
+        if bp
+        else "No grid search (defaults of the registry).",
+        "",
+    ]
     fp = run.get("fold_params") or []
     if any(fp):
-        lines += ["Chosen in each outer fold:", ""] + [f"- fold {i + 1}: {p}" for i, p in
-                                                       enumerate(fp)] + [""]
+        lines += (
+            ["Chosen in each outer fold:", ""]
+            + [f"- fold {i + 1}: {p}" for i, p in enumerate(fp)]
+            + [""]
+        )
     if run.get("timings"):
-        lines += ["## Timings", "", _md_table(["step", "seconds"],
-                                              [[k, v] for k, v in run["timings"].items()]), ""]
+        lines += [
+            "## Timings",
+            "",
+            _md_table(["step", "seconds"], [[k, v] for k, v in run["timings"].items()]),
+            "",
+        ]
     write_text_atomic(d / "report.md", "\n".join(lines))
     try:
         from mer_classic import html_report

@@ -47,14 +47,24 @@ class AdaptiveSMOTE(SMOTE):
         if n_min >= 2:
             k_eff = min(k, n_min - 1)
             if k_eff < k:
-                logger.info("SMOTE k_neighbors reduced from %d to %d (smallest class: %d)",
-                            k, k_eff, n_min)
+                logger.info(
+                    "SMOTE k_neighbors reduced from %d to %d (smallest class: %d)",
+                    k,
+                    k_eff,
+                    n_min,
+                )
             self.k_neighbors_ = k_eff
-            inner = SMOTE(sampling_strategy=self.sampling_strategy,
-                          random_state=self.random_state, k_neighbors=k_eff)
+            inner = SMOTE(
+                sampling_strategy=self.sampling_strategy,
+                random_state=self.random_state,
+                k_neighbors=k_eff,
+            )
         else:
-            logger.info("smallest class has one member: random over-sampling instead of SMOTE")
+            logger.info(
+                "smallest class has one member: random over-sampling instead of SMOTE"
+            )
             self.k_neighbors_ = 0
-            inner = RandomOverSampler(sampling_strategy=self.sampling_strategy,
-                                      random_state=self.random_state)
+            inner = RandomOverSampler(
+                sampling_strategy=self.sampling_strategy, random_state=self.random_state
+            )
         return inner.fit_resample(X, y)

@@ -51,7 +51,11 @@ class Table:
     @property
     def targets(self) -> list[str]:
         """Names of the target columns."""
-        return list(self.y.columns) if isinstance(self.y, pd.DataFrame) else [str(self.y.name)]
+        return (
+            list(self.y.columns)
+            if isinstance(self.y, pd.DataFrame)
+            else [str(self.y.name)]
+        )
 
     def __len__(self) -> int:
         return len(self.X)
@@ -67,7 +71,9 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     try:
         df = pd.read_csv(p)
     except pd.errors.EmptyDataError as exc:
-        raise DataError(f"data file {str(p)!r} is empty; it needs a header and rows") from exc
+        raise DataError(
+            f"data file {str(p)!r} is empty; it needs a header and rows"
+        ) from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot parse {str(p)!r} as CSV: {exc}") from exc
     if df.empty:
@@ -91,10 +97,14 @@ def _as_list(value: str | Sequence[str] | None) -> list[str]:
     return list(value)
 
 
-def _require_columns(df: pd.DataFrame, cols: Sequence[str], what: str, source: str) -> None:
+def _require_columns(
+    df: pd.DataFrame, cols: Sequence[str], what: str, source: str
+) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        shown = ", ".join(map(str, df.columns[:30])) + (" ..." if df.shape[1] > 30 else "")
+        shown = ", ".join(map(str, df.columns[:30])) + (
+            " ..." if df.shape[1] > 30 else ""
+        )
         raise DataError(
             f"{what} column(s) {', '.join(map(repr, missing))} not found in {source}; "
             f"available columns: {shown}"
@@ -195,8 +205,12 @@ def load_table(
     if dedupe:
         if id is not None:
             if df[id].isna().any():
-                raise DataError(f"id column {id!r} has {int(df[id].isna().sum())} empty value(s)")
-            n_labels = df.groupby(id, sort=False)[targets].nunique(dropna=False).max(axis=1)
+                raise DataError(
+                    f"id column {id!r} has {int(df[id].isna().sum())} empty value(s)"
+                )
+            n_labels = (
+                df.groupby(id, sort=False)[targets].nunique(dropna=False).max(axis=1)
+            )
             conflicting = n_labels[n_labels > 1]
             if len(conflicting):
                 shown = ", ".join(map(str, conflicting.index[:5]))
@@ -206,7 +220,9 @@ def load_table(
                 )
             dup = df.duplicated(subset=[id], keep="first")
             if dup.any():
-                notes.append(f"removed {int(dup.sum())} duplicate row(s) with the same {id!r}")
+                notes.append(
+                    f"removed {int(dup.sum())} duplicate row(s) with the same {id!r}"
+                )
                 df = df.loc[~dup]
         else:
             dup = df.duplicated(keep="first")
@@ -242,8 +258,10 @@ def load_table(
         else:
             ignored.append(str(col))
     if ignored:
-        notes.append(f"ignored {len(ignored)} non-numeric column(s): {', '.join(ignored[:10])}"
-                     + (" ..." if len(ignored) > 10 else ""))
+        notes.append(
+            f"ignored {len(ignored)} non-numeric column(s): {', '.join(ignored[:10])}"
+            + (" ..." if len(ignored) > 10 else "")
+        )
     if not numeric:
         raise DataError(
             f"{name} has no numeric feature columns besides the target/group/id; "
@@ -251,7 +269,7 @@ def load_table(
         )
     X = df[numeric].astype(float)
     values = X.to_numpy()
-    inf_cols = [c for c, bad in zip(numeric, np.isinf(values).any(axis=0)) if bad]
+    inf_cols = [c for c, bad in zip(numeric, np.isinf(values).any(axis=0), strict=False) if bad]
     if inf_cols:
         raise DataError(
             f"feature column(s) {', '.join(map(repr, inf_cols[:10]))} contain infinite values; "
@@ -259,17 +277,25 @@ def load_table(
         )
     all_nan = [c for c in numeric if X[c].isna().all()]
     if all_nan:
-        notes.append(f"dropped {len(all_nan)} all-empty column(s): {', '.join(all_nan[:10])}")
+        notes.append(
+            f"dropped {len(all_nan)} all-empty column(s): {', '.join(all_nan[:10])}"
+        )
         X = X.drop(columns=all_nan)
     n_nan = int(X.isna().sum().sum())
     if n_nan:
-        notes.append(f"{n_nan} missing feature value(s) will be imputed with the training median")
+        notes.append(
+            f"{n_nan} missing feature value(s) will be imputed with the training median"
+        )
     constant = [c for c in X.columns if X[c].nunique(dropna=True) <= 1]
     if constant and len(constant) < X.shape[1]:
-        notes.append(f"dropped {len(constant)} constant column(s): {', '.join(constant[:10])}")
+        notes.append(
+            f"dropped {len(constant)} constant column(s): {', '.join(constant[:10])}"
+        )
         X = X.drop(columns=constant)
     elif constant:
-        raise DataError(f"every feature column of {name} is constant; nothing to learn from")
+        raise DataError(
+            f"every feature column of {name} is constant; nothing to learn from"
+        )
 
     # -- y / groups --------------------------------------------------------------
     if task == "classify":
@@ -281,7 +307,11 @@ def load_table(
                 "classification needs at least two"
             )
     else:
-        y = df[targets].astype(float) if len(targets) > 1 else df[targets[0]].astype(float)
+        y = (
+            df[targets].astype(float)
+            if len(targets) > 1
+            else df[targets[0]].astype(float)
+        )
     groups = None
     if group is not None:
         groups = df[group].astype(str)
@@ -293,7 +323,9 @@ def load_table(
 
     used = pd.concat([X, y], axis=1)
     meta = {
-        "source": str(source) if not isinstance(source, pd.DataFrame) else "<DataFrame>",
+        "source": str(source)
+        if not isinstance(source, pd.DataFrame)
+        else "<DataFrame>",
         "task": task,
         "target": targets if task == "regress" else targets[0],
         "group": group,

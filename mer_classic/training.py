@@ -72,7 +72,11 @@ class TrainResult:
 
 
 def score_predictions(
-    task: str, y_true: pd.Series | pd.DataFrame, y_pred: Any, *, scale: str | None = None
+    task: str,
+    y_true: pd.Series | pd.DataFrame,
+    y_pred: Any,
+    *,
+    scale: str | None = None,
 ) -> dict[str, Any]:
     """Metrics in the ``metrics.json`` layout, including the quadrant view when possible.
 
@@ -92,8 +96,11 @@ def score_predictions(
         return out
     out.update(regression_metrics(y_true, y_pred))
     yt = y_true.to_frame() if isinstance(y_true, pd.Series) else y_true
-    pred = pd.DataFrame(np.asarray(y_pred, dtype=float).reshape(len(yt), -1),
-                        index=yt.index, columns=yt.columns)
+    pred = pd.DataFrame(
+        np.asarray(y_pred, dtype=float).reshape(len(yt), -1),
+        index=yt.index,
+        columns=yt.columns,
+    )
     if scale is None:
         try:
             scale = infer_scale(yt.to_numpy().ravel())
@@ -102,9 +109,14 @@ def score_predictions(
     out["scale"] = scale
     va = find_va_columns(list(yt.columns))
     if va is not None and scale is not None:
-        out["quadrant"] = quadrant_metrics(quadrants_of_va(yt, va, scale),
-                                           quadrants_of_va(pred, va, scale))
-        out["quadrant"]["derived_from"] = {"valence": va[0], "arousal": va[1], "scale": scale}
+        out["quadrant"] = quadrant_metrics(
+            quadrants_of_va(yt, va, scale), quadrants_of_va(pred, va, scale)
+        )
+        out["quadrant"]["derived_from"] = {
+            "valence": va[0],
+            "arousal": va[1],
+            "scale": scale,
+        }
     return out
 
 
@@ -156,7 +168,9 @@ def train(
     task = task or table.meta.get("task", "classify")
     get_spec(model, task)  # fail fast on an unknown name
     n_targets = len(table.targets) if task == "regress" else 1
-    pipeline = make_pipeline(model, task, smote=smote, n_targets=n_targets, random_state=seed)
+    pipeline = make_pipeline(
+        model, task, smote=smote, n_targets=n_targets, random_state=seed
+    )
     the_grid = param_grid(model, task, n_targets=n_targets) if grid else None
     y = table.y
     t0 = time.perf_counter()
@@ -167,34 +181,77 @@ def train(
         return score_predictions(task, yt, yp, scale=scale)
 
     cvres = cross_validate_model(
-        pipeline, table.X, y, table.groups, task=task, grid=the_grid, cv=cv, repeats=repeats,
-        seed=seed, n_jobs=n_jobs, quiet=quiet, metrics_fn=metrics_fn,
+        pipeline,
+        table.X,
+        y,
+        table.groups,
+        task=task,
+        grid=the_grid,
+        cv=cv,
+        repeats=repeats,
+        seed=seed,
+        n_jobs=n_jobs,
+        quiet=quiet,
+        metrics_fn=metrics_fn,
     )
     t_cv = time.perf_counter() - t0
     metrics = dict(cvres.repeat_metrics[0])
     if task == "classify":
         keys = ["accuracy", "f1_macro", "f1_weighted", "mcc"]
     else:
-        keys = [f"targets.{t}.{m}" for t in table.targets for m in ("rmse", "r2", "pearson_r")]
+        keys = [
+            f"targets.{t}.{m}"
+            for t in table.targets
+            for m in ("rmse", "r2", "pearson_r")
+        ]
     metrics["repeats"] = {"n": repeats, **summarize_repeats(cvres.repeat_metrics, keys)}
     t1 = time.perf_counter()
-    estimator, best = fit_final(pipeline, the_grid, table.X, y, table.groups, task=task,
-                                n_splits=cv, seed=seed, n_jobs=n_jobs)
+    estimator, best = fit_final(
+        pipeline,
+        the_grid,
+        table.X,
+        y,
+        table.groups,
+        task=task,
+        n_splits=cv,
+        seed=seed,
+        n_jobs=n_jobs,
+    )
     t_fit = time.perf_counter() - t1
     classes = [str(c) for c in estimator.classes_] if task == "classify" else None
     settings = {
-        "model": model, "task": task, "cv": cv, "repeats": repeats, "seed": seed,
-        "grid": grid, "smote": bool(smote and task == "classify"), "n_jobs": n_jobs,
-        "target": table.meta.get("target"), "group": table.meta.get("group"),
-        "id": table.meta.get("id"), "scale": scale,
-        "splitter": ("StratifiedGroupKFold" if table.groups is not None else "StratifiedKFold")
-        if task == "classify" else ("GroupKFold" if table.groups is not None else "KFold"),
-        "scoring": "f1_weighted" if task == "classify" else "neg_root_mean_squared_error",
+        "model": model,
+        "task": task,
+        "cv": cv,
+        "repeats": repeats,
+        "seed": seed,
+        "grid": grid,
+        "smote": bool(smote and task == "classify"),
+        "n_jobs": n_jobs,
+        "target": table.meta.get("target"),
+        "group": table.meta.get("group"),
+        "id": table.meta.get("id"),
+        "scale": scale,
+        "splitter": (
+            "StratifiedGroupKFold" if table.groups is not None else "StratifiedKFold"
+        )
+        if task == "classify"
+        else ("GroupKFold" if table.groups is not None else "KFold"),
+        "scoring": "f1_weighted"
+        if task == "classify"
+        else "neg_root_mean_squared_error",
         "python": platform.python_version(),
     }
     return TrainResult(
-        estimator=estimator, best_params=best, cv=cvres, metrics=metrics, settings=settings,
-        table_meta=dict(table.meta), feature_names=list(table.X.columns), classes=classes,
-        y_true=table.y, groups=table.groups,
+        estimator=estimator,
+        best_params=best,
+        cv=cvres,
+        metrics=metrics,
+        settings=settings,
+        table_meta=dict(table.meta),
+        feature_names=list(table.X.columns),
+        classes=classes,
+        y_true=table.y,
+        groups=table.groups,
         timings={"cross_validation_s": t_cv, "final_fit_s": t_fit},
     )

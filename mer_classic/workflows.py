@@ -17,24 +17,37 @@ import pandas as pd
 from mer_classic._io import write_csv_atomic, write_text_atomic
 from mer_classic.exceptions import ConfigError, ParameterError
 
-__all__ = ["resolve_training_table", "run_train", "run_evaluate", "run_predict_table",
-           "format_metrics"]
+__all__ = [
+    "resolve_training_table",
+    "run_train",
+    "run_evaluate",
+    "run_predict_table",
+    "format_metrics",
+]
 
 logger = logging.getLogger(__name__)
 
 
 def resolve_training_table(
-    data: str | os.PathLike[str] | None, *, target: list[str], task: str, group: str | None,
-    id_col: str | None, exclude: list[str],
+    data: str | os.PathLike[str] | None,
+    *,
+    target: list[str],
+    task: str,
+    group: str | None,
+    id_col: str | None,
+    exclude: list[str],
 ) -> Any:
     """Load ``data`` (or the bundled Soundtracks set when None) as a Table."""
     from mer_classic.table import load_table
 
     if data is not None:
         if not target:
-            raise ParameterError("--target is required with --data (the label or value column)")
-        return load_table(data, target=target, task=task, group=group, id=id_col,
-                          exclude=exclude)
+            raise ParameterError(
+                "--target is required with --data (the label or value column)"
+            )
+        return load_table(
+            data, target=target, task=task, group=group, id=id_col, exclude=exclude
+        )
     from mer_classic.datasets.soundtracks import (
         DEFAULTS,
         SOUNDTRACKS_RATINGS,
@@ -42,12 +55,18 @@ def resolve_training_table(
         soundtracks_path,
     )
 
-    target = target or list(DEFAULTS[task]["target"] if task == "regress"
-                            else [DEFAULTS[task]["target"]])
+    target = target or list(
+        DEFAULTS[task]["target"] if task == "regress" else [DEFAULTS[task]["target"]]
+    )
     ratings_not_targets = [c for c in SOUNDTRACKS_RATINGS if c not in target]
-    table = load_table(load_soundtracks(), target=target, task=task,
-                       group=group or str(DEFAULTS["group"]), id=id_col or str(DEFAULTS["id"]),
-                       exclude=ratings_not_targets + list(exclude))
+    table = load_table(
+        load_soundtracks(),
+        target=target,
+        task=task,
+        group=group or str(DEFAULTS["group"]),
+        id=id_col or str(DEFAULTS["id"]),
+        exclude=ratings_not_targets + list(exclude),
+    )
     table.meta["source"] = f"bundled Soundtracks set ({soundtracks_path().name})"
     table.meta["notes"].append(
         "listener ratings other than the target(s) are excluded from the features"
@@ -58,15 +77,21 @@ def resolve_training_table(
 def format_metrics(metrics: dict[str, Any]) -> str:
     """One or two lines with the headline metrics."""
     if metrics["task"] == "classify":
-        line = (f"accuracy {metrics['accuracy']:.3f}  F1 macro {metrics['f1_macro']:.3f}  "
-                f"F1 weighted {metrics['f1_weighted']:.3f}  MCC {metrics['mcc']:.3f}")
+        line = (
+            f"accuracy {metrics['accuracy']:.3f}  F1 macro {metrics['f1_macro']:.3f}  "
+            f"F1 weighted {metrics['f1_weighted']:.3f}  MCC {metrics['mcc']:.3f}"
+        )
         rep = metrics.get("repeats", {})
         if rep.get("n", 1) > 1:
             f = rep["f1_macro"]
-            line += f"\n  over {rep['n']} repeats: F1 macro {f['mean']:.3f} ± {f['sd']:.3f}"
+            line += (
+                f"\n  over {rep['n']} repeats: F1 macro {f['mean']:.3f} ± {f['sd']:.3f}"
+            )
         return line
-    parts = [f"{name}: RMSE {t['rmse']:.3f}  R² {t['r2']:.3f}  r {t['pearson_r']:.3f}"
-             for name, t in metrics["targets"].items()]
+    parts = [
+        f"{name}: RMSE {t['rmse']:.3f}  R² {t['r2']:.3f}  r {t['pearson_r']:.3f}"
+        for name, t in metrics["targets"].items()
+    ]
     scale = metrics.get("scale")
     text = "\n  ".join(parts) + (f"  (scale {scale})" if scale else "")
     if metrics.get("quadrant"):
@@ -75,11 +100,24 @@ def format_metrics(metrics: dict[str, Any]) -> str:
 
 
 def run_train(
-    *, model: str, data: str | os.PathLike[str] | None, target: list[str], task: str,
-    group: str | None = None, id_col: str | None = None, exclude: list[str] | None = None,
-    cv: int = 5, repeats: int = 1, seed: int = 42, grid: bool = True, smote: bool = True,
-    test: str | os.PathLike[str] | None = None, n_jobs: int = 1,
-    out: str | os.PathLike[str] | None = None, force: bool = False, quiet: bool = False,
+    *,
+    model: str,
+    data: str | os.PathLike[str] | None,
+    target: list[str],
+    task: str,
+    group: str | None = None,
+    id_col: str | None = None,
+    exclude: list[str] | None = None,
+    cv: int = 5,
+    repeats: int = 1,
+    seed: int = 42,
+    grid: bool = True,
+    smote: bool = True,
+    test: str | os.PathLike[str] | None = None,
+    n_jobs: int = 1,
+    out: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    quiet: bool = False,
 ) -> str:
     """Train, cross-validate and write a run folder; return the summary text."""
     from mer_classic.models import get_spec
@@ -93,20 +131,45 @@ def run_train(
             f"output folder {str(out_dir)!r} already exists; choose another --out or pass "
             "--force to replace it"
         )
-    table = resolve_training_table(data, target=target, task=task, group=group,
-                                   id_col=id_col, exclude=list(exclude or []))
+    table = resolve_training_table(
+        data,
+        target=target,
+        task=task,
+        group=group,
+        id_col=id_col,
+        exclude=list(exclude or []),
+    )
     test_table = None
     if test is not None:
         from mer_classic.table import load_table
 
-        test_table = load_table(test, target=table.targets if task == "regress"
-                                else table.targets[0], task=task, group=None, id=id_col,
-                                features=list(table.X.columns))
-    result = train(table, model=model, task=task, cv=cv, repeats=repeats, seed=seed,
-                   grid=grid, smote=smote, n_jobs=n_jobs, quiet=quiet)
+        test_table = load_table(
+            test,
+            target=table.targets if task == "regress" else table.targets[0],
+            task=task,
+            group=None,
+            id=id_col,
+            features=list(table.X.columns),
+        )
+    result = train(
+        table,
+        model=model,
+        task=task,
+        cv=cv,
+        repeats=repeats,
+        seed=seed,
+        grid=grid,
+        smote=smote,
+        n_jobs=n_jobs,
+        quiet=quiet,
+    )
     feature_settings = _feature_settings_of(data)
-    write_run(result, out_dir, force=force,
-              extra_meta={"feature_settings": feature_settings} if feature_settings else None)
+    write_run(
+        result,
+        out_dir,
+        force=force,
+        extra_meta={"feature_settings": feature_settings} if feature_settings else None,
+    )
     lines = [
         f"{model} ({task}) on {table.meta['source']}: {len(table)} rows, "
         f"{table.X.shape[1]} features, {cv}-fold {result.settings['splitter']}"
@@ -119,8 +182,12 @@ def run_train(
     if test_table is not None:
         from mer_classic.persistence import load_model
 
-        _, tmetrics = write_evaluation(load_model(out_dir), test_table, out_dir / "test")
-        lines.append(f"  held-out test ({len(test_table)} rows): " + format_metrics(tmetrics))
+        _, tmetrics = write_evaluation(
+            load_model(out_dir), test_table, out_dir / "test"
+        )
+        lines.append(
+            f"  held-out test ({len(test_table)} rows): " + format_metrics(tmetrics)
+        )
     lines.append(f"wrote {out_dir}/ (report.md, metrics.json, model.joblib)")
     return "\n".join(lines)
 
@@ -143,9 +210,14 @@ def _feature_settings_of(data: str | os.PathLike[str] | None) -> dict[str, Any] 
 
 
 def run_evaluate(
-    *, model_path: str | os.PathLike[str], data: str | os.PathLike[str], target: list[str],
-    group: str | None = None, id_col: str | None = None,
-    out: str | os.PathLike[str] | None = None, force: bool = False,
+    *,
+    model_path: str | os.PathLike[str],
+    data: str | os.PathLike[str],
+    target: list[str],
+    group: str | None = None,
+    id_col: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    force: bool = False,
 ) -> str:
     """Score a saved model on a table and write a report folder; return the summary."""
     from mer_classic.persistence import load_model
@@ -156,18 +228,34 @@ def run_evaluate(
     tgt: Any = target or model.targets
     if model.task == "classify":
         tgt = tgt[0]
-    table = load_table(data, target=tgt, task=model.task, group=group, id=id_col,
-                       features=model.feature_names if all(
-                           True for _ in model.feature_names) else None)
-    out_dir = Path(out) if out else default_run_dir(f"eval-{model.metadata.get('model')}")
+    table = load_table(
+        data,
+        target=tgt,
+        task=model.task,
+        group=group,
+        id=id_col,
+        features=model.feature_names
+        if all(True for _ in model.feature_names)
+        else None,
+    )
+    out_dir = (
+        Path(out) if out else default_run_dir(f"eval-{model.metadata.get('model')}")
+    )
     _, metrics = write_evaluation(model, table, out_dir, force=force)
-    return (f"{model.metadata.get('model')} on {table.meta['source']} ({len(table)} rows)\n  "
-            + format_metrics(metrics) + f"\nwrote {out_dir}/")
+    return (
+        f"{model.metadata.get('model')} on {table.meta['source']} ({len(table)} rows)\n  "
+        + format_metrics(metrics)
+        + f"\nwrote {out_dir}/"
+    )
 
 
 def run_predict_table(
-    *, model_path: str | os.PathLike[str], data: str | os.PathLike[str],
-    id_col: str | None = None, out: str | os.PathLike[str] | None = None, fmt: str = "csv",
+    *,
+    model_path: str | os.PathLike[str],
+    data: str | os.PathLike[str],
+    id_col: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    fmt: str = "csv",
     force: bool = False,
 ) -> str:
     """Predict a feature table; write ``out`` (CSV/JSON) or return the text for stdout."""
@@ -175,7 +263,9 @@ def run_predict_table(
     from mer_classic.table import read_csv
 
     if out is not None and Path(out).exists() and not force:
-        raise ConfigError(f"{str(out)!r} already exists; choose another --out or pass --force")
+        raise ConfigError(
+            f"{str(out)!r} already exists; choose another --out or pass --force"
+        )
     model = load_model(model_path)
     df = read_csv(data)
     if id_col is not None:

@@ -20,11 +20,16 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--run-network", action="store_true", default=False, help="run tests marked network"
+        "--run-network",
+        action="store_true",
+        default=False,
+        help="run tests marked network",
     )
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
     if config.getoption("--run-network"):
         return
     skip = pytest.mark.skip(reason="needs the internet; run with --run-network")

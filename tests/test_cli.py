@@ -4,7 +4,6 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from mer_classic.cli.main import main
 
 
@@ -16,8 +15,20 @@ def runner():
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "run"
-    res = CliRunner().invoke(main, ["train", "--model", "logreg", "--no-grid", "--cv", "3",
-                                    "--out", str(out), "--quiet"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "train",
+            "--model",
+            "logreg",
+            "--no-grid",
+            "--cv",
+            "3",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
     assert res.exit_code == 0, res.output
     return out, res.output
 
@@ -47,42 +58,118 @@ def test_train_on_bundled_data(trained):
 def test_train_with_data_test_and_regression(runner, tmp_path, features_df):
     data = tmp_path / "f.csv"
     features_df.to_csv(data, index=False)
-    res = runner.invoke(main, ["train", "--model", "knn", "--data", str(data), "--target",
-                               "label", "--group", "artist", "--id", "track_id", "--cv", "2",
-                               "--no-grid", "--test", str(data), "--out",
-                               str(tmp_path / "r"), "--quiet"])
+    res = runner.invoke(
+        main,
+        [
+            "train",
+            "--model",
+            "knn",
+            "--data",
+            str(data),
+            "--target",
+            "label",
+            "--group",
+            "artist",
+            "--id",
+            "track_id",
+            "--cv",
+            "2",
+            "--no-grid",
+            "--test",
+            str(data),
+            "--out",
+            str(tmp_path / "r"),
+            "--quiet",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "held-out test (12 rows)" in res.output
     assert (tmp_path / "r" / "test" / "metrics.json").exists()
-    res = runner.invoke(main, ["train", "--model", "svr", "--task", "regress", "--data",
-                               str(data), "--target", "valence", "--target", "arousal",
-                               "--exclude", "f3", "--cv", "3", "--no-grid", "--out",
-                               str(tmp_path / "reg"), "--quiet"])
+    res = runner.invoke(
+        main,
+        [
+            "train",
+            "--model",
+            "svr",
+            "--task",
+            "regress",
+            "--data",
+            str(data),
+            "--target",
+            "valence",
+            "--target",
+            "arousal",
+            "--exclude",
+            "f3",
+            "--cv",
+            "3",
+            "--no-grid",
+            "--out",
+            str(tmp_path / "reg"),
+            "--quiet",
+        ],
+    )
     assert res.exit_code == 0, res.output
-    assert "valence: RMSE" in res.output and "quadrants from predicted V/A" in res.output
+    assert (
+        "valence: RMSE" in res.output and "quadrants from predicted V/A" in res.output
+    )
 
 
 def test_evaluate_and_predict(runner, trained, tmp_path):
     from mer_classic.datasets.soundtracks import soundtracks_path
 
     out, _ = trained
-    res = runner.invoke(main, ["evaluate", "--model", str(out), "--data",
-                               str(soundtracks_path()), "--target", "quadrant", "--out",
-                               str(tmp_path / "ev")])
+    res = runner.invoke(
+        main,
+        [
+            "evaluate",
+            "--model",
+            str(out),
+            "--data",
+            str(soundtracks_path()),
+            "--target",
+            "quadrant",
+            "--out",
+            str(tmp_path / "ev"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert (tmp_path / "ev" / "confusion_matrix.png").exists()
     preds = tmp_path / "p.csv"
-    res = runner.invoke(main, ["predict", "--model", str(out), "--data",
-                               str(soundtracks_path()), "--id", "excerpt_id", "--out",
-                               str(preds)])
+    res = runner.invoke(
+        main,
+        [
+            "predict",
+            "--model",
+            str(out),
+            "--data",
+            str(soundtracks_path()),
+            "--id",
+            "excerpt_id",
+            "--out",
+            str(preds),
+        ],
+    )
     assert res.exit_code == 0, res.output
     lines = preds.read_text().splitlines()
     assert lines[0].startswith("excerpt_id,label,proba_Q1") and len(lines) == 111
 
 
 def test_missing_data_file(runner, tmp_path):
-    res = runner.invoke(main, ["train", "--model", "svm", "--data", "nope.csv", "--target",
-                               "x", "--out", str(tmp_path / "o")])
+    res = runner.invoke(
+        main,
+        [
+            "train",
+            "--model",
+            "svm",
+            "--data",
+            "nope.csv",
+            "--target",
+            "x",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert res.exit_code == 1
     assert res.output == "Error: data file 'nope.csv' does not exist; check the path\n"
     assert not (tmp_path / "o").exists()
@@ -101,7 +188,10 @@ def test_existing_out_refused(runner, trained):
     ("args", "message"),
     [
         (["--target", "nope"], "target column(s) 'nope' not found"),
-        (["--target", "label", "--task", "regress", "--model", "svr"], "must be numeric"),
+        (
+            ["--target", "label", "--task", "regress", "--model", "svr"],
+            "must be numeric",
+        ),
         (["--target", "track_id"], "has a single class"),
     ],
 )
@@ -137,6 +227,7 @@ def test_corrupt_model_refused(runner, trained, tmp_path):
     bad = tmp_path / "bad"
     shutil.copytree(out, bad)
     (bad / "model.joblib").write_bytes(b"not a model")
-    res = runner.invoke(main, ["predict", "--model", str(bad), "--data", str(bad /
-                                                                         "predictions.csv")])
+    res = runner.invoke(
+        main, ["predict", "--model", str(bad), "--data", str(bad / "predictions.csv")]
+    )
     assert res.exit_code == 1 and "does not match the sha256" in res.output

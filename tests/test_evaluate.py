@@ -23,8 +23,9 @@ def _artist_data(n_artists=20, per_artist=5, seed=0):
     centres = rng.normal(scale=5, size=(n_artists, 4))
     labels = np.array(["a", "b"] * (n_artists // 2))
     rng.shuffle(labels)
-    X = np.repeat(centres, per_artist, axis=0) + rng.normal(scale=0.1,
-                                                           size=(n_artists * per_artist, 4))
+    X = np.repeat(centres, per_artist, axis=0) + rng.normal(
+        scale=0.1, size=(n_artists * per_artist, 4)
+    )
     y = pd.Series(np.repeat(labels, per_artist), name="label")
     groups = pd.Series(np.repeat([f"artist{i}" for i in range(n_artists)], per_artist))
     return pd.DataFrame(X, columns=list("wxyz")), y, groups
@@ -43,7 +44,9 @@ def test_grouped_cv_is_not_fooled_by_artist_memorisation():
 
 def test_splitter_never_splits_a_group():
     X, y, g = _artist_data()
-    for train, test in make_splitter("classify", 5, grouped=True, seed=1).split(X, y, g):
+    for train, test in make_splitter("classify", 5, grouped=True, seed=1).split(
+        X, y, g
+    ):
         assert not set(g.iloc[train]) & set(g.iloc[test])
 
 
@@ -58,8 +61,16 @@ def test_out_of_fold_predictions_cover_every_row_once():
 
 def test_nested_grid_records_fold_choices_and_repeats():
     X, y, g = _artist_data()
-    res = cross_validate_model(make_pipeline("logreg"), X, y, g, cv=3,
-                               grid=param_grid("logreg"), repeats=2, seed=0)
+    res = cross_validate_model(
+        make_pipeline("logreg"),
+        X,
+        y,
+        g,
+        cv=3,
+        grid=param_grid("logreg"),
+        repeats=2,
+        seed=0,
+    )
     assert len(res.fold_params) == 3 and all("model__C" in p for p in res.fold_params)
     assert len(res.repeat_metrics) == 2
     s = summarize_repeats(res.repeat_metrics, ["f1_macro"])
@@ -86,8 +97,12 @@ def test_check_cv_names_small_class():
 def test_classification_metrics_values():
     m = classification_metrics(["x", "x", "y", "y", "z"], ["x", "y", "y", "y", "x"])
     assert m["accuracy"] == pytest.approx(0.6)
-    assert m["per_class"]["y"] == {"precision": pytest.approx(2 / 3), "recall": 1.0,
-                                   "f1": pytest.approx(0.8), "support": 2}
+    assert m["per_class"]["y"] == {
+        "precision": pytest.approx(2 / 3),
+        "recall": 1.0,
+        "f1": pytest.approx(0.8),
+        "support": 2,
+    }
     assert m["confusion_matrix"] == [[1, 1, 0], [0, 2, 0], [1, 0, 0]]
 
 

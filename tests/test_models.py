@@ -36,11 +36,17 @@ def test_svm_grid_covers_the_issue():
 def test_contract(task, name, features_df):
     X = features_df[["f1", "f2", "f3"]]
     n_targets = 2 if task == "regress" else 1
-    y = features_df["label"] if task == "classify" else features_df[["valence", "arousal"]]
+    y = (
+        features_df["label"]
+        if task == "classify"
+        else features_df[["valence", "arousal"]]
+    )
     pipe = make_pipeline(name, task, n_targets=n_targets, random_state=0)
     assert isinstance(pipe, Pipeline), f"{task}/{name} must build an imblearn Pipeline"
     steps = [s for s, _ in pipe.steps]
-    assert steps[:2] == ["impute", "scale"] and steps[-1] == "model", f"{task}/{name}: {steps}"
+    assert steps[:2] == ["impute", "scale"] and steps[-1] == "model", (
+        f"{task}/{name}: {steps}"
+    )
     assert ("smote" in steps) == (task == "classify"), f"{task}/{name}: SMOTE placement"
     grid = param_grid(name, task, n_targets=n_targets)
     # every grid point is a valid parameter of the pipeline
@@ -50,7 +56,9 @@ def test_contract(task, name, features_df):
     pred = fitted.predict(X)
     assert len(pred) == len(X), f"{task}/{name} predicted {len(pred)} rows"
     if task == "regress":
-        assert np.asarray(pred).shape == (12, 2), f"{task}/{name} must predict both targets"
+        assert np.asarray(pred).shape == (12, 2), (
+            f"{task}/{name} must predict both targets"
+        )
         assert np.isfinite(pred).all()
     else:
         assert set(pred) <= {"happy", "sad"}

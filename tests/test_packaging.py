@@ -17,9 +17,20 @@ ROOT = Path(__file__).resolve().parents[1]
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
     res = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(ROOT)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
     )
     if res.returncode != 0:
         pytest.fail(f"wheel build failed:\n{res.stderr[-2000:]}")
@@ -29,7 +40,9 @@ def wheel(tmp_path_factory):
 def test_wheel_top_level_is_only_mer_classic(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
-    tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    tops = {
+        n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")
+    }
     assert tops == {"mer_classic"}
     for py in (ROOT / "cli").glob("*.py"):
         assert f"mer_classic/cli/{py.name}" in names
@@ -42,39 +55,51 @@ def test_wheel_top_level_is_only_mer_classic(wheel):
 
 
 def _run(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True
+    )
 
 
 def test_no_top_level_cli_module(tmp_path):
     assert _run("import cli", tmp_path).returncode != 0
-    res = _run("import mer_classic.cli, pathlib; print(pathlib.Path(mer_classic.cli.__file__)"
-               ".parent)", tmp_path)
+    res = _run(
+        "import mer_classic.cli, pathlib; print(pathlib.Path(mer_classic.cli.__file__)"
+        ".parent)",
+        tmp_path,
+    )
     assert res.returncode == 0, res.stderr
     # editable installs resolve to the repo's cli/ folder; wheel installs to site-packages
     assert Path(res.stdout.strip()).name == "cli"
 
 
 def test_import_is_light(tmp_path):
-    code = ("import sys, mer_classic; heavy = [m for m in ('librosa', 'spotipy', 'matplotlib',"
-            " 'dask', 'sklearn') if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, mer_classic; heavy = [m for m in ('librosa', 'spotipy', 'matplotlib',"
+        " 'dask', 'sklearn') if m in sys.modules]; print(heavy)"
+    )
     res = _run(code, tmp_path)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("argv", [["-m", "mer_classic", "--help"], ["-m", "mer_classic",
-                                                                    "--version"]])
+@pytest.mark.parametrize(
+    "argv", [["-m", "mer_classic", "--help"], ["-m", "mer_classic", "--version"]]
+)
 def test_module_entry_point(tmp_path, argv):
-    res = subprocess.run([sys.executable, *argv], cwd=tmp_path, capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, *argv], cwd=tmp_path, capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stderr
     assert "mer-classic" in res.stdout
 
 
 def test_help_does_not_import_heavy_libraries(tmp_path):
-    code = ("import sys\nfrom click.testing import CliRunner\nfrom mer_classic.cli.main import "
-            "main\nr = CliRunner().invoke(main, ['--help'])\nassert r.exit_code == 0\n"
-            "print([m for m in ('librosa', 'spotipy', 'matplotlib', 'sklearn') if m in "
-            "sys.modules])")
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom mer_classic.cli.main import "
+        "main\nr = CliRunner().invoke(main, ['--help'])\nassert r.exit_code == 0\n"
+        "print([m for m in ('librosa', 'spotipy', 'matplotlib', 'sklearn') if m in "
+        "sys.modules])"
+    )
     res = _run(code, tmp_path)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "[]"

@@ -19,8 +19,17 @@ def saved(tmp_path, features_df):
     t = load_table(features_df, target="label", group="artist", id="track_id")
     res = train(t, model="logreg", cv=2, grid=False, seed=0)
     d = tmp_path / "run"
-    save_model(res.estimator, d, {"model": "logreg", "task": "classify", "target": "label",
-                                  "classes": res.classes, "feature_names": res.feature_names})
+    save_model(
+        res.estimator,
+        d,
+        {
+            "model": "logreg",
+            "task": "classify",
+            "target": "label",
+            "classes": res.classes,
+            "feature_names": res.feature_names,
+        },
+    )
     features_df.to_csv(tmp_path / "feats.csv", index=False)
     return d, res, t
 
@@ -35,19 +44,28 @@ def test_predictions_identical_in_a_fresh_process(saved, tmp_path):
         "print(json.dumps({'pred': m.predict(df).tolist(),"
         " 'proba': m.predict_proba(df).round(12).tolist()}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     got = json.loads(out.stdout)
     assert got["pred"] == expected
-    np.testing.assert_allclose(got["proba"], res.estimator.predict_proba(t.X), atol=1e-9)
+    np.testing.assert_allclose(
+        got["proba"], res.estimator.predict_proba(t.X), atol=1e-9
+    )
 
 
 def test_plain_joblib_load_works_too(saved):
     import joblib
 
     d, res, t = saved
-    assert joblib.load(d / "model.joblib").predict(t.X).tolist() == res.estimator.predict(
-        t.X).tolist()
+    assert (
+        joblib.load(d / "model.joblib").predict(t.X).tolist()
+        == res.estimator.predict(t.X).tolist()
+    )
 
 
 def test_extra_columns_ignored_missing_refused(saved, features_df):

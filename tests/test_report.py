@@ -15,8 +15,9 @@ from mer_classic.training import train
 def run_dir(tmp_path_factory):
     from mer_classic.workflows import resolve_training_table
 
-    t = resolve_training_table(None, target=[], task="classify", group=None, id_col=None,
-                               exclude=[])
+    t = resolve_training_table(
+        None, target=[], task="classify", group=None, id_col=None, exclude=[]
+    )
     res = train(t, model="logreg", cv=3, grid=False, seed=0)
     d = tmp_path_factory.mktemp("r") / "run"
     write_run(res, d)
@@ -25,17 +26,33 @@ def run_dir(tmp_path_factory):
 
 def test_run_folder_contents(run_dir):
     names = {p.name for p in run_dir.iterdir()}
-    assert {"metrics.json", "run.json", "report.md", "predictions.csv", "model.joblib",
-            "model.json", "classification_report.csv", "confusion_matrix.csv",
-            "confusion_matrix.png", "quadrant_confusion_matrix.csv",
-            "quadrant_confusion_matrix.png"} <= names
+    assert {
+        "metrics.json",
+        "run.json",
+        "report.md",
+        "predictions.csv",
+        "model.joblib",
+        "model.json",
+        "classification_report.csv",
+        "confusion_matrix.csv",
+        "confusion_matrix.png",
+        "quadrant_confusion_matrix.csv",
+        "quadrant_confusion_matrix.png",
+    } <= names
     m = json.loads((run_dir / "metrics.json").read_text())
     assert m["task"] == "classify"
     assert set(m) >= {"accuracy", "f1_macro", "f1_weighted", "mcc", "per_class"}
     cm = pd.read_csv(run_dir / "confusion_matrix.csv", index_col=0)
     assert int(cm.values.sum()) == 110
     rep = pd.read_csv(run_dir / "classification_report.csv")
-    assert rep["class"].tolist() == ["Q1", "Q2", "Q3", "Q4", "macro avg", "weighted avg"]
+    assert rep["class"].tolist() == [
+        "Q1",
+        "Q2",
+        "Q3",
+        "Q4",
+        "macro avg",
+        "weighted avg",
+    ]
     assert rep.loc[4, "f1"] == pytest.approx(m["f1_macro"])
     assert (run_dir / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -89,6 +106,11 @@ def test_regression_report(tmp_path, features_df):
     m = json.loads((tmp_path / "reg" / "metrics.json").read_text())
     assert set(m["targets"]["valence"]) >= {"rmse", "r2", "pearson_r"}
     assert m["quadrant"]["labels"] == ["Q1", "Q2", "Q3", "Q4"]
-    for f in ("scatter_valence.png", "scatter_arousal.png", "va_plane.png",
-              "quadrant_confusion_matrix.png", "regression_metrics.csv"):
+    for f in (
+        "scatter_valence.png",
+        "scatter_arousal.png",
+        "va_plane.png",
+        "quadrant_confusion_matrix.png",
+        "regression_metrics.csv",
+    ):
         assert (tmp_path / "reg" / f).exists(), f

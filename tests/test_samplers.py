@@ -13,7 +13,9 @@ def _data(counts):
     return rng.normal(size=(len(y), 3)), y
 
 
-@pytest.mark.parametrize(("counts", "k_expected"), [((20, 10), 5), ((20, 3), 2), ((20, 2), 1)])
+@pytest.mark.parametrize(
+    ("counts", "k_expected"), [((20, 10), 5), ((20, 3), 2), ((20, 2), 1)]
+)
 def test_k_shrinks_to_smallest_class(counts, k_expected):
     X, y = _data(counts)
     sampler = AdaptiveSMOTE(random_state=0)

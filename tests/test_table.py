@@ -18,7 +18,9 @@ def test_loads_features_target_groups(features_df):
 
 
 def test_regression_targets_and_exclude(features_df):
-    t = load_table(features_df, target=["valence", "arousal"], task="regress", exclude=["f3"])
+    t = load_table(
+        features_df, target=["valence", "arousal"], task="regress", exclude=["f3"]
+    )
     assert list(t.y.columns) == ["valence", "arousal"]
     assert "f3" not in t.X.columns and "valence" not in t.X.columns
     assert any("non-numeric" in n for n in t.meta["notes"])
@@ -66,7 +68,9 @@ def test_empty_csv(tmp_path):
 
 
 def test_unknown_target(features_df):
-    with pytest.raises(DataError, match=r"target column\(s\) 'mood' not found.*available"):
+    with pytest.raises(
+        DataError, match=r"target column\(s\) 'mood' not found.*available"
+    ):
         load_table(features_df, target="mood")
 
 

@@ -11,8 +11,9 @@ from mer_classic.workflows import resolve_training_table
 
 @pytest.fixture(scope="module")
 def soundtracks_table():
-    return resolve_training_table(None, target=[], task="classify", group=None, id_col=None,
-                                  exclude=[])
+    return resolve_training_table(
+        None, target=[], task="classify", group=None, id_col=None, exclude=[]
+    )
 
 
 def test_bundled_default_table_has_no_rating_leak(soundtracks_table):
@@ -30,7 +31,14 @@ def test_train_classify_reports_outer_scores_not_grid_scores(soundtracks_table):
 
     again = classification_metrics(soundtracks_table.y, res.cv.predictions)
     assert m["f1_macro"] == pytest.approx(again["f1_macro"])
-    assert set(m) >= {"accuracy", "f1_macro", "f1_weighted", "mcc", "per_class", "quadrant"}
+    assert set(m) >= {
+        "accuracy",
+        "f1_macro",
+        "f1_weighted",
+        "mcc",
+        "per_class",
+        "quadrant",
+    }
     assert res.best_params and "model__C" in res.best_params
     assert res.settings["splitter"] == "StratifiedGroupKFold"
     assert 0.0 <= m["f1_macro"] <= 1.0
@@ -38,14 +46,18 @@ def test_train_classify_reports_outer_scores_not_grid_scores(soundtracks_table):
 
 
 def test_train_regress_multi_target_and_derived_quadrants():
-    t = resolve_training_table(None, target=[], task="regress", group=None, id_col=None,
-                               exclude=[])
+    t = resolve_training_table(
+        None, target=[], task="regress", group=None, id_col=None, exclude=[]
+    )
     res = train(t, model="ridge", task="regress", cv=3, seed=0, grid=False)
     m = res.metrics
     assert set(m["targets"]) == {"Valence", "Energy"}
     assert m["scale"] == "1-9"
-    assert m["quadrant"]["derived_from"] == {"valence": "Valence", "arousal": "Energy",
-                                             "scale": "1-9"}
+    assert m["quadrant"]["derived_from"] == {
+        "valence": "Valence",
+        "arousal": "Energy",
+        "scale": "1-9",
+    }
     # energy is the easy axis on this set (published finding for film music)
     assert m["targets"]["Energy"]["r2"] > m["targets"]["Valence"]["r2"]
     assert res.estimator.predict(t.X).shape == (110, 2)
@@ -73,6 +85,8 @@ def test_too_small_class_named(features_df):
 
 
 def test_score_predictions_moods_get_quadrants():
-    m = score_predictions("classify", np.array(["happy", "sad"]), np.array(["happy", "calm"]))
+    m = score_predictions(
+        "classify", np.array(["happy", "sad"]), np.array(["happy", "calm"])
+    )
     assert m["quadrant"]["labels"] == ["Q1", "Q2", "Q3", "Q4"]
     assert m["quadrant"]["accuracy"] == 0.5

@@ -29,12 +29,24 @@ __all__ = [
 ]
 
 SOUNDTRACKS_RATINGS = (
-    "Valence", "Energy", "Tension", "Anger", "Fear", "Happy", "Sad", "Tender", "Beauty",
+    "Valence",
+    "Energy",
+    "Tension",
+    "Anger",
+    "Fear",
+    "Happy",
+    "Sad",
+    "Tender",
+    "Beauty",
     "Liking",
 )
-SOUNDTRACKS_FEATURES = ("RMS", "sp_centr", "spec_bw", "spec_rolloff", "spec_zcr") + tuple(
-    f"MFCC{i}" for i in range(1, 21)
-)
+SOUNDTRACKS_FEATURES = (
+    "RMS",
+    "sp_centr",
+    "spec_bw",
+    "spec_rolloff",
+    "spec_zcr",
+) + tuple(f"MFCC{i}" for i in range(1, 21))
 SOUNDTRACKS_CITATION = (
     "Eerola, T. & Vuoskoski, J. K. (2011). A comparison of the discrete and dimensional "
     "models of emotion in music. Psychology of Music, 39(1), 18-49. "
