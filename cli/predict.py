@@ -14,19 +14,46 @@ EXIT_SOME_FAILED = 3
 
 @click.command()
 @click.argument("audio", nargs=-1, type=click.Path(path_type=pathlib.Path))
-@click.option("--model", "model_path", required=True, type=click.Path(path_type=pathlib.Path),
-              help="Run folder or model.joblib written by `train`.")
-@click.option("--data", type=click.Path(path_type=pathlib.Path), default=None,
-              help="Feature table (CSV) to predict instead of AUDIO.")
+@click.option(
+    "--model",
+    "model_path",
+    required=True,
+    type=click.Path(path_type=pathlib.Path),
+    help="Run folder or model.joblib written by `train`.",
+)
+@click.option(
+    "--data",
+    type=click.Path(path_type=pathlib.Path),
+    default=None,
+    help="Feature table (CSV) to predict instead of AUDIO.",
+)
 @click.option("--id", "id_col", default=None, help="Track id column of --data.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=pathlib.Path), default=None,
-              help="Output file (default: print to stdout).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
-              show_default=True)
-@click.option("--segments", is_flag=True,
-              help="Also write a per-0.5 s curve beside --out (<out>.segments.csv + .png).")
-@click.option("--jobs", "-j", type=int, default=1, show_default=True,
-              help="Worker processes for audio extraction (-1: all cores).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=pathlib.Path),
+    default=None,
+    help="Output file (default: print to stdout).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default="csv",
+    show_default=True,
+)
+@click.option(
+    "--segments",
+    is_flag=True,
+    help="Also write a per-0.5 s curve beside --out (<out>.segments.csv + .png).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Worker processes for audio extraction (-1: all cores).",
+)
 @click.option("--force", is_flag=True, help="Replace existing output files.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def predict(audio, model_path, data, id_col, out, fmt, segments, jobs, force, quiet):
@@ -46,21 +73,40 @@ def predict(audio, model_path, data, id_col, out, fmt, segments, jobs, force, qu
     if segments and data is not None:
         raise click.UsageError("--segments needs AUDIO files (not --data)")
     if segments and out is None:
-        raise click.UsageError("--segments needs --out FILE (the curve is written beside it)")
+        raise click.UsageError(
+            "--segments needs --out FILE (the curve is written beside it)"
+        )
     if jobs == 0 or jobs < -1:
-        raise click.BadParameter(f"must be a positive int or -1; got {jobs}",
-                                 param_hint="--jobs")
+        raise click.BadParameter(
+            f"must be a positive int or -1; got {jobs}", param_hint="--jobs"
+        )
     if data is not None:
         from mer_classic.workflows import run_predict_table
 
-        click.echo(run_predict_table(model_path=model_path, data=data, id_col=id_col,
-                                     out=out, fmt=fmt, force=force), nl=out is not None)
+        click.echo(
+            run_predict_table(
+                model_path=model_path,
+                data=data,
+                id_col=id_col,
+                out=out,
+                fmt=fmt,
+                force=force,
+            ),
+            nl=out is not None,
+        )
         return
     from mer_classic.predict import run_predict_audio
 
-    text, result = run_predict_audio(model_path=model_path, inputs=audio, out=out, fmt=fmt,
-                                     segments=segments, force=force, n_jobs=jobs,
-                                     quiet=quiet)
+    text, result = run_predict_audio(
+        model_path=model_path,
+        inputs=audio,
+        out=out,
+        fmt=fmt,
+        segments=segments,
+        force=force,
+        n_jobs=jobs,
+        quiet=quiet,
+    )
     click.echo(text, nl=out is not None or fmt == "json")
     if len(result.errors):
         click.echo(f"{len(result.errors)} file(s) could not be used:", err=True)

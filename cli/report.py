@@ -1,5 +1,33 @@
-"""Placeholder: commands of this module are added by their issue."""
+"""``report``: rebuild report.md and index.html of a run folder."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+import pathlib
+
+import click
+
+__all__ = ["report", "COMMANDS"]
+
+
+@click.command()
+@click.argument(
+    "run_dir", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path)
+)
+@click.option(
+    "--open", "open_page", is_flag=True, help="Open index.html in the browser."
+)
+def report(run_dir, open_page):
+    """Rebuild report.md, figures and index.html of RUN_DIR from its JSON files.
+
+    Example: mer-classic report reports/svm-20260101-120000 --open
+    """
+    from mer_classic.report import render_report
+
+    md = render_report(run_dir)
+    page = md.parent / "index.html"
+    click.echo(f"wrote {md} and {page}" if page.exists() else f"wrote {md}")
+    if open_page:
+        click.launch(str(page if page.exists() else md))
+
+
+COMMANDS = [report]

@@ -39,7 +39,12 @@ from sklearn.model_selection import (
 
 from mer_classic._progress import progress
 from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.labels import QUADRANTS, to_quadrant, va_to_quadrant
+from mer_classic.labels import (
+    QUADRANTS,
+    find_va_columns,
+    quadrants_of_labels,
+    quadrants_of_va,
+)
 
 __all__ = [
     "CVResult",
@@ -422,46 +427,10 @@ def regression_metrics(y_true: pd.Series | pd.DataFrame, y_pred: Any) -> dict[st
     return out
 
 
-def find_va_columns(columns: Sequence[str]) -> tuple[str, str] | None:
-    """Find (valence, arousal) columns by name; 'energy' counts as arousal.
-
-    Examples
-    --------
-    >>> find_va_columns(["Valence", "Energy"])
-    ('Valence', 'Energy')
-    >>> find_va_columns(["tension"]) is None
-    True
-    """
-    lower = {str(c).lower(): str(c) for c in columns}
-    val = next((lower[k] for k in ("valence", "valence_mean", "v") if k in lower), None)
-    aro = next(
-        (lower[k] for k in ("arousal", "arousal_mean", "energy", "a") if k in lower),
-        None,
-    )
-    return (val, aro) if val and aro else None
-
-
 def quadrant_metrics(true_quadrants: Any, pred_quadrants: Any) -> dict[str, Any]:
     """Classification metrics over the four Russell quadrants (fixed order Q1..Q4)."""
     return classification_metrics(
         true_quadrants, pred_quadrants, labels=list(QUADRANTS)
-    )
-
-
-def quadrants_of_labels(labels: Any) -> np.ndarray | None:
-    """Map class labels to quadrants when every label is a known mood/quadrant, else None."""
-    try:
-        return to_quadrant(list(labels))
-    except DataError:
-        return None
-
-
-def quadrants_of_va(
-    values: pd.DataFrame, va: tuple[str, str], scale: Any = None
-) -> np.ndarray:
-    """Quadrants of a frame holding valence and arousal columns."""
-    return va_to_quadrant(
-        values[va[0]].to_numpy(float), values[va[1]].to_numpy(float), scale
     )
 
 

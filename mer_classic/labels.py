@@ -31,6 +31,9 @@ __all__ = [
     "infer_scale",
     "va_to_quadrant",
     "to_quadrant",
+    "find_va_columns",
+    "quadrants_of_labels",
+    "quadrants_of_va",
 ]
 
 QUADRANTS: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4")
@@ -198,3 +201,37 @@ def to_quadrant(labels: Sequence[Any]) -> np.ndarray:
             )
         out.append(q)
     return np.asarray(out, dtype=object)
+
+
+def find_va_columns(columns: Sequence[str]) -> tuple[str, str] | None:
+    """Find (valence, arousal) columns by name; 'energy' counts as arousal.
+
+    Examples
+    --------
+    >>> find_va_columns(["Valence", "Energy"])
+    ('Valence', 'Energy')
+    >>> find_va_columns(["tension"]) is None
+    True
+    """
+    lower = {str(c).lower(): str(c) for c in columns}
+    val = next((lower[k] for k in ("valence", "valence_mean", "v") if k in lower), None)
+    aro = next(
+        (lower[k] for k in ("arousal", "arousal_mean", "energy", "a") if k in lower),
+        None,
+    )
+    return (val, aro) if val and aro else None
+
+
+def quadrants_of_labels(labels: Any) -> np.ndarray | None:
+    """Map class labels to quadrants when every label is a known mood/quadrant, else None."""
+    try:
+        return to_quadrant(list(labels))
+    except DataError:
+        return None
+
+
+def quadrants_of_va(values: Any, va: tuple[str, str], scale: Any = None) -> np.ndarray:
+    """Quadrants of a frame holding valence and arousal columns."""
+    return va_to_quadrant(
+        values[va[0]].to_numpy(float), values[va[1]].to_numpy(float), scale
+    )

@@ -160,7 +160,7 @@ _SPECS = [
         "stacking",
         "classify",
         _stacking_classifier,
-        {"svm__C": [1, 10, 100], "svm__gamma": ["scale", 0.01]},
+        {"svm__C": [1, 10, 100]},
         "stacking of SVM, decision tree and random forest, logistic regression on top",
     ),
     ModelSpec(

@@ -27,6 +27,7 @@ from mer_classic.exceptions import DataError, ModelFileError
 
 __all__ = [
     "MerModel",
+    "predict_only",
     "save_model",
     "load_model",
     "VersionMismatchWarning",
@@ -56,20 +57,23 @@ def _sha256(path: Path) -> str:
 
 
 def _versions() -> dict[str, str]:
-    import imblearn
-    import joblib
-    import sklearn
+    # installed distribution versions, read without importing the packages
+    from importlib.metadata import PackageNotFoundError, version
 
-    import mer_classic
-
-    return {
-        "mer_classic": mer_classic.__version__,
-        "sklearn": sklearn.__version__,
-        "imblearn": imblearn.__version__,
-        "joblib": joblib.__version__,
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-    }
+    out = {}
+    for key, dist in (
+        ("mer_classic", "mer-classic"),
+        ("sklearn", "scikit-learn"),
+        ("imblearn", "imbalanced-learn"),
+        ("joblib", "joblib"),
+        ("numpy", "numpy"),
+        ("pandas", "pandas"),
+    ):
+        try:
+            out[key] = version(dist)
+        except PackageNotFoundError:  # pragma: no cover - source tree without install
+            out[key] = "unknown"
+    return out
 
 
 def _json_default(obj: Any) -> Any:
@@ -174,7 +178,7 @@ class MerModel:
         (when the labels are moods/quadrants). Regression: one column per target and,
         when valence and arousal are both predicted, ``quadrant``.
         """
-        from mer_classic.evaluate import find_va_columns, quadrants_of_labels
+        from mer_classic.labels import find_va_columns, quadrants_of_labels
         from mer_classic.labels import va_to_quadrant
 
         Xf = self._frame(X)
@@ -210,6 +214,21 @@ class MerModel:
         return predict_audio(self, paths, **kwargs)
 
 
+def predict_only(estimator: Any) -> Any:
+    """Drop resampling steps from a fitted imbalanced-learn pipeline.
+
+    Samplers act in ``fit`` only, so a fitted ``imblearn`` pipeline predicts exactly as the
+    plain :class:`sklearn.pipeline.Pipeline` of its other (fitted) steps. Saving that one
+    means loading a model does not import imbalanced-learn (faster cold start).
+    """
+    from sklearn.pipeline import Pipeline
+
+    steps = getattr(estimator, "steps", None)
+    if not steps or not any(hasattr(step, "fit_resample") for _, step in steps):
+        return estimator
+    return Pipeline([(n, s) for n, s in steps if not hasattr(s, "fit_resample")])
+
+
 def save_model(
     estimator: Any, directory: str | os.PathLike[str], metadata: dict[str, Any]
 ) -> Path:
@@ -223,7 +242,7 @@ def save_model(
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     with atomic_path(d / MODEL_FILE) as tmp:
-        joblib.dump(estimator, tmp, compress=3)
+        joblib.dump(predict_only(estimator), tmp, compress=3)
         digest = _sha256(tmp)
     meta = dict(metadata)
     meta.update(

@@ -554,10 +554,7 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
             "",
         ]
     write_text_atomic(d / "report.md", "\n".join(lines))
-    try:
-        from mer_classic import html_report
-    except ImportError:  # pragma: no cover - the HTML page is optional
-        html_report = None
-    if html_report is not None:
-        html_report.write_html(d, metrics, run, figures)
+    from mer_classic.html_report import write_html
+
+    write_html(d, metrics, run, figures)
     return d / "report.md"

@@ -108,3 +108,19 @@ def test_version_mismatch_warns(saved):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_model(d, check_versions=False)
+
+
+def test_saved_model_is_predict_only(saved, tmp_path):
+    """SMOTE acts in fit only; the saved pipeline drops it so loading skips imblearn."""
+    d, res, t = saved
+    code = (
+        "import sys, pandas as pd, mer_classic\n"
+        f"m = mer_classic.load_model({str(d)!r})\n"
+        f"m.predict(pd.read_csv({str(tmp_path / 'feats.csv')!r}))\n"
+        "print([s for s, _ in m.pipeline.steps], 'imblearn' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['impute', 'scale', 'model'] False"

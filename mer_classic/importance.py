@@ -1,0 +1,240 @@
+"""Permutation feature importance measured on held-out folds.
+
+For each outer fold the pipeline (with its hyper-parameters fixed, no grid search) is
+fitted on the training part, and each feature column of the *held-out* part is shuffled
+``n_repeats`` times; the importance is the drop of the score. Measuring on held-out
+rows shows what the model relies on to generalise, not what it memorised. The folds
+are grouped and stratified exactly like the evaluation (same splitter and seed).
+
+The result is saved as ``importance.csv`` in a run folder, where
+:mod:`mer_classic.html_report` draws it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mer_classic.exceptions import DataError, ParameterError
+
+__all__ = [
+    "IMPORTANCE_FILE",
+    "permutation_importance_cv",
+    "add_importance_to_run",
+    "read_importance",
+]
+
+logger = logging.getLogger(__name__)
+
+#: file name of the importance table inside a run folder
+IMPORTANCE_FILE = "importance.csv"
+
+
+def _splitter(task: str, groups: Any, n_splits: int, seed: int) -> Any:
+    from sklearn.model_selection import (
+        GroupKFold,
+        KFold,
+        StratifiedGroupKFold,
+        StratifiedKFold,
+    )
+
+    if task == "classify":
+        if groups is not None:
+            return StratifiedGroupKFold(
+                n_splits=n_splits, shuffle=True, random_state=seed
+            )
+        return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    if groups is not None:
+        return GroupKFold(n_splits=n_splits)
+    return KFold(n_splits=n_splits, shuffle=True, random_state=seed)
+
+
+def permutation_importance_cv(
+    estimator: Any,
+    X: pd.DataFrame,
+    y: Any,
+    groups: Any = None,
+    *,
+    task: str = "classify",
+    cv: int = 5,
+    n_repeats: int = 3,
+    seed: int = 42,
+    scoring: str | None = None,
+    max_rows: int | None = 2000,
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """Permutation importance of each feature, averaged over held-out folds.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A pipeline with its hyper-parameters set (e.g. the refitted model of a run:
+        it is cloned, so it is not modified).
+    X : DataFrame of shape (n_samples, n_features)
+        Features.
+    y : array-like or DataFrame
+        Labels (classification) or targets (regression).
+    groups : array-like or None, default=None
+        Groups for the splits (e.g. artist), as in the evaluation.
+    task : {'classify', 'regress'}, default='classify'
+        Chooses the splitter and the default score.
+    cv : int, default=5
+        Number of folds.
+    n_repeats : int, default=3
+        Shuffles per feature and fold.
+    seed : int, default=42
+        Seed of the folds and the shuffles.
+    scoring : str or None, default=None
+        sklearn scorer name; ``f1_macro`` (classification) or ``r2`` (regression).
+    max_rows : int or None, default=2000
+        Score on at most this many held-out rows per fold (keeps it cheap on big tables).
+    n_jobs : int, default=1
+        Parallel jobs for the shuffles.
+
+    Returns
+    -------
+    DataFrame
+        Index ``feature``; columns ``importance`` (mean score drop), ``sd`` (over folds
+        and repeats), ``rank`` and ``scoring``; sorted by decreasing importance.
+
+    Raises
+    ------
+    ParameterError
+        Bad ``task``, ``cv`` or ``n_repeats``.
+    DataError
+        ``X`` and ``y`` do not have the same number of rows.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn.linear_model import LinearRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    >>> y = 3 * X["a"] + 0.01 * rng.normal(size=60)
+    >>> imp = permutation_importance_cv(LinearRegression(), X, y, task="regress", cv=3)
+    >>> imp.index[0]
+    'a'
+    """
+    from sklearn.base import clone
+    from sklearn.inspection import permutation_importance
+
+    if task not in ("classify", "regress"):
+        raise ParameterError(f"task must be 'classify' or 'regress'; got {task!r}")
+    if not isinstance(cv, int | np.integer) or cv < 2:
+        raise ParameterError(f"cv must be an int >= 2; got {cv!r}")
+    if not isinstance(n_repeats, int | np.integer) or n_repeats < 1:
+        raise ParameterError(f"n_repeats must be a positive int; got {n_repeats!r}")
+    if not isinstance(X, pd.DataFrame):
+        X = pd.DataFrame(np.asarray(X))
+    if len(X) != len(y):
+        raise DataError(f"X has {len(X)} rows but y has {len(y)}; they must match")
+    scoring = scoring or ("f1_macro" if task == "classify" else "r2")
+    y_arr = y.to_numpy() if isinstance(y, pd.Series | pd.DataFrame) else np.asarray(y)
+    g = None if groups is None else np.asarray(groups)
+    split_y = y_arr if task == "classify" else np.zeros(len(X))
+    splitter = _splitter(task, g, cv, seed)
+    rng = np.random.default_rng(seed)
+    drops: list[np.ndarray] = []
+    for k, (tr, te) in enumerate(splitter.split(X, split_y, g)):
+        est = clone(estimator)
+        est.fit(X.iloc[tr], y_arr[tr])
+        if max_rows is not None and len(te) > max_rows:
+            te = np.sort(rng.choice(te, size=max_rows, replace=False))
+        res = permutation_importance(
+            est,
+            X.iloc[te],
+            y_arr[te],
+            scoring=scoring,
+            n_repeats=n_repeats,
+            random_state=seed + k,
+            n_jobs=n_jobs,
+        )
+        drops.append(res.importances)  # (n_features, n_repeats)
+    allv = np.concatenate(drops, axis=1)
+    out = pd.DataFrame(
+        {"importance": allv.mean(axis=1), "sd": allv.std(axis=1)},
+        index=pd.Index([str(c) for c in X.columns], name="feature"),
+    ).sort_values("importance", ascending=False, kind="stable")
+    out["rank"] = np.arange(1, len(out) + 1)
+    out["scoring"] = scoring
+    return out
+
+
+def read_importance(run_dir: str | os.PathLike[str]) -> pd.DataFrame | None:
+    """``importance.csv`` of a run folder, or None when it was not computed."""
+    f = Path(run_dir) / IMPORTANCE_FILE
+    if not f.exists():
+        return None
+    try:
+        df = pd.read_csv(f, index_col=0)
+    except Exception as exc:  # noqa: BLE001 - a broken file only loses one section
+        logger.warning("cannot read %s (%s); importance left out of the report", f, exc)
+        return None
+    if "importance" not in df.columns:
+        logger.warning("%s has no 'importance' column; left out of the report", f)
+        return None
+    return df
+
+
+def add_importance_to_run(
+    run_dir: str | os.PathLike[str],
+    X: pd.DataFrame,
+    y: Any,
+    groups: Any = None,
+    *,
+    n_repeats: int = 3,
+    render: bool = True,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """Compute held-out permutation importance for a run's model and store it.
+
+    Uses the run's saved model (its hyper-parameters), ``task``, ``cv`` and ``seed``
+    from ``run.json``; writes ``importance.csv`` and, with ``render``, redraws the
+    report so ``index.html`` shows it.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        A run folder written by ``mer-classic train``.
+    X, y, groups
+        The training table's features, targets and groups.
+    n_repeats : int, default=3
+        Shuffles per feature and fold.
+    render : bool, default=True
+        Rebuild ``report.md`` and ``index.html`` afterwards.
+    **kwargs
+        Passed to :func:`permutation_importance_cv`.
+
+    Returns
+    -------
+    DataFrame
+        The importance table.
+    """
+    from mer_classic._io import write_csv_atomic
+    from mer_classic.persistence import load_model
+    from mer_classic.report import read_run, render_report
+
+    d = Path(run_dir)
+    _, run = read_run(d)
+    model = load_model(d, check_versions=False)
+    s = run.get("settings", {})
+    missing = [c for c in model.feature_names if c not in X.columns]
+    if missing:
+        raise DataError(
+            f"X lacks {len(missing)} of the model's feature column(s): {', '.join(missing[:8])}"
+        )
+    kwargs.setdefault("task", model.task)
+    kwargs.setdefault("cv", int(s.get("cv", 5)))
+    kwargs.setdefault("seed", int(s.get("seed", 42)))
+    imp = permutation_importance_cv(
+        model.pipeline, X[model.feature_names], y, groups, n_repeats=n_repeats, **kwargs
+    )
+    write_csv_atomic(imp, d / IMPORTANCE_FILE)
+    if render:
+        render_report(d)
+    return imp

@@ -1,0 +1,640 @@
+"""Predictions straight from audio files: decode, extract the model's features, predict.
+
+:func:`predict_audio` is what ``MerModel.predict_audio`` and ``mer-classic predict
+AUDIO...`` call. It extracts exactly the features the model was trained with (the
+extraction settings stored in ``model.json``; the default extractor's settings when the
+model's columns are the default :data:`~mer_classic.features.FEATURE_NAMES` and no
+settings were stored), and returns one row per track: ``label`` and ``proba_<class>``
+for classifiers, the regressed targets (valence/arousal) for regressors, and
+``quadrant`` when it can be derived. With ``segments=True`` it returns a curve instead:
+one row per 0.5 s step.
+
+A file that cannot be used (unreadable, too short, silent) does not stop the batch: it
+is left out of the result and listed in ``result.attrs["errors"]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mer_classic.exceptions import (
+    AudioError,
+    DataError,
+    MerClassicError,
+    ParameterError,
+)
+
+__all__ = [
+    "SPOTIFY_ATTRIBUTES",
+    "AudioPredictions",
+    "audio_settings",
+    "predict_audio",
+    "predict_audio_detailed",
+    "run_predict_audio",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Spotify Web API audio attributes (names used by Spotify CSVs such as data_moods).
+SPOTIFY_ATTRIBUTES: frozenset[str] = frozenset(
+    {
+        "danceability",
+        "energy",
+        "valence",
+        "acousticness",
+        "instrumentalness",
+        "liveness",
+        "speechiness",
+        "loudness",
+        "tempo",
+        "key",
+        "mode",
+        "time_signature",
+        "popularity",
+        "length",
+        "duration_ms",
+    }
+)
+
+#: most tracks drawn in one segment-curve figure
+MAX_CURVE_PLOTS = 12
+
+#: analysis window (s) of each curve point for a clip-level model: long enough for the
+#: frame statistics to resemble the clip statistics the model was trained on
+CURVE_WINDOW = 3.0
+
+
+@dataclasses.dataclass
+class AudioPredictions:
+    """Everything one batch produced.
+
+    Attributes
+    ----------
+    tracks : DataFrame
+        One row per usable track (index ``track_id``): ``path`` then the predictions.
+    segments : DataFrame or None
+        With segments: one row per step (index ``(track_id, time)``), the same
+        prediction columns; ``time`` is the centre of the analysis window in seconds.
+    errors : DataFrame
+        Columns ``track_id, path, reason``: one row per file that could not be used.
+    settings : dict
+        The extraction settings used.
+    """
+
+    tracks: pd.DataFrame
+    segments: pd.DataFrame | None
+    errors: pd.DataFrame
+    settings: dict[str, Any]
+
+
+def _load(model: Any) -> Any:
+    if isinstance(model, str | os.PathLike):
+        from mer_classic.persistence import load_model
+
+        return load_model(model)
+    if not hasattr(model, "predict_frame") or not hasattr(model, "metadata"):
+        raise ParameterError(
+            "model must be a MerModel (from mer_classic.load_model) or the path of a run "
+            f"folder; got {type(model).__name__}"
+        )
+    return model
+
+
+def _missing_features_error(model: Any, missing: list[str]) -> DataError:
+    names = model.feature_names
+    spotify = sorted(set(names) & SPOTIFY_ATTRIBUTES)
+    shown = ", ".join(missing[:12]) + (" ..." if len(missing) > 12 else "")
+    if spotify and len(spotify) >= min(3, len(names)):
+        what = (
+            "it was trained on Spotify audio attributes "
+            f"({', '.join(spotify[:8])}), which mer-classic does not compute from audio"
+        )
+    else:
+        what = "it was trained on features that the audio extractor does not compute"
+    return DataError(
+        f"this model cannot predict from audio: {what}; {len(missing)} of its "
+        f"{len(names)} feature(s) are missing from the extractor's output: {shown}. "
+        "Either predict from a table that has these columns "
+        "(`mer-classic predict --model MODEL --data TABLE.csv`), or train an audio model: "
+        "`mer-classic extract AUDIO... -o features.csv` then "
+        "`mer-classic train --data features.csv --target COLUMN`"
+    )
+
+
+def audio_settings(model: Any) -> Any:
+    """Extraction settings for a model, or a :class:`DataError` naming what is missing.
+
+    Parameters
+    ----------
+    model : MerModel
+        A loaded model.
+
+    Returns
+    -------
+    FeatureSettings
+        The settings stored in ``model.json`` (``feature_settings``), or the default
+        settings when none were stored and the model's features are audio features.
+
+    Raises
+    ------
+    DataError
+        When the model's features are not (all) produced by the audio extractor, e.g.
+        a model trained on Spotify attributes.
+    """
+    from mer_classic.features import FEATURE_NAMES, FEATURES_VERSION, FeatureSettings
+
+    names = model.feature_names
+    if not names:
+        raise DataError(
+            "model.json lists no feature_names; retrain the model with `mer-classic train`"
+        )
+    missing = [n for n in names if n not in FEATURE_NAMES]
+    if missing:
+        raise _missing_features_error(model, missing)
+    stored = model.metadata.get("feature_settings") or {}
+    if not isinstance(stored, dict):
+        stored = {}
+    fields = {f.name for f in dataclasses.fields(FeatureSettings)}
+    kwargs = {k: v for k, v in stored.items() if k in fields}
+    if not stored:
+        logger.info(
+            "model.json has no feature settings; using the default extractor settings "
+            "(the model's columns are the default audio features)"
+        )
+    version = stored.get("features_version")
+    if version is not None and str(version) != str(FEATURES_VERSION):
+        logger.warning(
+            "the model was trained on features version %s but this mer-classic computes "
+            "version %s; predictions may be off, retrain on re-extracted features",
+            version,
+            FEATURES_VERSION,
+        )
+    try:
+        return FeatureSettings(**kwargs).validate()
+    except (TypeError, MerClassicError) as exc:
+        raise DataError(
+            f"model.json has unusable feature settings {stored!r}: {exc}"
+        ) from exc
+
+
+def _collect(paths: Any) -> tuple[list[Any], list[dict[str, str]]]:
+    """Expand files and folders into tracks; inputs that do not exist become errors."""
+    from mer_classic.features import discover_tracks
+
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    items = [Path(p) for p in paths]
+    if not items:
+        raise ParameterError("give at least one audio file or folder; got none")
+    errors: list[dict[str, str]] = []
+    found = []
+    for p in items:
+        if not (p.exists() or p.is_symlink()):
+            errors.append(
+                {"track_id": p.stem, "path": str(p), "reason": f"file not found: {p}"}
+            )
+        else:
+            found.append(p)
+    tracks: list[Any] = []
+    if found:
+        try:
+            tracks, _ = discover_tracks(found)
+        except DataError as exc:
+            errors.append(
+                {"track_id": "", "path": ", ".join(map(str, found)), "reason": str(exc)}
+            )
+    return tracks, errors
+
+
+def _segment_frame(
+    times: np.ndarray, values: np.ndarray, clip: np.ndarray | None, settings: Any
+) -> pd.DataFrame:
+    """Segment rows with clip-only columns (tempo, key ...) filled from the whole clip."""
+    from mer_classic.features import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
+
+    df = pd.DataFrame(values, columns=list(SEGMENT_FEATURE_NAMES))
+    if clip is not None:
+        extra = {
+            n: np.full(len(df), clip[i])
+            for i, n in enumerate(FEATURE_NAMES)
+            if n not in df.columns
+        }
+        df = pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
+    df.index = pd.Index(np.round(times + (settings.offset or 0.0), 6), name="time")
+    return df
+
+
+def _aggregate(curve: pd.DataFrame, model: Any) -> pd.Series:
+    """Track-level prediction of a per-segment model: mean values / mean probabilities."""
+    from mer_classic.labels import find_va_columns
+    from mer_classic.labels import va_to_quadrant
+
+    out: dict[str, Any] = {}
+    if model.task == "classify":
+        pcols = [c for c in curve.columns if c.startswith("proba_")]
+        if pcols:
+            means = curve[pcols].mean()
+            out.update(means.to_dict())
+            out["label"] = str(means.idxmax())[len("proba_") :]
+        else:
+            out["label"] = str(curve["label"].mode().iloc[0])
+        if "quadrant" in curve.columns:
+            out["quadrant"] = str(curve["quadrant"].mode().iloc[0])
+        order = ["label"] + pcols + (["quadrant"] if "quadrant" in out else [])
+    else:
+        for t in model.targets:
+            out[t] = float(curve[t].mean())
+        order = list(model.targets)
+        va = find_va_columns(model.targets)
+        scale = model.metadata.get("scale")
+        if va is not None and scale:
+            out["quadrant"] = str(
+                va_to_quadrant(np.array([out[va[0]]]), np.array([out[va[1]]]), scale)[0]
+            )
+            order.append("quadrant")
+    return pd.Series({k: out[k] for k in order})
+
+
+def predict_audio_detailed(
+    model: Any,
+    paths: Any,
+    *,
+    segments: bool = False,
+    segment: float = 0.5,
+    window: float | None = None,
+    n_jobs: int = 1,
+    cache_dir: str | os.PathLike[str] | None = None,
+    quiet: bool = True,
+) -> AudioPredictions:
+    """Like :func:`predict_audio`, but return tracks, segments and errors together.
+
+    Returns
+    -------
+    AudioPredictions
+
+    Raises
+    ------
+    DataError
+        The model cannot predict from audio (see :func:`audio_settings`).
+    AudioError
+        No file of the batch could be used (the message lists every reason).
+    """
+    from mer_classic.features import extract_tracks
+
+    model = _load(model)
+    settings = audio_settings(model)
+    if not (isinstance(segment, int | float) and segment > 0):
+        raise ParameterError(
+            f"segment must be a positive number of seconds; got {segment!r}"
+        )
+    if window is not None and not (isinstance(window, int | float) and window > 0):
+        raise ParameterError(
+            f"window must be a positive number of seconds; got {window!r}"
+        )
+    tracks, errors = _collect(paths)
+    per_segment_model = settings.segment is not None
+    track_rows: list[pd.DataFrame] = []
+    curves: list[pd.DataFrame] = []
+    if tracks and not segments and not per_segment_model:
+        res = extract_tracks(
+            tracks, settings, n_jobs=n_jobs, cache_dir=cache_dir, quiet=quiet
+        )
+        errors += res.errors.to_dict("records")
+        if len(res.features):
+            X = res.features
+            preds = model.predict_frame(X)
+            paths_by_id = {t.track_id: str(t.path) for t in tracks}
+            preds.insert(0, "path", [paths_by_id[i] for i in X.index])
+            track_rows.append(preds)
+    elif tracks:
+        track_rows, curves, errs = _predict_with_segments(
+            model, tracks, settings, segment=segment, window=window, quiet=quiet
+        )
+        errors += errs
+    if not track_rows:
+        reasons = "; ".join(f"{e['path']}: {e['reason']}" for e in errors) or "no input"
+        raise AudioError(f"no audio file could be used ({reasons})")
+    result = pd.concat(track_rows)
+    result.index.name = "track_id"
+    curve_df = None
+    if segments:
+        curve_df = pd.concat(curves)
+    err_df = pd.DataFrame(errors, columns=["track_id", "path", "reason"])
+    for e in errors:
+        logger.warning("%s: %s", e["path"], e["reason"])
+    return AudioPredictions(
+        tracks=result, segments=curve_df, errors=err_df, settings=settings.to_dict()
+    )
+
+
+def _predict_with_segments(
+    model: Any,
+    tracks: list[Any],
+    settings: Any,
+    *,
+    segment: float,
+    window: float | None,
+    quiet: bool,
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame], list[dict[str, str]]]:
+    """Decode each file once; clip and segment features; per-track and curve predictions."""
+    from mer_classic._progress import progress
+    from mer_classic.features import clip_features, load_audio, segment_features
+
+    per_segment_model = settings.segment is not None
+    seg_settings = dataclasses.replace(
+        settings,
+        segment=settings.segment if per_segment_model else segment,
+        window=window
+        if window is not None
+        else (settings.window if per_segment_model else CURVE_WINDOW),
+    ).validate()
+    rows: list[pd.DataFrame] = []
+    curves: list[pd.DataFrame] = []
+    errors: list[dict[str, str]] = []
+    for t in progress(tracks, total=len(tracks), desc="predict", quiet=quiet):
+        try:
+            y = load_audio(
+                t.path,
+                sr=settings.sr,
+                offset=settings.offset,
+                duration=settings.duration,
+            )
+            name = t.path.name
+            clip = None if per_segment_model else clip_features(y, settings, name=name)
+            times, values = segment_features(y, seg_settings, name=name)
+        except AudioError as exc:
+            errors.append(
+                {"track_id": t.track_id, "path": str(t.path), "reason": str(exc)}
+            )
+            continue
+        except OSError as exc:
+            errors.append(
+                {
+                    "track_id": t.track_id,
+                    "path": str(t.path),
+                    "reason": f"cannot read {t.path}: {exc.strerror or exc}",
+                }
+            )
+            continue
+        seg_X = _segment_frame(times, values, clip, settings)
+        curve = model.predict_frame(seg_X)
+        curve.index = pd.MultiIndex.from_arrays(
+            [[t.track_id] * len(curve), curve.index], names=["track_id", "time"]
+        )
+        curves.append(curve)
+        if per_segment_model:
+            row = _aggregate(curve, model).to_frame().T
+        else:
+            from mer_classic.features import FEATURE_NAMES
+
+            row = model.predict_frame(
+                pd.DataFrame([clip], columns=list(FEATURE_NAMES), index=[t.track_id])
+            )
+        row.index = pd.Index([t.track_id], name="track_id")
+        row.insert(0, "path", str(t.path))
+        rows.append(row)
+    return rows, curves, errors
+
+
+def predict_audio(
+    model: Any,
+    paths: Any,
+    *,
+    segments: bool = False,
+    segment: float = 0.5,
+    window: float | None = None,
+    n_jobs: int = 1,
+    cache_dir: str | os.PathLike[str] | None = None,
+    quiet: bool = True,
+) -> pd.DataFrame:
+    """Predict moods or valence/arousal from audio files with a trained model.
+
+    Parameters
+    ----------
+    model : MerModel or path-like
+        A model from :func:`mer_classic.load_model`, or its run folder.
+    paths : path-like or iterable of path-like
+        Audio files and/or folders (searched recursively by extension).
+    segments : bool, default=False
+        Return a curve: one row per ``segment`` seconds, indexed
+        ``(track_id, time)``, instead of one row per track. Features that exist only
+        at clip level (tempo, key, loudness ...) keep their whole-clip value.
+    segment : float, default=0.5
+        Step of the curve in seconds.
+    window : float or None, default=None
+        Analysis window of each curve point in seconds, centred on its time. None:
+        :data:`CURVE_WINDOW` (3 s) for a clip-level model, the model's own window for a
+        model trained on segments.
+    n_jobs : int, default=1
+        Worker processes for clip-level extraction (-1: all cores).
+    cache_dir : path-like or None, default=None
+        Per-file feature cache (see :func:`mer_classic.features.extract_features`).
+    quiet : bool, default=True
+        Hide the progress bar.
+
+    Returns
+    -------
+    DataFrame
+        Index ``track_id`` (file stem). Columns: ``path``, then ``label`` and
+        ``proba_<class>`` (classifiers) or one column per target (regressors), and
+        ``quadrant`` when it can be derived. Files that could not be used are listed in
+        ``df.attrs["errors"]`` (``track_id``, ``path``, ``reason``); the extraction
+        settings are in ``df.attrs["settings"]``.
+
+    Raises
+    ------
+    DataError
+        The model was not trained on audio features (e.g. Spotify attributes); the
+        message names the missing features and how to get a usable model.
+    AudioError
+        None of the files could be used.
+
+    See Also
+    --------
+    mer_classic.persistence.MerModel.predict_audio : the same, as a model method.
+    mer_classic.features.extract_features : the feature extraction alone.
+
+    Examples
+    --------
+    >>> import mer_classic  # doctest: +SKIP
+    >>> model = mer_classic.load_model("reports/svm-20260101-120000")  # doctest: +SKIP
+    >>> model.predict_audio(["song.ogg"])[["label", "quadrant"]]  # doctest: +SKIP
+    """
+    res = predict_audio_detailed(
+        model,
+        paths,
+        segments=segments,
+        segment=segment,
+        window=window,
+        n_jobs=n_jobs,
+        cache_dir=cache_dir,
+        quiet=quiet,
+    )
+    df = res.segments if segments else res.tracks
+    assert df is not None
+    df.attrs["errors"] = res.errors.to_dict("records")
+    df.attrs["settings"] = res.settings
+    return df
+
+
+# -- command-level workflow ---------------------------------------------------------------
+
+
+def _plot_curves(curves: pd.DataFrame, model: Any, path: Path) -> Path:
+    """One panel per track: class probabilities or regressed values over time."""
+    from mer_classic.plots import _plt
+
+    plt = _plt()
+    ids = list(dict.fromkeys(curves.index.get_level_values("track_id")))
+    if len(ids) > MAX_CURVE_PLOTS:
+        logger.info(
+            "segment figure shows the first %d of %d tracks", MAX_CURVE_PLOTS, len(ids)
+        )
+        ids = ids[:MAX_CURVE_PLOTS]
+    if model.task == "classify":
+        cols = [c for c in curves.columns if c.startswith("proba_")]
+        ylabel = "probability"
+    else:
+        cols = list(model.targets)
+        ylabel = "predicted value"
+    fig, axes = plt.subplots(
+        len(ids), 1, figsize=(8, 2.2 * len(ids) + 0.6), squeeze=False
+    )
+    for ax, tid in zip(axes[:, 0], ids, strict=True):
+        c = curves.xs(tid, level="track_id")
+        t = c.index.to_numpy(dtype=float)
+        if cols:
+            for col in cols:
+                ax.plot(
+                    t, c[col].to_numpy(dtype=float), label=col.removeprefix("proba_")
+                )
+        else:  # a classifier without probabilities: the label as a step plot
+            labels = sorted(set(curves["label"]))
+            ax.step(t, [labels.index(v) for v in c["label"]], where="mid")
+            ax.set_yticks(range(len(labels)), labels=labels)
+        if model.task == "regress" and "quadrant" in c.columns:
+            scale = model.metadata.get("scale")
+            if scale:
+                from mer_classic.labels import _bounds
+
+                lo, hi = _bounds(scale)
+                ax.axhline((lo + hi) / 2, color="grey", lw=0.8, ls="--")
+        ax.set_title(str(tid), fontsize=9, loc="left")
+        ax.set_ylabel(ylabel if cols else "label", fontsize=8)
+        if cols:
+            ax.legend(fontsize=7, loc="upper right", ncol=min(len(cols), 4))
+    axes[-1, 0].set_xlabel("time (s)")
+    fig.tight_layout()
+    from mer_classic._io import atomic_path
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+    return path
+
+
+def _write_table(df: pd.DataFrame, path: Path, fmt: str) -> None:
+    from mer_classic._io import write_csv_atomic, write_text_atomic
+
+    if fmt == "json":
+        write_text_atomic(
+            path, df.reset_index().to_json(orient="records", indent=2) + "\n"
+        )
+    else:
+        write_csv_atomic(df, path)
+
+
+def _segments_paths(out: Path, fmt: str) -> tuple[Path, Path]:
+    stem = out.name[: -len(out.suffix)] if out.suffix else out.name
+    return out.with_name(f"{stem}.segments.{fmt}"), out.with_name(
+        f"{stem}.segments.png"
+    )
+
+
+def run_predict_audio(
+    *,
+    model_path: str | os.PathLike[str],
+    inputs: Iterable[str | os.PathLike[str]],
+    out: str | os.PathLike[str] | None = None,
+    fmt: str = "csv",
+    segments: bool = False,
+    force: bool = False,
+    n_jobs: int = 1,
+    quiet: bool = True,
+) -> tuple[str, AudioPredictions]:
+    """Predict audio files and write the outputs; what ``mer-classic predict AUDIO...`` runs.
+
+    Parameters
+    ----------
+    model_path : path-like
+        Run folder or ``model.joblib``.
+    inputs : iterable of path-like
+        Audio files or folders.
+    out : path-like or None, default=None
+        Per-track predictions file; None returns the text for stdout. With
+        ``segments``, ``<out stem>.segments.<fmt>`` and ``<out stem>.segments.png`` are
+        written beside it.
+    fmt : {'csv', 'json'}, default='csv'
+        Output format.
+    segments : bool, default=False
+        Also write the per-0.5 s curve (needs ``out``).
+    force : bool, default=False
+        Replace existing output files.
+    n_jobs : int, default=1
+        Worker processes.
+    quiet : bool, default=True
+        Hide progress bars.
+
+    Returns
+    -------
+    text : str
+        The predictions (when ``out`` is None) or a summary of what was written.
+    result : AudioPredictions
+        Everything predicted, including the per-file errors.
+    """
+    from mer_classic.exceptions import ConfigError
+    from mer_classic.persistence import load_model
+
+    if fmt not in ("csv", "json"):
+        raise ParameterError(f"fmt must be 'csv' or 'json'; got {fmt!r}")
+    if segments and out is None:
+        raise ConfigError(
+            "--segments writes a curve file and a figure; give --out FILE for them to sit beside"
+        )
+    targets: list[Path] = []
+    if out is not None:
+        out = Path(out)
+        targets.append(out)
+        if segments:
+            targets += list(_segments_paths(out, fmt))
+        existing = [str(p) for p in targets if p.exists()]
+        if existing and not force:
+            raise ConfigError(
+                f"{', '.join(existing)} already exist(s); choose another --out or pass --force"
+            )
+    model = load_model(model_path)
+    res = predict_audio_detailed(
+        model, list(inputs), segments=segments, n_jobs=n_jobs, quiet=quiet
+    )
+    if out is None:
+        if fmt == "json":
+            return res.tracks.reset_index().to_json(orient="records", indent=2), res
+        return res.tracks.to_csv(), res
+    _write_table(res.tracks, out, fmt)
+    lines = [f"wrote {len(res.tracks)} prediction(s) to {out}"]
+    if segments and res.segments is not None:
+        seg_file, png = _segments_paths(out, fmt)
+        _write_table(res.segments, seg_file, fmt)
+        _plot_curves(res.segments, model, png)
+        lines.append(
+            f"wrote {len(res.segments)} segment row(s) to {seg_file} and {png}"
+        )
+    return "\n".join(lines), res
