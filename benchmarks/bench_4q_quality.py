@@ -1,0 +1,288 @@
+"""Quadrant classification quality of the audio features on the 4Q dev split.
+
+Extracts the features of the 300 4Q-dev clips (through the per-file cache), then
+runs artist-grouped 10-fold cross-validation of the quadrant classifier with
+several fold seeds (nested grid search inside each training fold), and a
+descriptor-group ablation (each group left out, and each group alone).
+
+Usage::
+
+    python benchmarks/bench_4q_quality.py [--data ../shared/data/4q-dev] [--seeds 5]
+        [--ablation-seeds 3] [--out reports/benchmarks/4q-quality]
+
+Writes report.md, metrics.json and confusion.png (metrics and plots only, never
+audio). Skips (exit 0, with a message) when the data folder is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "4q-dev"
+QUADRANTS = ["Q1", "Q2", "Q3", "Q4"]
+
+
+def load_features(
+    data: Path, cache_dir: Path
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    from mer_classic.features import discover_tracks, extract_tracks
+
+    tracks, _ = discover_tracks([data], label_from_folder=True)
+    t0 = time.perf_counter()
+    res = extract_tracks(tracks, n_jobs=2, cache_dir=cache_dir, quiet=True)
+    print(
+        f"features: {len(res.features)} clips x {res.features.shape[1]} "
+        f"({res.n_cached} cached, {res.n_computed} computed, {len(res.errors)} failed) "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+    X = res.features
+    y = res.meta.loc[X.index, "label"].astype(str)
+    meta = pd.read_csv(data / "metadata.csv", dtype=str).set_index("Song")
+    artist = meta["Artist"].reindex(X.index)
+    # a clip without an artist is its own group
+    groups = artist.fillna(pd.Series(X.index, index=X.index)).astype(str)
+    return X, y, groups
+
+
+def cv_scores(
+    X: pd.DataFrame, y: pd.Series, groups: pd.Series, model: str, seeds: int
+) -> dict[str, Any]:
+    """Artist-grouped 10-fold CV repeated with ``seeds`` fold seeds."""
+    from mer_classic.evaluate import cross_validate_model
+    from mer_classic.models import make_pipeline, param_grid
+
+    pipe = make_pipeline(model, "classify", smote=True, random_state=0)
+    res = cross_validate_model(
+        pipe,
+        X,
+        y,
+        groups,
+        task="classify",
+        grid=param_grid(model),
+        cv=10,
+        repeats=seeds,
+        seed=0,
+        n_jobs=2,
+    )
+    f1 = [m["f1_macro"] for m in res.repeat_metrics]
+    per_q = {
+        q: [m["per_class"][q]["f1"] for m in res.repeat_metrics] for q in QUADRANTS
+    }
+    conf = np.sum([m["confusion_matrix"] for m in res.repeat_metrics], axis=0)
+    return {
+        "model": model,
+        "f1_macro_mean": float(np.mean(f1)),
+        "f1_macro_sd": float(np.std(f1, ddof=1)) if len(f1) > 1 else 0.0,
+        "f1_macro_values": f1,
+        "accuracy_mean": float(np.mean([m["accuracy"] for m in res.repeat_metrics])),
+        "per_quadrant_f1": {q: float(np.mean(v)) for q, v in per_q.items()},
+        "confusion_summed_over_seeds": conf.tolist(),
+        "labels": res.repeat_metrics[0]["labels"],
+        "fold_params_first_seed": [
+            {
+                k: (v if isinstance(v, (int, float, str)) else str(v))
+                for k, v in p.items()
+            }
+            for p in res.fold_params
+        ],
+    }
+
+
+def plot_confusion(conf: np.ndarray, labels: list[str], title: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    norm = conf / conf.sum(axis=1, keepdims=True)
+    fig, ax = plt.subplots(figsize=(4.6, 4))
+    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            ax.text(
+                j,
+                i,
+                f"{norm[i, j]:.2f}",
+                ha="center",
+                va="center",
+                color="white" if norm[i, j] > 0.5 else "black",
+            )
+    ax.set(
+        xticks=range(len(labels)),
+        yticks=range(len(labels)),
+        xticklabels=labels,
+        yticklabels=labels,
+        xlabel="predicted",
+        ylabel="true",
+        title=title,
+    )
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+NOTES = """\
+Notes (exploratory runs during development, not reproduced by this script; fixed
+hyper-parameters, artist-grouped 10-fold CV, 2-3 fold seeds): none of these moved
+macro-F1 by more than the seed-to-seed spread (about ±0.02) over the shipped set:
+texture-window statistics (std of 3 s means, mean of 3 s stds), skewness/kurtosis/
+percentiles of every frame descriptor, key-relative chroma profiles, tempogram band
+energies, Plomp-Levelt roughness of spectral peaks, high/low-frequency energy
+ratios, spectral entropy/skewness/kurtosis, attack slopes, triad/chord-change
+statistics, Yeo-Johnson scaling, ANOVA k-best selection, soft voting (SVM + logistic
+regression + extra trees), and multi-instance training on 3 s segments with
+probability averaging. Best fixed settings seen: logistic regression C=0.01 about
+0.656, RBF SVM gamma=0.003 C=3 about 0.661 (chosen on the same folds, so optimistic).
+The tonal group (key clarity, mode from triad templates) is the second most useful
+group after MFCC in the ablation; the remaining confusions are the valence ones
+(Q3 vs Q4, Q1 vs Q2), as in the published 4Q results."""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--ablation-seeds", type=int, default=3)
+    ap.add_argument("--models", default="svm,logreg")
+    ap.add_argument(
+        "--cache-dir", type=Path, default=REPO / "data" / "cache" / "features"
+    )
+    ap.add_argument(
+        "--out", type=Path, default=REPO / "reports" / "benchmarks" / "4q-quality"
+    )
+    args = ap.parse_args()
+    if not args.data.is_dir():
+        print(f"SKIP: data folder {args.data} is absent (4Q dev clips needed)")
+        return 0
+    import warnings
+
+    warnings.filterwarnings("ignore", category=UserWarning)
+    from mer_classic.features import FEATURE_GROUPS
+
+    t0 = time.perf_counter()
+    X, y, groups = load_features(args.data, args.cache_dir)
+    print(f"{groups.nunique()} artist groups; classes {y.value_counts().to_dict()}")
+    results = {}
+    for model in args.models.split(","):
+        results[model] = cv_scores(X, y, groups, model, args.seeds)
+        r = results[model]
+        print(
+            f"{model}: macro-F1 {r['f1_macro_mean']:.3f} ± {r['f1_macro_sd']:.3f} "
+            f"per quadrant {r['per_quadrant_f1']}"
+        )
+    best = max(results, key=lambda m: results[m]["f1_macro_mean"])
+    ablation = {}
+    for group, names in FEATURE_GROUPS.items():
+        without = [c for c in X.columns if c not in names]
+        a = cv_scores(X[without], y, groups, best, args.ablation_seeds)
+        o = cv_scores(X[list(names)], y, groups, best, args.ablation_seeds)
+        ablation[group] = {
+            "n_features": len(names),
+            "without_f1_macro": a["f1_macro_mean"],
+            "without_sd": a["f1_macro_sd"],
+            "only_f1_macro": o["f1_macro_mean"],
+            "only_sd": o["f1_macro_sd"],
+        }
+        print(
+            f"ablation {group}: without {a['f1_macro_mean']:.3f}, "
+            f"only {o['f1_macro_mean']:.3f}"
+        )
+    full_ab = cv_scores(X, y, groups, best, args.ablation_seeds)["f1_macro_mean"]
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    b = results[best]
+    plot_confusion(
+        np.asarray(b["confusion_summed_over_seeds"]),
+        b["labels"],
+        f"4Q dev, {best}, {args.seeds} seeds (row-normalised)",
+        args.out / "confusion.png",
+    )
+    metrics = {
+        "dataset": "4Q-dev (300 clips, 75 per quadrant)",
+        "n_clips": int(len(X)),
+        "n_features": int(X.shape[1]),
+        "n_artist_groups": int(groups.nunique()),
+        "cv": "StratifiedGroupKFold(10) by artist, nested grid search (3 inner folds)",
+        "seeds": args.seeds,
+        "models": results,
+        "best_model": best,
+        "ablation": {
+            "model": best,
+            "seeds": args.ablation_seeds,
+            "all_features_f1_macro": full_ab,
+            "groups": ablation,
+        },
+        "target_f1_macro": 0.72,
+        "runtime_s": time.perf_counter() - t0,
+    }
+    (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    lines = [
+        "# 4Q quadrant classification with mer-classic audio features",
+        "",
+        "Produced by `python benchmarks/bench_4q_quality.py` (metrics.json has every number).",
+        "",
+        f"Data: 4Q-dev, {len(X)} clips (75 per quadrant), {groups.nunique()} artists; "
+        f"{X.shape[1]} clip-level features. Evaluation: artist-grouped stratified 10-fold "
+        f"CV, hyper-parameters chosen by a grid search inside each training fold "
+        f"(`mer_classic.models.make_pipeline` + `param_grid`, "
+        f"`mer_classic.evaluate.cross_validate_model`), repeated with {args.seeds} fold seeds.",
+        "",
+        "| model | macro-F1 (mean ± sd) | accuracy | F1 Q1 | F1 Q2 | F1 Q3 | F1 Q4 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m, r in results.items():
+        q = r["per_quadrant_f1"]
+        lines.append(
+            f"| {m} | {r['f1_macro_mean']:.3f} ± {r['f1_macro_sd']:.3f} | "
+            f"{r['accuracy_mean']:.3f} | {q['Q1']:.3f} | {q['Q2']:.3f} | {q['Q3']:.3f} | "
+            f"{q['Q4']:.3f} |"
+        )
+    conf = np.asarray(b["confusion_summed_over_seeds"])
+    lines += [
+        "",
+        f"Target macro-F1 ≥ 0.72: **{'met' if b['f1_macro_mean'] >= 0.72 else 'not met'}** "
+        f"(best: {best}, {b['f1_macro_mean']:.3f}).",
+        "",
+        f"Confusion matrix of {best} (rows true, columns predicted, summed over "
+        f"{args.seeds} seeds; `confusion.png` row-normalised):",
+        "",
+        "| true \\ pred | " + " | ".join(b["labels"]) + " |",
+        "|---|" + "---|" * len(b["labels"]),
+    ]
+    for lab, row in zip(b["labels"], conf, strict=True):
+        lines.append(f"| {lab} | " + " | ".join(str(int(v)) for v in row) + " |")
+    lines += [
+        "",
+        f"Descriptor-group ablation ({best}, {args.ablation_seeds} seeds; all features: "
+        f"{full_ab:.3f}):",
+        "",
+        "| group | features | without the group | change | the group alone |",
+        "|---|---|---|---|---|",
+    ]
+    for g, a in ablation.items():
+        lines.append(
+            f"| {g} | {a['n_features']} | {a['without_f1_macro']:.3f} | "
+            f"{a['without_f1_macro'] - full_ab:+.3f} | {a['only_f1_macro']:.3f} |"
+        )
+    lines += [
+        "",
+        "A negative change means the group helped (removing it lowers F1).",
+        "",
+    ]
+    (args.out / "report.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+    print(f"wrote {args.out} in {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

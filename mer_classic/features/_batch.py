@@ -1,0 +1,488 @@
+"""Batch extraction: inputs → tracks → (parallel, cached) features + error list."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mer_classic._cache import ArrayCache, cache_key, file_digest, resolve_cache_dir
+from mer_classic._io import write_csv_atomic, write_text_atomic
+from mer_classic._progress import progress
+from mer_classic.exceptions import AudioError, DataError, ParameterError
+from mer_classic.features._decode import AUDIO_EXTENSIONS
+from mer_classic.features.audio import FeatureSettings, extract_file
+from mer_classic.features.names import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
+
+__all__ = [
+    "Track",
+    "ExtractionResult",
+    "META_COLUMNS",
+    "discover_tracks",
+    "extract_tracks",
+    "extract_features",
+    "extract_to_csv",
+    "errors_path_for",
+    "settings_path_for",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Tracks-CSV columns carried into the feature table (labels, grouping, names).
+#: Numeric attributes are deliberately not carried, so they never leak into X.
+META_COLUMNS: tuple[str, ...] = (
+    "label",
+    "quadrant",
+    "mood",
+    "artists",
+    "artist",
+    "name",
+    "title",
+    "album",
+    "isrc",
+    "playlist",
+    "source",
+    "genre",
+    "genres",
+)
+
+
+@dataclass
+class Track:
+    """One input file: its id, path and carried metadata."""
+
+    track_id: str
+    path: Path
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ExtractionResult:
+    """What a batch produced.
+
+    Attributes
+    ----------
+    features : DataFrame
+        One row per successful track (index ``track_id``), or per segment
+        (index ``(track_id, time)``); columns are feature names.
+    errors : DataFrame
+        Columns ``track_id, path, reason``, one row per failed file.
+    meta : DataFrame
+        Carried metadata (``label``, ``artists`` ...) indexed by ``track_id``.
+    n_cached, n_computed, n_skipped : int
+        Files served from the cache, computed, and tracks-CSV rows without audio.
+    """
+
+    features: pd.DataFrame
+    errors: pd.DataFrame
+    meta: pd.DataFrame
+    n_cached: int = 0
+    n_computed: int = 0
+    n_skipped: int = 0
+
+    def table(self) -> pd.DataFrame:
+        """Metadata columns followed by feature columns, one row per feature row."""
+        if self.meta.empty or self.features.empty:
+            return self.features
+        ids = self.features.index.get_level_values("track_id")
+        meta = self.meta.reindex(ids)
+        meta.index = self.features.index
+        return pd.concat([meta, self.features], axis=1)
+
+
+def _audio_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()
+    )
+
+
+def _tracks_from_csv(csv: Path) -> tuple[list[Track], int]:
+    try:
+        df = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    except Exception as exc:
+        raise DataError(f"cannot read tracks CSV {csv}: {exc}") from exc
+    if "audio_path" not in df.columns:
+        raise DataError(
+            f"tracks CSV {csv} has no 'audio_path' column (columns: "
+            f"{', '.join(map(str, df.columns))}); run `mer-classic fetch` or add one"
+        )
+    keep = [c for c in META_COLUMNS if c in df.columns]
+    tracks: list[Track] = []
+    skipped = 0
+    for row in df.to_dict("records"):
+        raw = str(row["audio_path"]).strip()
+        if not raw:
+            skipped += 1
+            continue
+        path = Path(raw)
+        if not path.is_absolute() and (csv.parent / path).exists():
+            path = csv.parent / path
+        tid = str(row.get("track_id") or "").strip() or path.stem
+        tracks.append(Track(tid, path, {c: row[c] for c in keep}))
+    if skipped:
+        logger.info(
+            "%s: %d rows have no audio_path (no preview); skipped", csv, skipped
+        )
+    return tracks, skipped
+
+
+def _dedupe_ids(tracks: list[Track]) -> list[Track]:
+    seen: dict[str, Path] = {}
+    out: list[Track] = []
+    for t in tracks:
+        if t.track_id in seen and seen[t.track_id].resolve() == t.path.resolve():
+            continue  # the same file listed twice
+        out.append(t)
+        seen.setdefault(t.track_id, t.path)
+    counts: dict[str, int] = {}
+    for t in out:
+        counts[t.track_id] = counts.get(t.track_id, 0) + 1
+    for t in out:
+        if counts[t.track_id] > 1:
+            t.track_id = f"{t.path.parent.name}/{t.track_id}"
+    return out
+
+
+def discover_tracks(
+    inputs: Iterable[str | os.PathLike[str]], *, label_from_folder: bool = False
+) -> tuple[list[Track], int]:
+    """Expand files, folders (recursive, by extension) and tracks CSVs into tracks.
+
+    Parameters
+    ----------
+    inputs : iterable of path-like
+        Audio files, folders, or CSV files with an ``audio_path`` column (optional
+        ``track_id``; ``label``/``artists`` and other :data:`META_COLUMNS` are kept).
+    label_from_folder : bool, default=False
+        Set ``label`` to each audio file's parent folder name (e.g. ``Q1``).
+
+    Returns
+    -------
+    tracks : list of Track
+    n_skipped : int
+        Tracks-CSV rows without an audio path.
+
+    Raises
+    ------
+    DataError
+        When an input does not exist or nothing was found.
+    """
+    tracks: list[Track] = []
+    skipped = 0
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            files = _audio_files(p)
+            if not files:
+                logger.warning("no audio files under %s", p)
+            tracks += [Track(f.stem, f) for f in files]
+        elif p.suffix.lower() == ".csv":
+            if not p.is_file():
+                raise DataError(f"tracks CSV not found: {p}")
+            found, n = _tracks_from_csv(p)
+            tracks += found
+            skipped += n
+        elif p.exists() or p.is_symlink():
+            tracks.append(Track(p.stem, p))
+        else:
+            raise DataError(
+                f"input not found: {p}; give audio files, folders or a tracks CSV"
+            )
+    if label_from_folder:
+        for t in tracks:
+            t.meta["label"] = t.path.parent.name
+    if not tracks and not skipped:
+        raise DataError(
+            "no audio files found in the inputs; supported extensions: "
+            + ", ".join(sorted(AUDIO_EXTENSIONS))
+        )
+    return _dedupe_ids(tracks), skipped
+
+
+def _extract_one(
+    path: Path, settings: FeatureSettings, cache_root: str | None
+) -> dict[str, Any]:
+    """Worker: features of one file, through the cache. Never raises for bad files."""
+    try:
+        key = None
+        if cache_root is not None:
+            key = cache_key(file_digest(path), settings.to_dict())
+            hit = ArrayCache(cache_root).get(key)
+            if hit is not None:
+                return {"ok": True, "cached": True, **hit}
+        times, values = extract_file(path, settings)
+        times = np.empty(0) if times is None else times
+        if key is not None:
+            ArrayCache(cache_root).put(key, times=times, values=values)
+        return {"ok": True, "cached": False, "times": times, "values": values}
+    except AudioError as exc:
+        return {"ok": False, "reason": str(exc)}
+    except OSError as exc:
+        return {"ok": False, "reason": f"cannot read {path}: {exc.strerror or exc}"}
+    except Exception as exc:  # keep the batch going; the log has the traceback
+        logger.warning("unexpected failure on %s", path, exc_info=True)
+        return {"ok": False, "reason": f"unexpected {type(exc).__name__}: {exc}"}
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    # BLAS threads on a shared 2-core box slow the small matrix products down a lot
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def extract_tracks(
+    tracks: Sequence[Track],
+    settings: FeatureSettings | None = None,
+    *,
+    n_jobs: int = 1,
+    cache_dir: str | os.PathLike[str] | None = None,
+    quiet: bool = True,
+) -> ExtractionResult:
+    """Extract features for tracks in parallel, through the per-file cache.
+
+    Per-file failures are collected in ``errors`` instead of raised.
+    """
+    s = (settings or FeatureSettings()).validate()
+    if not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0 or n_jobs < -1:
+        raise ParameterError(f"n_jobs must be a positive int or -1; got {n_jobs!r}")
+    root = resolve_cache_dir(cache_dir)
+    cache_root = None if root is None else str(root)
+    if n_jobs == 1 or len(tracks) <= 1:
+        with _one_blas_thread():
+            results = [
+                r
+                for r in progress(
+                    (_extract_one(t.path, s, cache_root) for t in tracks),
+                    total=len(tracks),
+                    desc="extract",
+                    quiet=quiet,
+                )
+            ]
+    else:
+        from joblib import Parallel, delayed
+
+        gen = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_extract_one)(t.path, s, cache_root) for t in tracks
+        )
+        results = list(progress(gen, total=len(tracks), desc="extract", quiet=quiet))
+    names = list(FEATURE_NAMES if s.segment is None else SEGMENT_FEATURE_NAMES)
+    ok_ids: list[str] = []
+    blocks: list[np.ndarray] = []
+    index_parts: list[Any] = []
+    errors = []
+    n_cached = 0
+    for t, r in zip(tracks, results, strict=True):
+        if not r["ok"]:
+            errors.append(
+                {"track_id": t.track_id, "path": str(t.path), "reason": r["reason"]}
+            )
+            logger.warning("%s: %s", t.path, r["reason"])
+            continue
+        n_cached += bool(r["cached"])
+        ok_ids.append(t.track_id)
+        if s.segment is None:
+            blocks.append(np.atleast_2d(r["values"]))
+            index_parts.append(t.track_id)
+        else:
+            blocks.append(np.atleast_2d(r["values"]))
+            index_parts += [(t.track_id, float(x)) for x in r["times"]]
+    values = np.vstack(blocks) if blocks else np.empty((0, len(names)))
+    if s.segment is None:
+        index = pd.Index(index_parts, name="track_id", dtype=object)
+    else:
+        index = pd.MultiIndex.from_tuples(index_parts, names=["track_id", "time"])
+        if not index_parts:
+            index = pd.MultiIndex.from_arrays([[], []], names=["track_id", "time"])
+    features = pd.DataFrame(values, index=index, columns=names)
+    meta_rows = {t.track_id: t.meta for t in tracks if t.meta}
+    meta = pd.DataFrame.from_dict(meta_rows, orient="index")
+    meta.index.name = "track_id"
+    return ExtractionResult(
+        features=features,
+        errors=pd.DataFrame(errors, columns=["track_id", "path", "reason"]),
+        meta=meta,
+        n_cached=n_cached,
+        n_computed=len(ok_ids) - n_cached,
+    )
+
+
+def _tracks_from_paths(paths: Any) -> list[Track]:
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if isinstance(paths, pd.DataFrame):
+        if "audio_path" not in paths.columns:
+            raise DataError(
+                "a DataFrame of inputs needs an 'audio_path' column; got columns "
+                f"{list(paths.columns)}"
+            )
+        ids = paths["track_id"] if "track_id" in paths.columns else paths.index
+        return [
+            Track(str(i), Path(p))
+            for i, p in zip(ids, paths["audio_path"], strict=True)
+        ]
+    if isinstance(paths, pd.Series) and not isinstance(paths.index, pd.RangeIndex):
+        return [Track(str(i), Path(p)) for i, p in paths.items()]
+    items = list(np.asarray(paths, dtype=object).ravel())
+    return _dedupe_ids([Track(Path(p).stem, Path(p)) for p in items])
+
+
+def extract_features(
+    paths: Any,
+    *,
+    sr: int = 22050,
+    offset: float | None = None,
+    duration: float | None = None,
+    segment: float | None = None,
+    window: float = 1.0,
+    n_jobs: int = 1,
+    cache_dir: str | os.PathLike[str] | None = None,
+    on_error: str = "record",
+    quiet: bool = True,
+) -> pd.DataFrame:
+    """Extract handcrafted audio features from audio files.
+
+    Parameters
+    ----------
+    paths : path-like, sequence of path-like, Series or DataFrame
+        Audio files. A Series uses its index as track ids; a DataFrame needs an
+        ``audio_path`` column and may have ``track_id``. Otherwise the id is the
+        file stem (``parent/stem`` when two stems collide).
+    sr : int, default=22050
+        Analysis sample rate (files of any rate are resampled with soxr).
+    offset, duration : float or None, default=None
+        Read ``duration`` seconds starting ``offset`` seconds into each file.
+    segment : float or None, default=None
+        If set, one row per ``segment`` seconds, indexed ``(track_id, time)``, where
+        ``time`` is the centre of the analysis window in file seconds (so a 2 Hz
+        annotation at 15.0 s joins the row at ``time == 15.0``).
+    window : float, default=1.0
+        Analysis window length in seconds in segment mode.
+    n_jobs : int, default=1
+        Worker processes (joblib/loky); -1 uses all cores.
+    cache_dir : path-like or None, default=None
+        Per-file cache folder (content hash + settings); None uses
+        ``$MER_CLASSIC_CACHE_DIR`` when set, else no cache.
+    on_error : {"record", "raise"}, default="record"
+        ``"record"``: failed files are left out, listed in ``df.attrs["errors"]``
+        (list of ``{track_id, path, reason}``) and logged. ``"raise"``: raise
+        :class:`~mer_classic.exceptions.AudioError` naming every failed file.
+    quiet : bool, default=True
+        Hide the progress bar.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`~mer_classic.features.FEATURE_NAMES` (or
+        ``SEGMENT_FEATURE_NAMES``), all finite.
+
+    See Also
+    --------
+    mer_classic.transformers.AudioFeatureExtractor : the same as a transformer.
+
+    Examples
+    --------
+    >>> import numpy as np, soundfile as sf, tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> t = np.arange(22050) / 22050
+    >>> sf.write(os.path.join(d, "tone.wav"), 0.3 * np.sin(2 * np.pi * 440 * t), 22050)
+    >>> df = extract_features([os.path.join(d, "tone.wav")])
+    >>> df.index.tolist(), bool(400 < df.loc["tone", "spectral_centroid_mean"] < 480)
+    (['tone'], True)
+    """
+    if on_error not in ("record", "raise"):
+        raise ParameterError(f"on_error must be 'record' or 'raise'; got {on_error!r}")
+    settings = FeatureSettings(
+        sr=sr, offset=offset, duration=duration, segment=segment, window=window
+    )
+    result = extract_tracks(
+        _tracks_from_paths(paths),
+        settings,
+        n_jobs=n_jobs,
+        cache_dir=cache_dir,
+        quiet=quiet,
+    )
+    if len(result.errors) and on_error == "raise":
+        lines = "; ".join(f"{r.path}: {r.reason}" for r in result.errors.itertuples())
+        raise AudioError(f"{len(result.errors)} file(s) failed: {lines}")
+    df = result.features
+    df.attrs["errors"] = result.errors.to_dict("records")
+    return df
+
+
+def errors_path_for(out: str | os.PathLike[str]) -> Path:
+    """``features.csv`` → ``features.errors.csv`` (beside the output).
+
+    Examples
+    --------
+    >>> errors_path_for("data/features.csv").as_posix()
+    'data/features.errors.csv'
+    """
+    p = Path(out)
+    return p.with_name(f"{p.stem}.errors.csv")
+
+
+def settings_path_for(out: str | os.PathLike[str]) -> Path:
+    """The extraction-settings sidecar of a feature table (``train`` stores it in model.json).
+
+    Examples
+    --------
+    >>> settings_path_for("data/features.csv").as_posix()
+    'data/features.csv.json'
+    """
+    p = Path(out)
+    return p.with_name(p.name + ".json")
+
+
+def extract_to_csv(
+    inputs: Iterable[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    *,
+    label_from_folder: bool = False,
+    settings: FeatureSettings | None = None,
+    n_jobs: int = 1,
+    cache_dir: str | os.PathLike[str] | None = None,
+    quiet: bool = True,
+) -> ExtractionResult:
+    """Discover inputs, extract, and write ``out`` (+ ``<out>.errors.csv``) atomically.
+
+    The CSV holds carried metadata (``label``, ``artists`` ...) then the features,
+    so it trains directly with ``mer-classic train --data out --target label``.
+    The errors file is written when some file failed and removed otherwise.
+    """
+    tracks, skipped = discover_tracks(inputs, label_from_folder=label_from_folder)
+    result = extract_tracks(
+        tracks, settings, n_jobs=n_jobs, cache_dir=cache_dir, quiet=quiet
+    )
+    result.n_skipped = skipped
+    write_csv_atomic(result.table(), out)
+    write_text_atomic(
+        settings_path_for(out),
+        json.dumps(
+            {
+                "settings": (settings or FeatureSettings()).to_dict(),
+                "n_tracks": int(len(result.features)),
+                "n_errors": int(len(result.errors)),
+            },
+            indent=2,
+        )
+        + "\n",
+    )
+    err_path = errors_path_for(out)
+    if len(result.errors):
+        write_csv_atomic(result.errors, err_path, index=False)
+    elif err_path.exists():
+        err_path.unlink()
+    return result

@@ -1,0 +1,242 @@
+"""Feature registry: every feature's stable name, its group and a one-line meaning.
+
+Names are ``<descriptor>_<statistic>`` for frame-level descriptors summarised over
+the clip (``spectral_centroid_mean``), or a bare name for clip-level descriptors
+(``tempo``). The order of :data:`FEATURE_NAMES` is the column order of
+:func:`mer_classic.features.extract_features`; it only ever grows at the end of a
+group when :data:`FEATURES_VERSION` is bumped.
+
+Examples
+--------
+>>> from mer_classic.features.names import FEATURE_NAMES, FEATURE_DESCRIPTIONS
+>>> "spectral_centroid_mean" in FEATURE_NAMES
+True
+>>> FEATURE_DESCRIPTIONS["tempo"]
+'Tempo (BPM): onset-autocorrelation peak, log-normal prior around 120 BPM.'
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "FEATURES_VERSION",
+    "FEATURE_NAMES",
+    "SEGMENT_FEATURE_NAMES",
+    "FEATURE_GROUPS",
+    "FEATURE_DESCRIPTIONS",
+    "FRAME_DESCRIPTORS",
+    "feature_table_markdown",
+]
+
+#: Bump when any feature's definition changes (it is part of the cache key).
+FEATURES_VERSION = "1"
+
+N_MFCC = 20
+N_MEL_BANDS = 8
+N_CONTRAST = 7
+PITCH_CLASSES = ("C", "Cs", "D", "Ds", "E", "F", "Fs", "G", "Gs", "A", "As", "B")
+TONNETZ_AXES = ("fifth_x", "fifth_y", "minor_x", "minor_y", "major_x", "major_y")
+
+_STATS_MEANING = {
+    "mean": "mean over frames",
+    "std": "standard deviation over frames",
+}
+
+# (group, descriptor, meaning, statistics). Order = row order of the frame matrix.
+FRAME_DESCRIPTORS: list[tuple[str, str, str, tuple[str, ...]]] = []
+
+
+def _frame(
+    group: str, name: str, meaning: str, stats: tuple[str, ...] = ("mean", "std")
+) -> None:
+    FRAME_DESCRIPTORS.append((group, name, meaning, stats))
+
+
+for _i in range(1, N_MFCC + 1):
+    _frame(
+        "mfcc", f"mfcc_{_i:02d}", f"MFCC {_i} (DCT of the 128-band log-mel spectrum)"
+    )
+for _i in range(1, N_MFCC + 1):
+    _frame(
+        "mfcc",
+        f"mfcc_delta_{_i:02d}",
+        f"First time derivative of MFCC {_i} (9-frame Savitzky-Golay)",
+        ("std",),
+    )
+for _i in range(1, N_MEL_BANDS + 1):
+    _frame(
+        "mel",
+        f"mel_band_{_i}",
+        f"Energy (dB) of mel bands {16 * (_i - 1) + 1}-{16 * _i} of 128 "
+        f"(band {_i} of 8, low to high)",
+    )
+_frame("spectral", "spectral_centroid", "Spectral centroid (Hz): brightness")
+_frame(
+    "spectral", "spectral_bandwidth", "Spread (Hz) of the spectrum around its centroid"
+)
+_frame(
+    "spectral",
+    "spectral_rolloff",
+    "Frequency (Hz) below which 85% of the magnitude lies",
+)
+_frame("spectral", "spectral_flatness", "Spectral flatness (0 tonal .. 1 noise-like)")
+_frame(
+    "spectral",
+    "spectral_flux",
+    "Change of the L2-normalised spectrum from the previous frame",
+)
+for _i in range(1, N_CONTRAST + 1):
+    _frame(
+        "spectral",
+        f"spectral_contrast_{_i}",
+        f"Peak-valley contrast (dB) in octave band {_i} of 7 (from 200 Hz up)",
+    )
+_frame("spectral", "zcr", "Zero-crossing rate (fraction of sign changes per frame)")
+_frame("dynamics", "rms", "Root-mean-square energy per frame (linear)")
+for _i, _pc in enumerate(PITCH_CLASSES):
+    _frame(
+        "chroma",
+        f"chroma_{_pc}",
+        f"Chroma energy of pitch class {_pc.replace('s', '#')} "
+        "(max-normalised per frame)",
+    )
+for _ax in TONNETZ_AXES:
+    _frame(
+        "tonnetz",
+        f"tonnetz_{_ax}",
+        f"Tonal centroid coordinate ({_ax.replace('_', ' ')})",
+    )
+_frame(
+    "harmony",
+    "harmonic_change",
+    "Harmonic change: distance between successive smoothed tonal centroids",
+)
+_frame(
+    "harmony",
+    "dissonance",
+    "Chroma-interval dissonance: weighted co-activation of dissonant intervals",
+)
+_frame("rhythm", "onset_strength", "Onset strength (mel spectral flux, dB)")
+
+# (group, name, meaning) for clip-level descriptors
+CLIP_DESCRIPTORS: list[tuple[str, str, str]] = [
+    (
+        "rhythm",
+        "tempo",
+        "Tempo (BPM): onset-autocorrelation peak, log-normal prior around 120 BPM.",
+    ),
+    (
+        "rhythm",
+        "pulse_clarity",
+        "Mean normalised onset autocorrelation at the tempo lag (0..1).",
+    ),
+    (
+        "rhythm",
+        "beat_strength",
+        "Onset strength on the best beat phase divided by mean onset strength.",
+    ),
+    ("rhythm", "onset_rate", "Detected onsets per second."),
+    (
+        "key",
+        "key_clarity",
+        "Best correlation of mean chroma with the 24 Krumhansl key profiles.",
+    ),
+    ("key", "key_major_strength", "Best correlation with the 12 major-key profiles."),
+    ("key", "key_minor_strength", "Best correlation with the 12 minor-key profiles."),
+    (
+        "key",
+        "mode",
+        "Best major minus best minor triad-template fit of mean chroma (>0: major).",
+    ),
+    (
+        "key",
+        "mode_major_ratio",
+        "Fraction of frames (chroma smoothed over 0.5 s) whose best triad is major.",
+    ),
+    ("dynamics", "loudness_db", "Mean power in dB (10 log10 of mean RMS squared)."),
+    (
+        "dynamics",
+        "low_energy_ratio",
+        "Fraction of frames with RMS below the clip's mean RMS.",
+    ),
+    ("dynamics", "dynamic_range_db", "95th minus 10th percentile of frame RMS in dB."),
+    (
+        "timbre",
+        "harmonic_ratio_db",
+        "Harmonic/percussive energy ratio in dB (median-filter HPSS on mel power).",
+    ),
+]
+
+
+def _build() -> tuple[
+    tuple[str, ...], tuple[str, ...], dict[str, tuple[str, ...]], dict[str, str]
+]:
+    names: list[str] = []
+    groups: dict[str, list[str]] = {}
+    meaning: dict[str, str] = {}
+    for group, desc, text, stats in FRAME_DESCRIPTORS:
+        for stat in stats:
+            name = f"{desc}_{stat}"
+            names.append(name)
+            groups.setdefault(group, []).append(name)
+            meaning[name] = f"{text}; {_STATS_MEANING[stat]}."
+    segment = tuple(names)
+    for group, name, text in CLIP_DESCRIPTORS:
+        names.append(name)
+        groups.setdefault(group, []).append(name)
+        meaning[name] = text
+    return tuple(names), segment, {g: tuple(v) for g, v in groups.items()}, meaning
+
+
+#: Column names of clip-level features, in output order.
+#: Segment-level rows (``segment=...``) carry the frame-level statistics only.
+FEATURE_NAMES, SEGMENT_FEATURE_NAMES, FEATURE_GROUPS, FEATURE_DESCRIPTIONS = _build()
+
+
+def feature_table_markdown() -> str:
+    """Render the feature registry as a markdown table (``docs/features.md``).
+
+    Returns
+    -------
+    str
+        A markdown document with one row per feature: name, group, meaning.
+
+    Examples
+    --------
+    >>> feature_table_markdown().splitlines()[0]
+    '# Audio features'
+    """
+    lines = [
+        "# Audio features",
+        "",
+        "Generated by `python -m mer_classic.features.names` from "
+        "`mer_classic/features/names.py`; do not edit by hand.",
+        "",
+        f"{len(FEATURE_NAMES)} clip-level features "
+        f"(feature version {FEATURES_VERSION}); "
+        f"segment rows (`segment=0.5`) carry the first {len(SEGMENT_FEATURE_NAMES)} "
+        "(frame-level statistics over the analysis window), indexed "
+        "`(track_id, time)` where `time` is the centre of the window in seconds from "
+        "the start of the file (a 2 Hz annotation at 15.0 s joins the row at 15.0).",
+        "",
+        "Front end: mono mixdown 0.5·(L+R), resampling to `sr` (default 22050 Hz) with "
+        "soxr, one magnitude STFT (n_fft 2048, hop 512, Hann, centred), one 128-band "
+        "Slaney mel spectrum; every descriptor is computed from these. The definitions "
+        "follow librosa 0.11 with its defaults (chroma with tuning 0).",
+        "",
+        "| group | count |",
+        "|---|---|",
+    ]
+    lines += [f"| {g} | {len(v)} |" for g, v in FEATURE_GROUPS.items()]
+    lines += ["", "| # | name | group | meaning |", "|---|---|---|---|"]
+    group_of = {n: g for g, ns in FEATURE_GROUPS.items() for n in ns}
+    for i, name in enumerate(FEATURE_NAMES, 1):
+        lines.append(
+            f"| {i} | `{name}` | {group_of[name]} | {FEATURE_DESCRIPTIONS[name]} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    sys.stdout.write(feature_table_markdown())

@@ -1,0 +1,190 @@
+"""scikit-learn compatible transformers.
+
+:class:`AudioFeatureExtractor` turns audio file paths into the feature matrix, so a
+fitted pipeline ``[AudioFeatureExtractor → scaler → classifier]`` can go from audio
+files to predictions and be saved with joblib.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from mer_classic.exceptions import DataError
+
+__all__ = ["AudioFeatureExtractor"]
+
+
+def _as_paths(X: Any) -> list[str]:
+    """Accept a path, a list/array/Series of paths, or a one-column DataFrame."""
+    import pandas as pd
+
+    if isinstance(X, (str, os.PathLike)):
+        return [os.fspath(X)]
+    if isinstance(X, pd.DataFrame):
+        if "audio_path" in X.columns:
+            X = X["audio_path"]
+        elif X.shape[1] == 1:
+            X = X.iloc[:, 0]
+        else:
+            raise DataError(
+                "AudioFeatureExtractor needs one column of audio paths (or an "
+                f"'audio_path' column); got columns {list(X.columns)}"
+            )
+    arr = np.asarray(X, dtype=object)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise DataError(
+            "AudioFeatureExtractor takes a 1-D list of audio paths; "
+            f"got shape {arr.shape}"
+        )
+    bad = [x for x in arr if not isinstance(x, (str, os.PathLike))]
+    if bad:
+        raise DataError(
+            "AudioFeatureExtractor takes audio file paths; got "
+            f"{type(bad[0]).__name__} {bad[0]!r}. Pass paths, or use "
+            "extract_features() to build a feature table"
+        )
+    return [os.fspath(x) for x in arr]
+
+
+class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
+    """Audio file paths in, clip-level feature matrix out.
+
+    Stateless: ``fit`` only validates the parameters and fixes the output columns.
+    A file that cannot be used raises :class:`~mer_classic.exceptions.AudioError`
+    in ``transform`` (a transformer must return one row per input); use
+    :func:`~mer_classic.features.extract_features` to skip and list bad files.
+
+    Parameters
+    ----------
+    sr : int, default=22050
+        Analysis sample rate in Hz.
+    offset : float or None, default=None
+        Start reading this many seconds into each file.
+    duration : float or None, default=None
+        Read at most this many seconds of each file.
+    n_jobs : int, default=1
+        Worker processes for ``transform``.
+    cache_dir : str or None, default=None
+        Per-file feature cache folder (None: ``$MER_CLASSIC_CACHE_DIR`` or off).
+
+    Attributes
+    ----------
+    feature_names_out_ : ndarray of str
+        The output column names (:data:`~mer_classic.features.FEATURE_NAMES`).
+    n_features_in_ : int
+        Always 1 (one column of paths).
+
+    See Also
+    --------
+    mer_classic.features.extract_features : the function behind ``transform``.
+
+    Examples
+    --------
+    >>> import numpy as np, soundfile as sf, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "tone.wav")
+    >>> sf.write(path, 0.3 * np.sin(2 * np.pi * 440 * np.arange(22050) / 22050), 22050)
+    >>> ext = AudioFeatureExtractor().fit([path])
+    >>> ext.transform([path]).shape == (1, len(ext.get_feature_names_out()))
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        sr: int = 22050,
+        offset: float | None = None,
+        duration: float | None = None,
+        n_jobs: int = 1,
+        cache_dir: str | None = None,
+    ) -> None:
+        self.sr = sr
+        self.offset = offset
+        self.duration = duration
+        self.n_jobs = n_jobs
+        self.cache_dir = cache_dir
+
+    def _settings(self) -> Any:
+        from mer_classic.features.audio import FeatureSettings
+
+        return FeatureSettings(
+            sr=self.sr, offset=self.offset, duration=self.duration
+        ).validate()
+
+    def fit(self, X: Any, y: Any = None) -> AudioFeatureExtractor:
+        """Validate the parameters and the input; learn nothing from the audio.
+
+        Parameters
+        ----------
+        X : sequence of path-like
+            Audio file paths (only their shape is checked).
+        y : ignored
+
+        Returns
+        -------
+        self : AudioFeatureExtractor
+        """
+        from mer_classic.features.names import FEATURE_NAMES
+
+        self._settings()
+        _as_paths(X)
+        self.n_features_in_ = 1
+        self.feature_names_out_ = np.asarray(FEATURE_NAMES, dtype=object)
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Extract the features of each file.
+
+        Parameters
+        ----------
+        X : sequence of path-like
+            Audio file paths.
+
+        Returns
+        -------
+        ndarray of shape (n_files, n_features)
+        """
+        check_is_fitted(self, "feature_names_out_")
+        from mer_classic.features._batch import Track, extract_tracks
+
+        paths = _as_paths(X)
+        tracks = [Track(str(i), Path(p)) for i, p in enumerate(paths)]
+        result = extract_tracks(
+            tracks, self._settings(), n_jobs=self.n_jobs, cache_dir=self.cache_dir
+        )
+        if len(result.errors):
+            from mer_classic.exceptions import AudioError
+
+            lines = "; ".join(
+                f"{r.path}: {r.reason}" for r in result.errors.itertuples()
+            )
+            raise AudioError(f"{len(result.errors)} file(s) could not be used: {lines}")
+        return result.features.to_numpy(dtype=np.float64)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Output feature names.
+
+        Parameters
+        ----------
+        input_features : ignored
+
+        Returns
+        -------
+        ndarray of str
+        """
+        check_is_fitted(self, "feature_names_out_")
+        return self.feature_names_out_.copy()
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = True
+        return tags
