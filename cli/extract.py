@@ -81,6 +81,13 @@ EXIT_SOME_FAILED = 3
 @click.option(
     "--no-cache", is_flag=True, help="Do not read or write the feature cache."
 )
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="local|tcp://HOST:PORT",
+    help="Run on Dask: 'local' starts a LocalCluster, an address uses a running "
+    'scheduler (pip install "mer-classic[dask]"); --jobs is then ignored.',
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def extract(
     inputs: tuple[pathlib.Path, ...],
@@ -94,6 +101,7 @@ def extract(
     label_from_folder: bool,
     cache_dir: pathlib.Path | None,
     no_cache: bool,
+    scheduler: str | None,
     quiet: bool,
 ) -> None:
     """Extract audio features from INPUT files, folders or a tracks CSV.
@@ -119,20 +127,40 @@ def extract(
     settings = FeatureSettings(
         sr=sr, offset=offset, duration=duration, segment=segment, window=window
     )
-    result = extract_to_csv(
-        inputs,
-        out,
-        label_from_folder=label_from_folder,
-        settings=settings,
-        n_jobs=jobs,
-        cache_dir=cache,
-        quiet=quiet,
-    )
+    if scheduler is not None:
+        from mer_classic.distributed import extract_to_csv_distributed
+
+        try:
+            result = extract_to_csv_distributed(
+                inputs,
+                out,
+                scheduler=scheduler,
+                label_from_folder=label_from_folder,
+                settings=settings,
+                cache_dir=cache,
+                quiet=quiet,
+            )
+        except ImportError as err:  # the dask extra is missing: say how to install
+            raise click.ClickException(str(err)) from err
+        shape = (result.n_rows, result.n_features)
+        if result.n_resumed:
+            click.echo(f"Resumed: {result.n_resumed} file(s) from the interrupted run.")
+    else:
+        result = extract_to_csv(
+            inputs,
+            out,
+            label_from_folder=label_from_folder,
+            settings=settings,
+            n_jobs=jobs,
+            cache_dir=cache,
+            quiet=quiet,
+        )
+        shape = result.features.shape
     n_ok = result.n_cached + result.n_computed
     click.echo(
         f"Extracted {n_ok} file(s) ({result.n_cached} from cache, "
         f"{result.n_computed} computed) "
-        f"→ {out} ({len(result.features)} rows x {result.features.shape[1]} features)"
+        f"→ {out} ({shape[0]} rows x {shape[1]} features)"
     )
     if result.n_skipped:
         click.echo(f"Skipped {result.n_skipped} tracks-CSV row(s) without audio_path.")

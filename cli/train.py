@@ -112,6 +112,13 @@ def _register(cmd: click.Command) -> click.Command:
     help="Parallel jobs (-1: all cores).",
 )
 @click.option(
+    "--scheduler",
+    default=None,
+    metavar="local|tcp://HOST:PORT",
+    help="Run the CV and grid search on Dask: 'local' starts a LocalCluster on this "
+    'machine, an address uses a running scheduler (pip install "mer-classic[dask]").',
+)
+@click.option(
     "--out",
     type=click.Path(path_type=pathlib.Path),
     default=None,
@@ -134,6 +141,7 @@ def train(
     smote,
     test_path,
     n_jobs,
+    scheduler,
     out,
     force,
     quiet,
@@ -147,25 +155,31 @@ def train(
     """
     from mer_classic.workflows import run_train
 
-    summary = run_train(
-        model=model,
-        data=data,
-        target=list(target),
-        task=task,
-        group=group,
-        id_col=id_col,
-        exclude=list(exclude),
-        cv=cv,
-        repeats=repeats,
-        seed=seed,
-        grid=grid,
-        smote=smote,
-        test=test_path,
-        n_jobs=n_jobs,
-        out=out,
-        force=force,
-        quiet=quiet,
-    )
+    try:
+        summary = run_train(
+            model=model,
+            data=data,
+            target=list(target),
+            task=task,
+            group=group,
+            id_col=id_col,
+            exclude=list(exclude),
+            cv=cv,
+            repeats=repeats,
+            seed=seed,
+            grid=grid,
+            smote=smote,
+            test=test_path,
+            n_jobs=n_jobs,
+            out=out,
+            force=force,
+            quiet=quiet,
+            scheduler=scheduler,
+        )
+    except ImportError as err:  # --scheduler without the dask extra: say how to install
+        if "pip install" not in str(err):
+            raise
+        raise click.ClickException(str(err)) from err
     click.echo(summary)
 
 

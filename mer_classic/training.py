@@ -28,7 +28,7 @@ from mer_classic.evaluate import (
     summarize_repeats,
 )
 from mer_classic.labels import infer_scale
-from mer_classic.models import get_spec, make_pipeline, param_grid
+from mer_classic.models import get_spec
 from mer_classic.table import Table
 
 __all__ = ["TrainResult", "train", "score_predictions"]
@@ -133,6 +133,9 @@ def train(
     n_jobs: int = 1,
     scale: str | None = None,
     quiet: bool = True,
+    scheduler: str | None = None,
+    large_rows: int | None = None,
+    on_large: str = "switch",
 ) -> TrainResult:
     """Cross-validate ``model`` on ``table`` (nested grid search), then refit on all rows.
 
@@ -160,6 +163,18 @@ def train(
         Scale of regression targets ('1-9', '-1..1', '0..1'); inferred when None.
     quiet : bool, default=True
         Hide progress bars.
+    scheduler : str, default=None
+        Where the parallel work runs: None (local processes), ``"local"`` (a Dask
+        LocalCluster) or ``"tcp://HOST:PORT"`` (see
+        :func:`mer_classic.parallel.joblib_backend`); results are the same. With a
+        scheduler every worker thread of the cluster is used (``n_jobs`` is ignored).
+    large_rows : int, default=None
+        Row count above which quadratic models are replaced by scalable ones, the
+        grid search is subsampled and features go float32
+        (:func:`mer_classic.scaling.plan_for_size`); None uses
+        :data:`mer_classic.scaling.LARGE_ROWS`.
+    on_large : {'switch', 'refuse', 'keep'}, default='switch'
+        What to do with a quadratic model on a large table.
 
     Returns
     -------
@@ -168,10 +183,30 @@ def train(
     task = task or table.meta.get("task", "classify")
     get_spec(model, task)  # fail fast on an unknown name
     n_targets = len(table.targets) if task == "regress" else 1
-    pipeline = make_pipeline(
-        model, task, smote=smote, n_targets=n_targets, random_state=seed
+    from mer_classic.parallel import check_scheduler, joblib_backend
+    from mer_classic.scaling import (
+        LARGE_ROWS,
+        SubsampledGridSearch,
+        downcast_float32,
+        plan_for_size,
     )
-    the_grid = param_grid(model, task, n_targets=n_targets) if grid else None
+
+    scheduler = check_scheduler(scheduler)
+    jobs = -1 if scheduler is not None else n_jobs
+    plan = plan_for_size(
+        model,
+        task,
+        len(table),
+        smote=smote,
+        n_targets=n_targets,
+        random_state=seed,
+        grid=grid,
+        large_rows=LARGE_ROWS if large_rows is None else large_rows,
+        on_large=on_large,
+        n_jobs=1 if scheduler is not None else n_jobs,
+    )
+    pipeline, the_grid = plan.pipeline, plan.grid
+    X = downcast_float32(table.X)[0] if plan.float32 else table.X
     y = table.y
     t0 = time.perf_counter()
     if task == "regress" and scale is None:
@@ -180,21 +215,38 @@ def train(
     def metrics_fn(yt: Any, yp: Any) -> dict[str, Any]:
         return score_predictions(task, yt, yp, scale=scale)
 
-    cvres = cross_validate_model(
-        pipeline,
-        table.X,
-        y,
-        table.groups,
-        task=task,
-        grid=the_grid,
-        cv=cv,
-        repeats=repeats,
-        seed=seed,
-        n_jobs=n_jobs,
-        quiet=quiet,
-        metrics_fn=metrics_fn,
-    )
-    t_cv = time.perf_counter() - t0
+    with joblib_backend(scheduler):
+        cvres = cross_validate_model(
+            pipeline,
+            X,
+            y,
+            table.groups,
+            task=task,
+            grid=the_grid,
+            cv=cv,
+            repeats=repeats,
+            seed=seed,
+            n_jobs=jobs,
+            quiet=quiet,
+            metrics_fn=metrics_fn,
+        )
+        t_cv = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        estimator, best = fit_final(
+            pipeline,
+            the_grid,
+            X,
+            y,
+            table.groups,
+            task=task,
+            n_splits=cv,
+            seed=seed,
+            n_jobs=jobs,
+        )
+        t_fit = time.perf_counter() - t1
+    if isinstance(estimator, SubsampledGridSearch):
+        best = dict(estimator.best_params_)
+        estimator = estimator.best_estimator_
     metrics = dict(cvres.repeat_metrics[0])
     if task == "classify":
         keys = ["accuracy", "f1_macro", "f1_weighted", "mcc"]
@@ -205,19 +257,6 @@ def train(
             for m in ("rmse", "r2", "pearson_r")
         ]
     metrics["repeats"] = {"n": repeats, **summarize_repeats(cvres.repeat_metrics, keys)}
-    t1 = time.perf_counter()
-    estimator, best = fit_final(
-        pipeline,
-        the_grid,
-        table.X,
-        y,
-        table.groups,
-        task=task,
-        n_splits=cv,
-        seed=seed,
-        n_jobs=n_jobs,
-    )
-    t_fit = time.perf_counter() - t1
     classes = [str(c) for c in estimator.classes_] if task == "classify" else None
     settings = {
         "model": model,
@@ -241,6 +280,13 @@ def train(
         if task == "classify"
         else "neg_root_mean_squared_error",
         "python": platform.python_version(),
+        "scheduler": scheduler,
+        "scaling": {
+            "switched": plan.switched,
+            "grid_rows": plan.grid_rows,
+            "float32": plan.float32,
+            "notes": list(plan.notes),
+        },
     }
     return TrainResult(
         estimator=estimator,

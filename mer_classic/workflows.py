@@ -118,13 +118,22 @@ def run_train(
     out: str | os.PathLike[str] | None = None,
     force: bool = False,
     quiet: bool = False,
+    scheduler: str | None = None,
 ) -> str:
-    """Train, cross-validate and write a run folder; return the summary text."""
+    """Train, cross-validate and write a run folder; return the summary text.
+
+    ``scheduler`` (None, ``"local"`` or ``"tcp://HOST:PORT"``) runs the cross-validation
+    and grid search on a Dask cluster (:func:`mer_classic.parallel.joblib_backend`).
+    """
     from mer_classic.models import get_spec
+    from mer_classic.parallel import check_scheduler, require_dask
     from mer_classic.report import default_run_dir, write_evaluation, write_run
     from mer_classic.training import train
 
     get_spec(model, task)
+    scheduler = check_scheduler(scheduler)
+    if scheduler is not None:
+        require_dask()  # before any work: the ImportError names the install command
     out_dir = Path(out) if out is not None else default_run_dir(model)
     if out_dir.exists() and not force:
         raise ConfigError(
@@ -162,6 +171,7 @@ def run_train(
         smote=smote,
         n_jobs=n_jobs,
         quiet=quiet,
+        scheduler=scheduler,
     )
     feature_settings = _feature_settings_of(data)
     write_run(
@@ -176,6 +186,11 @@ def run_train(
         + (f" by {table.meta['group']!r}" if table.meta.get("group") else ""),
     ]
     lines += [f"  note: {n}" for n in table.meta["notes"]]
+    lines += [
+        f"  note: {n}" for n in result.settings.get("scaling", {}).get("notes", [])
+    ]
+    if scheduler is not None:
+        lines.append(f"  ran on the Dask scheduler {scheduler!r}")
     lines.append("  " + format_metrics(result.metrics))
     if result.best_params:
         lines.append(f"  chosen on all rows: {result.best_params}")
