@@ -125,6 +125,12 @@ def _register(cmd: click.Command) -> click.Command:
     help="Run folder. Default: reports/<model>-<timestamp>/.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing --out folder.")
+@click.option(
+    "--importance/--no-importance",
+    default=True,
+    show_default=True,
+    help="Permutation feature importance on the held-out folds (refits once per fold).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def train(
     model,
@@ -144,6 +150,7 @@ def train(
     scheduler,
     out,
     force,
+    importance,
     quiet,
 ):
     """Cross-validate a model, refit it on all rows, and write reports and the model.
@@ -175,6 +182,7 @@ def train(
             force=force,
             quiet=quiet,
             scheduler=scheduler,
+            importance=importance,
         )
     except ImportError as err:  # --scheduler without the dask extra: say how to install
         if "pip install" not in str(err):

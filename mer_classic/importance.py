@@ -35,25 +35,6 @@ logger = logging.getLogger(__name__)
 IMPORTANCE_FILE = "importance.csv"
 
 
-def _splitter(task: str, groups: Any, n_splits: int, seed: int) -> Any:
-    from sklearn.model_selection import (
-        GroupKFold,
-        KFold,
-        StratifiedGroupKFold,
-        StratifiedKFold,
-    )
-
-    if task == "classify":
-        if groups is not None:
-            return StratifiedGroupKFold(
-                n_splits=n_splits, shuffle=True, random_state=seed
-            )
-        return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    if groups is not None:
-        return GroupKFold(n_splits=n_splits)
-    return KFold(n_splits=n_splits, shuffle=True, random_state=seed)
-
-
 def permutation_importance_cv(
     estimator: Any,
     X: pd.DataFrame,
@@ -123,6 +104,8 @@ def permutation_importance_cv(
     from sklearn.base import clone
     from sklearn.inspection import permutation_importance
 
+    from mer_classic.evaluate import make_splitter
+
     if task not in ("classify", "regress"):
         raise ParameterError(f"task must be 'classify' or 'regress'; got {task!r}")
     if not isinstance(cv, int | np.integer) or cv < 2:
@@ -137,7 +120,8 @@ def permutation_importance_cv(
     y_arr = y.to_numpy() if isinstance(y, pd.Series | pd.DataFrame) else np.asarray(y)
     g = None if groups is None else np.asarray(groups)
     split_y = y_arr if task == "classify" else np.zeros(len(X))
-    splitter = _splitter(task, g, cv, seed)
+    # the evaluation's own folds (same splitter and seed as the outer CV)
+    splitter = make_splitter(task, cv, grouped=g is not None, seed=seed)
     rng = np.random.default_rng(seed)
     drops: list[np.ndarray] = []
     for k, (tr, te) in enumerate(splitter.split(X, split_y, g)):

@@ -98,6 +98,7 @@ def write_run(
     *,
     force: bool = False,
     extra_meta: dict[str, Any] | None = None,
+    importance: pd.DataFrame | None = None,
 ) -> Path:
     """Write a training run (a :class:`~mer_classic.training.TrainResult`) into ``out``.
 
@@ -154,6 +155,10 @@ def write_run(
             ),
         }
         save_model(result.estimator, tmp, meta)
+        if importance is not None:
+            from mer_classic.importance import IMPORTANCE_FILE
+
+            write_csv_atomic(importance, tmp / IMPORTANCE_FILE)
         render_report(tmp)
     return Path(out)
 
@@ -344,7 +349,10 @@ def _classification_section(
         "",
         _md_table(
             ["true \\ pred"] + labels,
-            [[lab] + row for lab, row in zip(labels, m["confusion_matrix"], strict=False)],
+            [
+                [lab] + row
+                for lab, row in zip(labels, m["confusion_matrix"], strict=False)
+            ],
         ),
         "",
         "![confusion matrix](confusion_matrix.png)",
@@ -387,7 +395,10 @@ def _quadrant_section(q: dict[str, Any], d: Path, figures: dict[str, str]) -> li
         "",
         _md_table(
             ["true \\ pred"] + labels,
-            [[lab] + row for lab, row in zip(labels, q["confusion_matrix"], strict=False)],
+            [
+                [lab] + row
+                for lab, row in zip(labels, q["confusion_matrix"], strict=False)
+            ],
         ),
         "",
         "![quadrant confusion matrix](quadrant_confusion_matrix.png)",

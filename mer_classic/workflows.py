@@ -119,6 +119,7 @@ def run_train(
     force: bool = False,
     quiet: bool = False,
     scheduler: str | None = None,
+    importance: bool = True,
 ) -> str:
     """Train, cross-validate and write a run folder; return the summary text.
 
@@ -173,12 +174,28 @@ def run_train(
         quiet=quiet,
         scheduler=scheduler,
     )
+    imp = None
+    if importance:
+        from mer_classic.importance import permutation_importance_cv
+
+        # held-out permutation importance on the evaluation's own folds
+        imp = permutation_importance_cv(
+            result.estimator,
+            table.X,
+            table.y,
+            table.groups,
+            task=task,
+            cv=cv,
+            seed=seed,
+            n_jobs=n_jobs,
+        )
     feature_settings = _feature_settings_of(data)
     write_run(
         result,
         out_dir,
         force=force,
         extra_meta={"feature_settings": feature_settings} if feature_settings else None,
+        importance=imp,
     )
     lines = [
         f"{model} ({task}) on {table.meta['source']}: {len(table)} rows, "
@@ -211,9 +228,7 @@ def _feature_settings_of(data: str | os.PathLike[str] | None) -> dict[str, Any] 
     """Audio-feature settings recorded beside an extracted feature table, if any."""
     if data is None:
         return None
-    sidecar = Path(str(data) + ".json")
-    if not sidecar.exists():
-        sidecar = Path(data).with_suffix(".json")
+    sidecar = Path(str(data) + ".json")  # features.settings_path_for(data)
     if sidecar.exists():
         try:
             info = json.loads(sidecar.read_text(encoding="utf-8"))
