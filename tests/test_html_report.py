@@ -10,6 +10,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from mer_classic.cli.main import main
@@ -59,6 +60,7 @@ def _train(out: Path, **kw: object) -> Path:
         cv=3,
         out=out,
         quiet=True,
+        importance=False,  # computed in test_importance_section / test_train_computes_it
     )
     args.update(kw)
     run_train(**args)  # type: ignore[arg-type]
@@ -263,3 +265,11 @@ def test_probe_detects_a_broken_image(tmp_path: Path) -> None:
     probs = " ".join(res["problems"])
     assert "missing.png" in probs and "example.invalid" in probs
     assert "section #honest missing" in probs
+
+
+def test_train_computes_importance_by_default(tmp_path: Path) -> None:
+    run = _train(tmp_path / "imp", importance=True)
+    text = (run / "index.html").read_text(encoding="utf-8")
+    assert "importance.png" in {img["data-file"] for img in _parse(text).imgs}
+    imp = pd.read_csv(run / "importance.csv")
+    assert len(imp) == 25 and imp["rank"].tolist() == list(range(1, 26))

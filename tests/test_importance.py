@@ -109,6 +109,7 @@ def test_run_folder_round_trip(tmp_path: Path) -> None:
         cv=3,
         out=run,
         quiet=True,
+        importance=False,
     )
     assert read_importance(run) is None
     t = resolve_training_table(

@@ -1,0 +1,243 @@
+"""DEAM loader (Aljanaki, Yang & Soleymani 2017) in the layout its authors distribute.
+
+Layout (``DEAM_Annotations/`` and ``DEAM_audio/``)::
+
+    annotations/annotations averaged per song/song_level/
+        static_annotations_averaged_songs_1_2000.csv     song_id, valence_mean, ...
+        static_annotations_averaged_songs_2000_2058.csv  (+ *_max_mean/_min_mean)
+    annotations/annotations averaged per song/dynamic (per second annotations)/
+        arousal.csv, valence.csv                         song_id,sample_15000ms,...
+    MEMD_audio/<song_id>.mp3
+    metadata/metadata_2013.csv ... (optional: artists)
+
+The static headers have a leading space after each comma (``" valence_mean"``) and
+one column is called ``"valence_ max_mean"``; headers are stripped on reading.
+Static values are on 1..9, the 2 Hz dynamic values on -1..1.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mer_classic.datasets._base import (
+    Dataset,
+    _as_root,
+    _audio_series,
+    _check_range,
+    _drop_duplicate_ids,
+    _find,
+    _ids,
+    _read_csv,
+    _require,
+    _scan_audio,
+    _va_labels,
+)
+from mer_classic.exceptions import DataError
+
+__all__ = ["load_deam", "read_wide_dynamic", "CITATION"]
+
+logger = logging.getLogger(__name__)
+
+CITATION = (
+    "Aljanaki, A., Yang, Y.-H., & Soleymani, M. (2017). Developing a benchmark for "
+    "emotional analysis of music. PLoS ONE 12(3): e0173392. "
+    "doi:10.1371/journal.pone.0173392"
+)
+_NAME = "deam"
+_SAMPLE = re.compile(r"^sample_(\d+)ms$")
+
+
+def read_wide_dynamic(path: Path, *, target: str, dataset: str) -> pd.DataFrame:
+    """Read a wide 2 Hz file (``song_id, sample_15000ms, ...``) into long form.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The CSV (DEAM ``arousal.csv`` or emoMusic ``arousal_cont_average.csv``).
+    target : str
+        Name of the value column in the result (``"valence"`` or ``"arousal"``).
+    dataset : str
+        Dataset name for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``track_id, time, <target>``; empty cells (shorter songs) dropped.
+    """
+    df = _read_csv(path, dataset=dataset)
+    _require(df, ["song_id"], path=path, dataset=dataset)
+    cols = [c for c in df.columns if _SAMPLE.match(c)]
+    if not cols:
+        raise DataError(
+            f"{dataset}: {str(path)!r} has no sample_<ms>ms columns; found "
+            f"{list(df.columns)[:6]}"
+        )
+    ids = list(_ids(df["song_id"]))
+    times = np.array([int(_SAMPLE.match(c).group(1)) / 1000.0 for c in cols])
+    values = df[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    long = pd.DataFrame(
+        {
+            "track_id": np.repeat(np.asarray(ids, dtype=object), len(cols)),
+            "time": np.tile(times, len(ids)),
+            target: values.ravel(),
+        }
+    )
+    return long[np.isfinite(long[target])].reset_index(drop=True)
+
+
+def _merge_dynamic(
+    arousal: pd.DataFrame | None, valence: pd.DataFrame | None
+) -> pd.DataFrame | None:
+    if arousal is None or valence is None:
+        return None
+    dyn = arousal.merge(valence, on=["track_id", "time"], how="inner")
+    dyn = dyn[["track_id", "time", "valence", "arousal"]]
+    return dyn.sort_values(["track_id", "time"], kind="stable").reset_index(drop=True)
+
+
+def _artists(home: Path) -> dict[str, str]:
+    """Best-effort artist lookup from DEAM's metadata_20xx.csv files."""
+    out: dict[str, str] = {}
+    for name in ("metadata_2013.csv", "metadata_2014.csv", "metadata_2015.csv"):
+        p = _find(home, [name], dataset=_NAME, required=False)
+        if p is None:
+            continue
+        try:
+            df = _read_csv(p, dataset=_NAME, sep=None, engine="python")
+        except DataError as exc:  # pragma: no cover - malformed optional file
+            logger.warning("%s", exc)
+            continue
+        lower = {c.lower(): c for c in df.columns}
+        id_col = lower.get("song_id") or lower.get("id")
+        art = lower.get("artist")
+        if id_col is None or art is None:
+            continue
+        for i, a in zip(_ids(df[id_col]), df[art], strict=True):
+            if isinstance(a, str) and a.strip():
+                out.setdefault(i, a.strip())
+    return out
+
+
+def load_deam(root: str | os.PathLike[str]) -> Dataset:
+    """Load a DEAM folder as distributed (annotations, optional audio).
+
+    Parameters
+    ----------
+    root : path
+        A folder holding the DEAM annotation archive (and ``MEMD_audio/`` if you
+        have the audio).
+
+    Returns
+    -------
+    Dataset
+        Static valence/arousal on 1..9 (both static files concatenated), dynamic
+        2 Hz labels on -1..1 when ``arousal.csv`` and ``valence.csv`` are present,
+        artist groups when the metadata files are there (else one group per song).
+
+    Raises
+    ------
+    DataError
+        When ``static_annotations_averaged_songs_1_2000.csv`` is missing or lacks
+        ``song_id``/``valence_mean``/``arousal_mean``.
+    """
+    base = _as_root(root, _NAME)
+    hint = (
+        "download DEAM_Annotations.zip from cvml.unige.ch/databases/DEAM/ and unpack it"
+    )
+    notes: list[str] = []
+    first = _find(
+        base, ["static_annotations_averaged_songs_1_2000.csv"], dataset=_NAME, hint=hint
+    )
+    assert first is not None
+    parts = []
+    cols = ("song_id", "valence_mean", "arousal_mean")
+    df = _read_csv(first, dataset=_NAME)
+    _require(df, cols, path=first, dataset=_NAME)
+    parts.append(df[list(cols)])
+    second = _find(
+        base,
+        ["static_annotations_averaged_songs_2000_2058.csv"],
+        dataset=_NAME,
+        required=False,
+    )
+    if second is not None:
+        df2 = _read_csv(second, dataset=_NAME)
+        _require(df2, cols, path=second, dataset=_NAME)
+        parts.append(df2[list(cols)])
+    else:
+        notes.append("static_annotations_averaged_songs_2000_2058.csv not found")
+    static = pd.concat(parts, ignore_index=True)
+    static.index = _ids(static["song_id"])
+    static = _drop_duplicate_ids(
+        static, dataset=_NAME, notes=notes, label_cols=("valence_mean", "arousal_mean")
+    )
+    _check_range(static["valence_mean"], "1-9", dataset=_NAME, what="static valence")
+    _check_range(static["arousal_mean"], "1-9", dataset=_NAME, what="static arousal")
+    labels = _va_labels(
+        static.index, static["valence_mean"], static["arousal_mean"], "1-9"
+    )
+
+    a_path = _find(base, ["arousal.csv"], dataset=_NAME, required=False)
+    v_path = _find(base, ["valence.csv"], dataset=_NAME, required=False)
+    dynamic = _merge_dynamic(
+        None
+        if a_path is None
+        else read_wide_dynamic(a_path, target="arousal", dataset=_NAME),
+        None
+        if v_path is None
+        else read_wide_dynamic(v_path, target="valence", dataset=_NAME),
+    )
+    if dynamic is None:
+        notes.append("dynamic arousal.csv/valence.csv not found: no dynamic labels")
+    else:
+        _check_range(dynamic["arousal"], "-1-1", dataset=_NAME, what="dynamic arousal")
+
+    audio_dirs = [p for p in base.rglob("MEMD_audio") if p.is_dir()]
+    found = _scan_audio(audio_dirs[0] if audio_dirs else None)
+    audio = _audio_series(labels.index, found, dataset=_NAME)
+
+    artists = _artists(base)
+    if artists:
+        groups = pd.Series(
+            [artists.get(i, f"song:{i}") for i in labels.index],
+            index=labels.index,
+            name="group",
+            dtype=object,
+        )
+        kind = "artist"
+    else:
+        groups = pd.Series(
+            [f"song:{i}" for i in labels.index],
+            index=labels.index,
+            name="group",
+            dtype=object,
+        )
+        kind = "song"
+        notes.append("no metadata_20xx.csv with artists: one group per song")
+
+    return Dataset(
+        name=_NAME,
+        root=base,
+        labels=labels,
+        audio=audio,
+        dynamic=dynamic,
+        groups=groups,
+        meta={
+            "task": "regress",
+            "targets": ["valence", "arousal"],
+            "scale": "1-9",
+            "dynamic_scale": "-1-1",
+            "group_kind": kind,
+            "citation": CITATION,
+            "url": "https://cvml.unige.ch/databases/DEAM/",
+            "terms": "audio CC-licensed (FMA, Jamendo, MedleyDB); cite the paper",
+            "audio_hint": "unpack DEAM_audio.zip (MEMD_audio/) into the folder",
+            "notes": notes,
+        },
+    )

@@ -1,0 +1,157 @@
+"""emoMusic / MediaEval 2013 loader ("1000 Songs", Soleymani et al. 2013).
+
+Layout (``annotations/`` and ``clips_45seconds/``, any folder names work)::
+
+    static_annotations.csv     song_id,mean_arousal,std_arousal,mean_valence,
+                               std_valence (1..9)
+    arousal_cont_average.csv   song_id,sample_15000ms,...,sample_45000ms (2 Hz, -1..1)
+    valence_cont_average.csv   same for valence
+    songs_info.csv             song_id,file_name,Artist,Song title,...,Genre,
+                               Mediaeval 2013 set
+    <song_id>.mp3              45 s clips
+
+``songs_info.csv`` pads most cells with tabs; they are stripped. The MediaEval
+2013 split (619 development / 125 evaluation) goes to ``labels["split"]``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from mer_classic.datasets._base import (
+    Dataset,
+    _as_root,
+    _audio_series,
+    _check_range,
+    _clean_str,
+    _drop_duplicate_ids,
+    _find,
+    _ids,
+    _read_csv,
+    _require,
+    _scan_audio,
+    _va_labels,
+)
+from mer_classic.datasets.deam import _merge_dynamic, read_wide_dynamic
+
+__all__ = ["load_emomusic", "CITATION"]
+
+CITATION = (
+    "Soleymani, M., Caro, M. N., Schmidt, E. M., Sha, C.-Y., & Yang, Y.-H. (2013). "
+    "1000 Songs for Emotional Analysis of Music. CrowdMM '13, 1-6. "
+    "doi:10.1145/2506364.2506365"
+)
+_NAME = "emomusic"
+
+
+def load_emomusic(root: str | os.PathLike[str]) -> Dataset:
+    """Load an emoMusic (MediaEval 2013) folder as distributed.
+
+    Parameters
+    ----------
+    root : path
+        Folder holding the ``annotations`` and (optionally) the 45 s clips.
+
+    Returns
+    -------
+    Dataset
+        Static valence/arousal on 1..9, dynamic 2 Hz labels on -1..1, artists as
+        groups, the MediaEval 2013 split and the clips present on disk.
+
+    Raises
+    ------
+    DataError
+        When ``static_annotations.csv`` or ``songs_info.csv`` is missing or lacks
+        a documented column.
+    """
+    base = _as_root(root, _NAME)
+    hint = "download the emoMusic annotations from cvml.unige.ch/databases/emoMusic/"
+    notes: list[str] = []
+    static_path = _find(base, ["static_annotations.csv"], dataset=_NAME, hint=hint)
+    info_path = _find(base, ["songs_info.csv"], dataset=_NAME, hint=hint)
+    assert static_path is not None and info_path is not None
+
+    static = _read_csv(static_path, dataset=_NAME)
+    _require(
+        static,
+        ("song_id", "mean_arousal", "mean_valence"),
+        path=static_path,
+        dataset=_NAME,
+    )
+    static.index = _ids(static["song_id"])
+    static = _drop_duplicate_ids(
+        static, dataset=_NAME, notes=notes, label_cols=("mean_arousal", "mean_valence")
+    )
+    _check_range(static["mean_valence"], "1-9", dataset=_NAME, what="static valence")
+    _check_range(static["mean_arousal"], "1-9", dataset=_NAME, what="static arousal")
+    labels = _va_labels(
+        static.index, static["mean_valence"], static["mean_arousal"], "1-9"
+    )
+
+    info = _read_csv(info_path, dataset=_NAME, dtype=str)
+    _require(info, ("song_id", "file_name", "Artist"), path=info_path, dataset=_NAME)
+    info.index = _ids(_clean_str(info["song_id"]))
+    info = info[~info.index.duplicated()]
+    for col in info.columns:
+        info[col] = [None if pd.isna(v) else str(v).strip() for v in info[col]]
+    split_col = next(
+        (c for c in info.columns if c.lower().startswith("mediaeval")), None
+    )
+    if split_col is not None:
+        labels["split"] = info[split_col].reindex(labels.index)
+    if "Genre" in info.columns:
+        labels["genre"] = info["Genre"].reindex(labels.index)
+    artists = info["Artist"].reindex(labels.index)
+    groups = pd.Series(
+        [a if isinstance(a, str) and a else f"song:{i}" for i, a in artists.items()],
+        index=labels.index,
+        name="group",
+        dtype=object,
+    )
+
+    a_path = _find(base, ["arousal_cont_average.csv"], dataset=_NAME, required=False)
+    v_path = _find(base, ["valence_cont_average.csv"], dataset=_NAME, required=False)
+    dynamic = _merge_dynamic(
+        None
+        if a_path is None
+        else read_wide_dynamic(a_path, target="arousal", dataset=_NAME),
+        None
+        if v_path is None
+        else read_wide_dynamic(v_path, target="valence", dataset=_NAME),
+    )
+    if dynamic is None:
+        notes.append("arousal/valence_cont_average.csv not found: no dynamic labels")
+    else:
+        _check_range(dynamic["valence"], "-1-1", dataset=_NAME, what="dynamic valence")
+
+    stems = _scan_audio(base)
+    by_name = {p.name: p for p in stems.values()}
+    found = {}
+    for i in labels.index:
+        fname = info["file_name"].get(i) if i in info.index else None
+        p = by_name.get(fname) if fname else None
+        found[i] = p if p is not None else stems.get(i)
+    audio = _audio_series(labels.index, found, dataset=_NAME)
+
+    return Dataset(
+        name=_NAME,
+        root=base,
+        labels=labels,
+        audio=audio,
+        dynamic=dynamic,
+        groups=groups,
+        meta={
+            "task": "regress",
+            "targets": ["valence", "arousal"],
+            "scale": "1-9",
+            "dynamic_scale": "-1-1",
+            "group_kind": "artist",
+            "citation": CITATION,
+            "url": "https://cvml.unige.ch/databases/emoMusic/",
+            "terms": "CC music from the Free Music Archive; cite the paper",
+            "audio_hint": "unpack clips_45seconds (the 45 s mp3s) into the folder",
+            "notes": notes,
+        },
+    )
