@@ -112,6 +112,25 @@ def _register(cmd: click.Command) -> click.Command:
     help="Parallel jobs (-1: all cores).",
 )
 @click.option(
+    "--dynamic",
+    is_flag=True,
+    help="Dynamic (2 Hz) V/A regression: --data holds segment features (extract "
+    "--segment 0.5), --annotations the per-frame labels; songs are held out.",
+)
+@click.option(
+    "--annotations",
+    type=click.Path(path_type=pathlib.Path),
+    default=None,
+    help="Per-frame annotations for --dynamic (PMEmo/DEAM/emoMusic layout or CSV).",
+)
+@click.option(
+    "--smooth",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="With --dynamic: moving-average window (s) over predicted curves.",
+)
+@click.option(
     "--scheduler",
     default=None,
     metavar="local|tcp://HOST:PORT",
@@ -147,6 +166,9 @@ def train(
     smote,
     test_path,
     n_jobs,
+    dynamic,
+    annotations,
+    smooth,
     scheduler,
     out,
     force,
@@ -160,8 +182,33 @@ def train(
 
     Example: mer-classic train --model svm --data features.csv --target label --group artist
     """
-    from mer_classic.workflows import run_train
+    from mer_classic.workflows import run_train, run_train_dynamic
 
+    if dynamic:
+        if model not in ("svr", "rf", "stacking", "ridge", "knn", "gboost"):
+            raise click.UsageError(
+                f"--dynamic is regression: --model {model} is not one"
+            )
+        click.echo(
+            run_train_dynamic(
+                model=model,
+                data=data,
+                annotations=annotations,
+                target=list(target),
+                cv=cv,
+                repeats=repeats,
+                seed=seed,
+                grid=grid,
+                smooth=smooth,
+                n_jobs=n_jobs,
+                out=out,
+                force=force,
+                quiet=quiet,
+            )
+        )
+        return
+    if annotations is not None:
+        raise click.UsageError("--annotations is only used with --dynamic")
     try:
         summary = run_train(
             model=model,

@@ -794,6 +794,64 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
+def _save_final_model(
+    X: pd.DataFrame,
+    Y: pd.DataFrame,
+    *,
+    model: str,
+    cv: int,
+    seed: int,
+    grid: bool,
+    n_jobs: int,
+    out: Path,
+    scale: Any,
+    metrics: dict[str, Any],
+    feature_settings: dict[str, Any] | None,
+) -> None:
+    """Refit ``model`` on all frames (grid grouped by song) and save it in ``out``."""
+    from mer_classic.evaluate import fit_final
+    from mer_classic.models import make_pipeline, param_grid
+    from mer_classic.persistence import save_model
+
+    targets = list(Y.columns)
+    y: pd.Series | pd.DataFrame = Y if len(targets) > 1 else Y[targets[0]]
+    groups = pd.Series(np.asarray(Y.index.get_level_values("track_id"), dtype=object))
+    pipe = make_pipeline(model, "regress", n_targets=len(targets), random_state=seed)
+    the_grid = param_grid(model, "regress", n_targets=len(targets)) if grid else None
+    est, best = fit_final(
+        pipe,
+        the_grid,
+        X.reset_index(drop=True),
+        y.reset_index(drop=True),
+        groups,
+        task="regress",
+        n_splits=cv,
+        seed=seed,
+        n_jobs=n_jobs,
+    )
+    settings = dict(feature_settings or {})
+    meta = {
+        "model": model,
+        "task": "regress",
+        "target": targets,
+        "scale": scale if isinstance(scale, str) else list(scale),
+        "classes": None,
+        "feature_names": list(X.columns),
+        "best_params": best,
+        "settings": {
+            "model": model,
+            "task": "regress",
+            "dynamic": True,
+            "cv": cv,
+            "seed": seed,
+            "grid": grid,
+        },
+        "metrics": _jsonable(_headline(metrics)),
+        **({"feature_settings": settings} if settings else {}),
+    }
+    save_model(est, out, meta)
+
+
 def run_dynamic(
     features_csv: str | os.PathLike[str] | pd.DataFrame,
     annotations_csv: str | os.PathLike[str] | pd.DataFrame,
@@ -812,6 +870,8 @@ def run_dynamic(
     time_ref: str = "center",
     lag: float = 0.0,
     n_jobs: int = 1,
+    save_model: bool = False,
+    feature_settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train and evaluate dynamic valence/arousal regression; write a report.
 
@@ -846,6 +906,12 @@ def run_dynamic(
     tolerance, time_ref, lag : see :func:`align_segments`.
     n_jobs : int, default=1
         Parallel jobs.
+    save_model : bool, default=False
+        Also refit the model on every frame (song-grouped grid) and save
+        ``model.joblib`` + ``model.json`` in ``out_dir``, so ``mer-classic predict
+        --segments`` draws valence/arousal curves from audio.
+    feature_settings : dict, default=None
+        Extraction settings to record in ``model.json`` (from the features' sidecar).
 
     Returns
     -------
@@ -913,6 +979,20 @@ def run_dynamic(
     write_text_atomic(out / "report.md", _report_md(res, sources, notes))
     table = res.truth.add_suffix("_true").join(res.predictions.add_suffix("_pred"))
     write_csv_atomic(table, out / "predictions.csv")
+    if save_model and isinstance(model, str):
+        _save_final_model(
+            X,
+            Y,
+            model=model,
+            cv=cv,
+            seed=seed,
+            grid=grid,
+            n_jobs=n_jobs,
+            out=out,
+            scale=res.settings["scale"],
+            metrics=res.metrics,
+            feature_settings=feature_settings,
+        )
     summary: dict[str, Any] = {
         "scale": res.settings["scale"],
         "n_frames": res.settings["n_frames"],

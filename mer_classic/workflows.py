@@ -18,6 +18,7 @@ from mer_classic._io import write_csv_atomic, write_text_atomic
 from mer_classic.exceptions import ConfigError, ParameterError
 
 __all__ = [
+    "run_train_dynamic",
     "resolve_training_table",
     "run_train",
     "run_evaluate",
@@ -317,3 +318,68 @@ def _emit(preds: pd.DataFrame, out: str | os.PathLike[str] | None, fmt: str) -> 
             return preds.to_csv()
         write_csv_atomic(preds, out)
     return f"wrote {len(preds)} prediction(s) to {out}"
+
+
+def run_train_dynamic(
+    *,
+    model: str,
+    data: str | os.PathLike[str] | None,
+    annotations: str | os.PathLike[str] | None,
+    target: list[str],
+    cv: int = 5,
+    repeats: int = 1,
+    seed: int = 42,
+    grid: bool = True,
+    smooth: float = 0.0,
+    n_jobs: int = 1,
+    out: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    quiet: bool = False,
+) -> str:
+    """Dynamic (2 Hz) valence/arousal regression: song-held-out CV, report and model.
+
+    ``data`` holds segment features (``mer-classic extract --segment 0.5``) and
+    ``annotations`` the per-frame labels (PMEmo, DEAM, emoMusic or long format).
+    """
+    from mer_classic.dynamic import run_dynamic
+    from mer_classic.models import get_spec
+    from mer_classic.report import default_run_dir, run_folder
+
+    if data is None or annotations is None:
+        raise ParameterError(
+            "--dynamic needs --data SEGMENT_FEATURES.csv (mer-classic extract --segment "
+            "0.5) and --annotations FILE (per-frame valence/arousal)"
+        )
+    get_spec(model, "regress")
+    out_dir = Path(out) if out is not None else default_run_dir(f"dynamic-{model}")
+    with run_folder(out_dir, force=force) as tmp:
+        summary = run_dynamic(
+            data,
+            annotations,
+            targets=tuple(target or ("valence", "arousal")),
+            model=model,
+            cv=cv,
+            seed=seed,
+            grid=grid,
+            smooth=smooth,
+            out_dir=tmp,
+            quiet=quiet,
+            repeats=repeats,
+            n_jobs=n_jobs,
+            save_model=True,
+            feature_settings=_feature_settings_of(data),
+        )
+    lines = [
+        f"dynamic {model} on {summary['n_frames']} frames of {summary['n_songs']} songs "
+        f"({cv}-fold, songs held out; scale {summary['scale']})"
+    ]
+    lines += [f"  note: {n}" for n in summary["notes"]]
+    for name, blk in summary["targets"].items():
+        own, unit = blk["own"], blk["rescaled_0_1"]
+        lines.append(
+            f"  {name}: pooled RMSE {own['pooled_rmse']:.3f} r {own['pooled_r']:.3f}; "
+            f"per song RMSE {own['per_song_rmse']:.3f} r {own['per_song_r']:.3f} "
+            f"(0..1: pooled RMSE {unit['pooled_rmse']:.3f})"
+        )
+    lines.append(f"wrote {out_dir}/ (report.md, metrics.json, predictions.csv, model)")
+    return "\n".join(lines)

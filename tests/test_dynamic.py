@@ -321,3 +321,41 @@ def test_compare_with_static_rescales_both_sides():
             summary_scale="-1..1",
             static_scale="1-9",
         )
+
+
+def test_cli_train_dynamic_saves_a_model(tmp_path):
+    from click.testing import CliRunner
+
+    from mer_classic import load_model
+    from mer_classic.cli.main import main
+
+    X, ann = _synthetic(6)
+    X.reset_index().to_csv(tmp_path / "seg.csv", index=False)
+    ann.to_csv(tmp_path / "ann.csv", index=False)
+    out = tmp_path / "run"
+    args = [
+        "train",
+        "--dynamic",
+        "--model",
+        "ridge",
+        "--data",
+        str(tmp_path / "seg.csv"),
+        "--annotations",
+        str(tmp_path / "ann.csv"),
+        "--cv",
+        "3",
+        "--out",
+        str(out),
+    ]
+    res = CliRunner().invoke(main, args + ["--quiet"])
+    assert res.exit_code == 0, res.output
+    assert "songs held out" in res.output and "valence: pooled RMSE" in res.output
+    m = load_model(out)
+    assert m.task == "regress" and m.targets == ["valence", "arousal"]
+    assert m.predict(X.reset_index(drop=True)).shape == (len(X), 2)
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 1 and "already exists" in again.output
+    bad = CliRunner().invoke(main, ["train", "--dynamic", "--model", "svm"])
+    assert bad.exit_code == 2 and "--dynamic is regression" in bad.output
+    missing = CliRunner().invoke(main, ["train", "--dynamic", "--model", "svr"])
+    assert missing.exit_code == 1 and "--dynamic needs --data" in missing.output
