@@ -53,7 +53,9 @@ from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.pipeline import Pipeline as SkPipeline
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import indexable
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.models import get_spec, make_pipeline, param_grid
@@ -449,10 +451,16 @@ class SubsampledGridSearch(MetaEstimatorMixin, BaseEstimator):
             raise ParameterError("SubsampledGridSearch needs an estimator and a grid")
         if not isinstance(self.max_rows, (int, np.integer)) or self.max_rows < 2:
             raise ParameterError(f"max_rows must be an int >= 2; got {self.max_rows!r}")
+        X, y = indexable(X, y)
+        check_consistent_length(X, y)
+        if is_classifier(self.estimator):
+            check_classification_targets(y)
         idx = self._subsample(y)
         splitter = (StratifiedKFold if is_classifier(self.estimator) else KFold)(
             n_splits=self.cv, shuffle=True, random_state=self.random_state
         )
+        if not hasattr(X, "iloc") and not hasattr(X, "tocsr"):
+            X = np.asarray(X)  # lists; DataFrames and sparse matrices index as they are
         take = (lambda a: a.iloc[idx]) if hasattr(X, "iloc") else (lambda a: a[idx])
         y_sub = y.iloc[idx] if hasattr(y, "iloc") else np.asarray(y)[idx]
         search = GridSearchCV(
@@ -473,6 +481,12 @@ class SubsampledGridSearch(MetaEstimatorMixin, BaseEstimator):
         if hasattr(self.best_estimator_, "classes_"):
             self.classes_ = self.best_estimator_.classes_
         return self
+
+    @property
+    def n_features_in_(self) -> int:
+        """Number of features seen in ``fit`` (from the refitted best estimator)."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.n_features_in_
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict with the refitted best estimator."""
@@ -498,6 +512,7 @@ class SubsampledGridSearch(MetaEstimatorMixin, BaseEstimator):
             tags.estimator_type = inner.estimator_type
             tags.classifier_tags = inner.classifier_tags
             tags.regressor_tags = inner.regressor_tags
+            tags.input_tags.sparse = inner.input_tags.sparse
         return tags
 
 
