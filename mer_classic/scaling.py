@@ -52,8 +52,8 @@ from sklearn.linear_model import (
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.pipeline import Pipeline as SkPipeline
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils import indexable
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
