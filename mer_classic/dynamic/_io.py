@@ -1,0 +1,186 @@
+"""Reading per-frame annotations and segment features."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mer_classic.exceptions import DataError
+
+logger = logging.getLogger(__name__)
+
+
+_SAMPLE = re.compile(r"^sample_(\d+)ms$")
+_KEYS = ("track_id", "time")
+
+
+def _ids(values: Any) -> list[str]:
+    out = []
+    for v in values:
+        if isinstance(v, float | np.floating) and float(v).is_integer():
+            v = int(v)
+        out.append(str(v).strip())
+    return out
+
+
+def read_dynamic_annotations(
+    source: str | os.PathLike[str] | pd.DataFrame, *, target: str | None = None
+) -> pd.DataFrame:
+    """Read per-frame annotations into the long form ``track_id, time, <targets>``.
+
+    Accepted inputs: a long table (``track_id, time, valence, arousal``), PMEmo's
+    ``dynamic_annotations.csv`` (``musicId, frameTime, Arousal(mean), Valence(mean)``),
+    a wide DEAM/emoMusic file (``song_id, sample_15000ms, ...``; one target, named by
+    ``target`` or by ``arousal``/``valence`` in the file name), or a dataset folder
+    that a :mod:`mer_classic.datasets` loader with dynamic labels understands.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        The annotation file, folder or table.
+    target : str, default=None
+        Target name for a wide single-target file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by ``track_id, time``; ``track_id`` as str, ``time`` in seconds.
+
+    Examples
+    --------
+    >>> wide = pd.DataFrame({"song_id": [2], "sample_15000ms": [0.1],
+    ...                      "sample_15500ms": [0.2]})
+    >>> read_dynamic_annotations(wide, target="arousal").to_dict("list")
+    {'track_id': ['2', '2'], 'time': [15.0, 15.5], 'arousal': [0.1, 0.2]}
+    """
+    name = "the DataFrame"
+    if isinstance(source, pd.DataFrame):
+        df = source.copy()
+    else:
+        path = Path(source)
+        name = repr(str(path))
+        if path.is_dir():
+            return _annotations_from_folder(path)
+        if not path.is_file():
+            raise DataError(f"annotation file {name} does not exist; check the path")
+        try:
+            df = pd.read_csv(path)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise DataError(f"cannot read annotations {name}: {exc}") from exc
+        if target is None:
+            low = path.name.lower()
+            target = next((t for t in ("arousal", "valence") if t in low), None)
+    df.columns = [str(c).strip() for c in df.columns]
+    lower = {c.lower(): c for c in df.columns}
+    samples = [c for c in df.columns if _SAMPLE.match(c)]
+    if samples:
+        id_col = lower.get("song_id") or lower.get("track_id") or df.columns[0]
+        if target is None:
+            raise DataError(
+                f"{name} is a wide single-target file; pass target='valence' or "
+                "'arousal'"
+            )
+        times = np.array([int(_SAMPLE.match(c).group(1)) / 1000 for c in samples])
+        vals = df[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        out = pd.DataFrame(
+            {
+                "track_id": np.repeat(
+                    np.asarray(_ids(df[id_col]), dtype=object), len(times)
+                ),
+                "time": np.tile(times, len(df)),
+                target: vals.ravel(),
+            }
+        )
+        out = out[np.isfinite(out[target])]
+    else:
+        id_col = lower.get("track_id") or lower.get("musicid") or lower.get("song_id")
+        time_col = lower.get("time") or lower.get("frametime")
+        if id_col is None or time_col is None:
+            raise DataError(
+                f"annotations {name} need track_id/musicId and time/frameTime columns "
+                f"(or sample_<ms>ms columns); found {list(df.columns)[:8]}"
+            )
+        out = pd.DataFrame(
+            {
+                "track_id": _ids(df[id_col]),
+                "time": df[time_col].astype(float).to_numpy(),
+            }
+        )
+        for t in ("valence", "arousal"):
+            col = lower.get(t) or lower.get(f"{t}(mean)")
+            if col is not None:
+                out[t] = pd.to_numeric(df[col], errors="coerce").to_numpy(float)
+        if len(out.columns) == 2:
+            raise DataError(
+                f"annotations {name} have no valence or arousal column; found "
+                f"{list(df.columns)[:8]}"
+            )
+    out = out.drop_duplicates(list(_KEYS)).sort_values(list(_KEYS), kind="stable")
+    return out.reset_index(drop=True)
+
+
+def _annotations_from_folder(path: Path) -> pd.DataFrame:
+    from mer_classic.datasets import LOADERS
+
+    errors = []
+    for name in ("pmemo", "deam", "emomusic"):
+        try:
+            ds = LOADERS[name](path)
+        except DataError as exc:
+            errors.append(str(exc))
+            continue
+        if ds.dynamic is not None:
+            return ds.dynamic.sort_values(list(_KEYS)).reset_index(drop=True)
+    raise DataError(
+        f"no dynamic annotations found in folder {str(path)!r}; pass the annotation "
+        f"CSV itself ({'; '.join(errors)[:300]})"
+    )
+
+
+def read_segment_features(
+    source: str | os.PathLike[str] | pd.DataFrame,
+) -> pd.DataFrame:
+    """Read segment-level features into a frame indexed by ``(track_id, time)``.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        CSV written from ``extract_features(..., segment=0.5)`` (columns or index
+        ``track_id`` and ``time``), or such a DataFrame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Numeric feature columns only.
+    """
+    if isinstance(source, pd.DataFrame):
+        df = source.copy()
+        if any(n in _KEYS for n in (df.index.names or [])):
+            df = df.reset_index()
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise DataError(
+                f"features file {str(path)!r} does not exist; run extract first"
+            )
+        df = pd.read_csv(path)
+    missing = [k for k in _KEYS if k not in df.columns]
+    if missing:
+        raise DataError(
+            f"segment features need {list(_KEYS)} columns; missing {missing}. "
+            "Extract them "
+            "with segment=0.5 (one row per 0.5 s step)"
+        )
+    df["track_id"] = _ids(df["track_id"])
+    df["time"] = df["time"].astype(float)
+    df = df.drop_duplicates(list(_KEYS)).set_index(list(_KEYS)).sort_index()
+    num = df.select_dtypes(include=[np.number])
+    if num.shape[1] == 0:
+        raise DataError("segment features have no numeric columns")
+    return num.astype(float)
