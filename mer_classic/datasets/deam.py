@@ -91,12 +91,25 @@ def read_wide_dynamic(path: Path, *, target: str, dataset: str) -> pd.DataFrame:
     return long[np.isfinite(long[target])].reset_index(drop=True)
 
 
-def _merge_dynamic(
-    arousal: pd.DataFrame | None, valence: pd.DataFrame | None
+def read_va_dynamic(
+    base: Path, *, arousal: str, valence: str, dataset: str
 ) -> pd.DataFrame | None:
-    if arousal is None or valence is None:
+    """Find and merge the wide per-frame arousal and valence files (−1..1) under ``base``.
+
+    Returns the long table ``track_id, time, valence, arousal`` (range-checked), or None
+    when either file is absent.
+    """
+    a_path = _find(base, [arousal], dataset=dataset, required=False)
+    v_path = _find(base, [valence], dataset=dataset, required=False)
+    if a_path is None or v_path is None:
         return None
-    dyn = arousal.merge(valence, on=["track_id", "time"], how="inner")
+    dyn = read_wide_dynamic(a_path, target="arousal", dataset=dataset).merge(
+        read_wide_dynamic(v_path, target="valence", dataset=dataset),
+        on=["track_id", "time"],
+        how="inner",
+    )
+    for col in ("valence", "arousal"):
+        _check_range(dyn[col], "-1-1", dataset=dataset, what=f"dynamic {col}")
     dyn = dyn[["track_id", "time", "valence", "arousal"]]
     return dyn.sort_values(["track_id", "time"], kind="stable").reset_index(drop=True)
 
@@ -183,20 +196,11 @@ def load_deam(root: str | os.PathLike[str]) -> Dataset:
         static.index, static["valence_mean"], static["arousal_mean"], "1-9"
     )
 
-    a_path = _find(base, ["arousal.csv"], dataset=_NAME, required=False)
-    v_path = _find(base, ["valence.csv"], dataset=_NAME, required=False)
-    dynamic = _merge_dynamic(
-        None
-        if a_path is None
-        else read_wide_dynamic(a_path, target="arousal", dataset=_NAME),
-        None
-        if v_path is None
-        else read_wide_dynamic(v_path, target="valence", dataset=_NAME),
+    dynamic = read_va_dynamic(
+        base, arousal="arousal.csv", valence="valence.csv", dataset=_NAME
     )
     if dynamic is None:
         notes.append("dynamic arousal.csv/valence.csv not found: no dynamic labels")
-    else:
-        _check_range(dynamic["arousal"], "-1-1", dataset=_NAME, what="dynamic arousal")
 
     audio_dirs = [p for p in base.rglob("MEMD_audio") if p.is_dir()]
     found = _scan_audio(audio_dirs[0] if audio_dirs else None)

@@ -34,7 +34,7 @@ from mer_classic.datasets._base import (
     _scan_audio,
     _va_labels,
 )
-from mer_classic.datasets.deam import _merge_dynamic, read_wide_dynamic
+from mer_classic.datasets.deam import read_va_dynamic
 
 __all__ = ["load_emomusic", "CITATION"]
 
@@ -111,20 +111,14 @@ def load_emomusic(root: str | os.PathLike[str]) -> Dataset:
         dtype=object,
     )
 
-    a_path = _find(base, ["arousal_cont_average.csv"], dataset=_NAME, required=False)
-    v_path = _find(base, ["valence_cont_average.csv"], dataset=_NAME, required=False)
-    dynamic = _merge_dynamic(
-        None
-        if a_path is None
-        else read_wide_dynamic(a_path, target="arousal", dataset=_NAME),
-        None
-        if v_path is None
-        else read_wide_dynamic(v_path, target="valence", dataset=_NAME),
+    dynamic = read_va_dynamic(
+        base,
+        arousal="arousal_cont_average.csv",
+        valence="valence_cont_average.csv",
+        dataset=_NAME,
     )
     if dynamic is None:
         notes.append("arousal/valence_cont_average.csv not found: no dynamic labels")
-    else:
-        _check_range(dynamic["valence"], "-1-1", dataset=_NAME, what="dynamic valence")
 
     stems = _scan_audio(base)
     by_name = {p.name: p for p in stems.values()}
