@@ -247,3 +247,29 @@ def test_worker_killed_mid_extraction_loses_and_duplicates_nothing(
     assert len(ids) == len(set(ids)) == N_GOOD
     assert res.errors["track_id"].tolist() == ["broken"]
     assert out.read_bytes() == local_csv.read_bytes()
+
+
+def test_cli_extract_on_a_running_cluster(cluster, audio_dir, local_csv, tmp_path):
+    """`mer-classic extract --scheduler tcp://...` writes what the local run writes."""
+    from click.testing import CliRunner
+
+    from mer_classic.cli.main import main
+
+    out = tmp_path / "dask.csv"
+    res = CliRunner().invoke(
+        main,
+        [
+            "extract",
+            str(audio_dir),
+            "--label-from-folder",
+            "--out",
+            str(out),
+            "--no-cache",
+            "--quiet",
+            "--scheduler",
+            cluster.scheduler_address,
+        ],
+    )
+    assert res.exit_code == 3, res.output  # the corrupt file is reported, the rest done
+    assert out.read_bytes() == local_csv.read_bytes()
+    assert "broken" in (tmp_path / "dask.errors.csv").read_text()
