@@ -30,8 +30,20 @@ MOODS = ROOT.parent / "shared" / "data" / "spotify-data-moods" / "data_moods.csv
 
 def _train(args: list[str], out: Path) -> tuple[float, dict]:
     t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "mer_classic", "train", *args, "--out",
-                          str(out), "--quiet"], capture_output=True, text=True)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mer_classic",
+            "train",
+            *args,
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+    )
     dt = time.perf_counter() - t0
     if res.returncode != 0:
         raise SystemExit(f"train failed: {res.stdout}\n{res.stderr}")
@@ -49,37 +61,82 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)
         dt, m = _train(["--model", "stacking", "--jobs", str(a.jobs)], tmpd / "bundled")
-        rows.append(["bundled Soundtracks (quadrant)", "stacking", 110, f"{dt:.1f}", "",
-                     f"{m['f1_macro']:.3f}", f"{m['accuracy']:.3f}"])
+        rows.append(
+            [
+                "bundled Soundtracks (quadrant)",
+                "stacking",
+                110,
+                f"{dt:.1f}",
+                "",
+                f"{m['f1_macro']:.3f}",
+                f"{m['accuracy']:.3f}",
+            ]
+        )
         if MOODS.exists():
             df = pd.read_csv(MOODS).drop_duplicates("id")
             rng = np.random.default_rng(0)
             for model in a.models.split(","):
                 base = None
                 for n in (int(s) for s in a.sizes.split(",")):
-                    sub = df.iloc[np.sort(rng.permutation(len(df))[:n])] if n < len(df) else df
+                    sub = (
+                        df.iloc[np.sort(rng.permutation(len(df))[:n])]
+                        if n < len(df)
+                        else df
+                    )
                     f = tmpd / f"moods_{n}.csv"
                     sub.to_csv(f, index=False)
-                    dt, m = _train(["--model", model, "--data", str(f), "--target", "mood",
-                                    "--group", "artist", "--id", "id", "--exclude",
-                                    "popularity", "--jobs", str(a.jobs)],
-                                   tmpd / f"{model}-{n}")
+                    dt, m = _train(
+                        [
+                            "--model",
+                            model,
+                            "--data",
+                            str(f),
+                            "--target",
+                            "mood",
+                            "--group",
+                            "artist",
+                            "--id",
+                            "id",
+                            "--exclude",
+                            "popularity",
+                            "--jobs",
+                            str(a.jobs),
+                        ],
+                        tmpd / f"{model}-{n}",
+                    )
                     base = base or dt
-                    rows.append([f"data_moods ({len(sub)} unique)", model, len(sub),
-                                 f"{dt:.1f}", f"{dt / base:.2f}×", f"{m['f1_macro']:.3f}",
-                                 f"{m['accuracy']:.3f}"])
+                    rows.append(
+                        [
+                            f"data_moods ({len(sub)} unique)",
+                            model,
+                            len(sub),
+                            f"{dt:.1f}",
+                            f"{dt / base:.2f}×",
+                            f"{m['f1_macro']:.3f}",
+                            f"{m['accuracy']:.3f}",
+                        ]
+                    )
         else:
             print(f"skipping data_moods: {MOODS} not found", file=sys.stderr)
-    head = ["data", "model", "rows", "seconds (grid incl.)", "time vs smallest", "F1 macro",
-            "accuracy"]
+    head = [
+        "data",
+        "model",
+        "rows",
+        "seconds (grid incl.)",
+        "time vs smallest",
+        "F1 macro",
+        "accuracy",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(map(str, r)) + " |" for r in rows]
     text = "\n".join(lines)
     print(text)
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)
-        a.out.write_text(f"# Train time vs rows\n\nCommand: `python benchmarks/bench_train.py "
-                         f"--models {a.models} --jobs {a.jobs} --sizes {a.sizes}`\n\n{text}\n")
+        a.out.write_text(
+            f"# Train time vs rows\n\nCommand: `python benchmarks/bench_train.py "
+            f"--models {a.models} --jobs {a.jobs} --sizes {a.sizes}`\n\n{text}\n"
+        )
 
 
 if __name__ == "__main__":

@@ -178,8 +178,11 @@ class MerModel:
         (when the labels are moods/quadrants). Regression: one column per target and,
         when valence and arousal are both predicted, ``quadrant``.
         """
-        from mer_classic.labels import find_va_columns, quadrants_of_labels
-        from mer_classic.labels import va_to_quadrant
+        from mer_classic.labels import (
+            find_va_columns,
+            quadrants_of_labels,
+            va_to_quadrant,
+        )
 
         Xf = self._frame(X)
         out = pd.DataFrame(index=X.index)

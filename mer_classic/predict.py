@@ -234,8 +234,7 @@ def _segment_frame(
 
 def _aggregate(curve: pd.DataFrame, model: Any) -> pd.Series:
     """Track-level prediction of a per-segment model: mean values / mean probabilities."""
-    from mer_classic.labels import find_va_columns
-    from mer_classic.labels import va_to_quadrant
+    from mer_classic.labels import find_va_columns, va_to_quadrant
 
     out: dict[str, Any] = {}
     if model.task == "classify":

@@ -269,7 +269,9 @@ def load_table(
         )
     X = df[numeric].astype(float)
     values = X.to_numpy()
-    inf_cols = [c for c, bad in zip(numeric, np.isinf(values).any(axis=0), strict=False) if bad]
+    inf_cols = [
+        c for c, bad in zip(numeric, np.isinf(values).any(axis=0), strict=False) if bad
+    ]
     if inf_cols:
         raise DataError(
             f"feature column(s) {', '.join(map(repr, inf_cols[:10]))} contain infinite values; "

@@ -252,7 +252,6 @@ def test_worker_killed_mid_extraction_loses_and_duplicates_nothing(
 def test_cli_extract_on_a_running_cluster(cluster, audio_dir, local_csv, tmp_path):
     """`mer-classic extract --scheduler tcp://...` writes what the local run writes."""
     from click.testing import CliRunner
-
     from mer_classic.cli.main import main
 
     out = tmp_path / "dask.csv"

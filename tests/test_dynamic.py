@@ -325,9 +325,9 @@ def test_compare_with_static_rescales_both_sides():
 
 def test_cli_train_dynamic_saves_a_model(tmp_path):
     from click.testing import CliRunner
+    from mer_classic.cli.main import main
 
     from mer_classic import load_model
-    from mer_classic.cli.main import main
 
     X, ann = _synthetic(6)
     X.reset_index().to_csv(tmp_path / "seg.csv", index=False)

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import soundfile as sf
 from click.testing import CliRunner
-
 from mer_classic.cli.main import main
 
 SR = 16000
@@ -40,25 +39,61 @@ def corpus(tmp_path_factory):
 def test_extract_train_predict(corpus, tmp_path):
     runner = CliRunner()
     feats = tmp_path / "features.csv"
-    res = runner.invoke(main, ["extract", str(corpus / "calm"), str(corpus / "energetic"),
-                               "--label-from-folder", "--out", str(feats), "--sr", "16000",
-                               "--no-cache", "--quiet"])
+    res = runner.invoke(
+        main,
+        [
+            "extract",
+            str(corpus / "calm"),
+            str(corpus / "energetic"),
+            "--label-from-folder",
+            "--out",
+            str(feats),
+            "--sr",
+            "16000",
+            "--no-cache",
+            "--quiet",
+        ],
+    )
     assert res.exit_code == 0, res.output
     sidecar = json.loads((tmp_path / "features.csv.json").read_text())
     assert sidecar["settings"]["sr"] == 16000 and sidecar["n_tracks"] == 12
 
     run = tmp_path / "run"
-    res = runner.invoke(main, ["train", "--model", "logreg", "--data", str(feats),
-                               "--target", "label", "--cv", "3", "--no-grid", "--out",
-                               str(run), "--quiet"])
+    res = runner.invoke(
+        main,
+        [
+            "train",
+            "--model",
+            "logreg",
+            "--data",
+            str(feats),
+            "--target",
+            "label",
+            "--cv",
+            "3",
+            "--no-grid",
+            "--out",
+            str(run),
+            "--quiet",
+        ],
+    )
     assert res.exit_code == 0, res.output
     meta = json.loads((run / "model.json").read_text())
     assert meta["feature_settings"]["sr"] == 16000
     assert json.loads((run / "metrics.json").read_text())["accuracy"] == 1.0
 
     out = tmp_path / "pred.csv"
-    res = runner.invoke(main, ["predict", "--model", str(run),
-                               str(corpus / "new_energetic.wav"), "--out", str(out)])
+    res = runner.invoke(
+        main,
+        [
+            "predict",
+            "--model",
+            str(run),
+            str(corpus / "new_energetic.wav"),
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     text = out.read_text()
     assert "new_energetic" in text and ",energetic," in text

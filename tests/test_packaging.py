@@ -49,7 +49,9 @@ def test_wheel_top_level_is_only_mer_classic(wheel):
     # every subpackage of the source tree is listed in setup.cfg and so ships
     for init in (ROOT / "mer_classic").rglob("__init__.py"):
         rel = init.relative_to(ROOT).as_posix()
-        assert rel in names, f"{rel} missing from the wheel: add it to setup.cfg packages"
+        assert rel in names, (
+            f"{rel} missing from the wheel: add it to setup.cfg packages"
+        )
     assert "mer_classic/data/soundtracks.csv" in names
     assert "mer_classic/data/SOUNDTRACKS_LICENSE.txt" in names
     top_level = [n for n in names if n.endswith("top_level.txt")]
