@@ -145,6 +145,21 @@ def _register(cmd: click.Command) -> click.Command:
 )
 @click.option("--force", is_flag=True, help="Replace an existing --out folder.")
 @click.option(
+    "--large-rows",
+    type=click.IntRange(min=2),
+    default=None,
+    help="Row count above which kernel SVM/SVR and stacking switch to scalable "
+    "stand-ins (default 20000).",
+)
+@click.option(
+    "--on-large",
+    type=click.Choice(["switch", "refuse", "keep"]),
+    default="switch",
+    show_default=True,
+    help="Above --large-rows: switch to the scalable stand-in, refuse with advice, or "
+    "keep the exact (quadratic) model.",
+)
+@click.option(
     "--importance/--no-importance",
     default=True,
     show_default=True,
@@ -172,6 +187,8 @@ def train(
     scheduler,
     out,
     force,
+    large_rows,
+    on_large,
     importance,
     quiet,
 ):
@@ -230,6 +247,8 @@ def train(
             quiet=quiet,
             scheduler=scheduler,
             importance=importance,
+            large_rows=large_rows,
+            on_large=on_large,
         )
     except ImportError as err:  # --scheduler without the dask extra: say how to install
         if "pip install" not in str(err):

@@ -121,6 +121,8 @@ def run_train(
     quiet: bool = False,
     scheduler: str | None = None,
     importance: bool = True,
+    large_rows: int | None = None,
+    on_large: str = "switch",
 ) -> str:
     """Train, cross-validate and write a run folder; return the summary text.
 
@@ -174,6 +176,8 @@ def run_train(
         n_jobs=n_jobs,
         quiet=quiet,
         scheduler=scheduler,
+        large_rows=large_rows,
+        on_large=on_large,
     )
     imp = None
     if importance:

@@ -231,3 +231,32 @@ def test_corrupt_model_refused(runner, trained, tmp_path):
         main, ["predict", "--model", str(bad), "--data", str(bad / "predictions.csv")]
     )
     assert res.exit_code == 1 and "does not match the sha256" in res.output
+
+
+def test_large_table_switch_and_refuse(runner, tmp_path, features_df):
+    data = tmp_path / "f.csv"
+    features_df.to_csv(data, index=False)
+    base = [
+        "train",
+        "--model",
+        "svm",
+        "--data",
+        str(data),
+        "--target",
+        "label",
+        "--cv",
+        "2",
+        "--no-grid",
+        "--no-importance",
+        "--quiet",
+        "--large-rows",
+        "10",
+    ]
+    res = runner.invoke(main, [*base, "--out", str(tmp_path / "sw")])
+    assert res.exit_code == 0, res.output
+    assert "note:" in res.output and "12 rows" in res.output
+    res = runner.invoke(
+        main, [*base, "--on-large", "refuse", "--out", str(tmp_path / "rf")]
+    )
+    assert res.exit_code == 1 and res.output.startswith("Error: ")
+    assert not (tmp_path / "rf").exists()
