@@ -296,6 +296,11 @@ def load_model(
     """
     import joblib
 
+    if not Path(path).exists():
+        raise ModelFileError(
+            f"no model at {str(path)!r}: the path does not exist; give the run folder "
+            "written by `mer-classic train` (or its model.joblib)"
+        )
     model_file, meta_file = _resolve(path)
     if not model_file.exists():
         raise ModelFileError(

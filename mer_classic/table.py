@@ -101,6 +101,12 @@ def _require_columns(
     df: pd.DataFrame, cols: Sequence[str], what: str, source: str
 ) -> None:
     missing = [c for c in cols if c not in df.columns]
+    if len(missing) > 10:
+        raise DataError(
+            f"{len(missing)} {what} columns are not in {source} (e.g. "
+            f"{', '.join(map(repr, missing[:5]))}); the table does not have the columns "
+            "the model was trained with (audio features come from `mer-classic extract`)"
+        )
     if missing:
         shown = ", ".join(map(str, df.columns[:30])) + (
             " ..." if df.shape[1] > 30 else ""
@@ -121,6 +127,7 @@ def load_table(
     exclude: Sequence[str] = (),
     features: Sequence[str] | None = None,
     dedupe: bool = True,
+    name: str | None = None,
 ) -> Table:
     """Load a feature table for training or evaluation.
 
@@ -143,6 +150,8 @@ def load_table(
     dedupe : bool, default=True
         Remove duplicate rows (same id, or identical rows when no id is given).
         Rows that share an id but disagree on the target raise a DataError.
+    name : str, default=None
+        How messages and ``meta["source"]`` name a DataFrame source.
 
     Returns
     -------
@@ -158,7 +167,12 @@ def load_table(
     """
     if task not in TASKS:
         raise ParameterError(f"task must be one of {TASKS}; got {task!r}")
-    name = "the DataFrame" if isinstance(source, pd.DataFrame) else repr(str(source))
+    label = name
+    name = (
+        (repr(label) if label else "the DataFrame")
+        if isinstance(source, pd.DataFrame)
+        else repr(str(source))
+    )
     df = source.copy() if isinstance(source, pd.DataFrame) else read_csv(source)
     if df.empty:
         raise DataError(f"{name} has no rows")
@@ -327,7 +341,7 @@ def load_table(
     meta = {
         "source": str(source)
         if not isinstance(source, pd.DataFrame)
-        else "<DataFrame>",
+        else (label or "<DataFrame>"),
         "task": task,
         "target": targets if task == "regress" else targets[0],
         "group": group,

@@ -67,8 +67,8 @@ def resolve_training_table(
         group=group or str(DEFAULTS["group"]),
         id=id_col or str(DEFAULTS["id"]),
         exclude=ratings_not_targets + list(exclude),
+        name=f"bundled Soundtracks set ({soundtracks_path().name})",
     )
-    table.meta["source"] = f"bundled Soundtracks set ({soundtracks_path().name})"
     table.meta["notes"].append(
         "listener ratings other than the target(s) are excluded from the features"
     )
@@ -269,9 +269,7 @@ def run_evaluate(
         task=model.task,
         group=group,
         id=id_col,
-        features=model.feature_names
-        if all(True for _ in model.feature_names)
-        else None,
+        features=model.feature_names,
     )
     out_dir = (
         Path(out) if out else default_run_dir(f"eval-{model.metadata.get('model')}")

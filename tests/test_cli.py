@@ -260,3 +260,30 @@ def test_large_table_switch_and_refuse(runner, tmp_path, features_df):
     )
     assert res.exit_code == 1 and res.output.startswith("Error: ")
     assert not (tmp_path / "rf").exists()
+
+
+def test_evaluate_with_other_features_is_a_short_clear_error(runner, trained, tmp_path):
+    out, _ = trained
+    other = tmp_path / "other.csv"
+    other.write_text("a,b,quadrant\n1,2,Q1\n3,4,Q2\n")
+    res = runner.invoke(
+        main,
+        [
+            "evaluate",
+            "--model",
+            str(out),
+            "--data",
+            str(other),
+            "--target",
+            "quadrant",
+            "--out",
+            str(tmp_path / "ev"),
+        ],
+    )
+    assert res.exit_code == 1
+    assert res.output.startswith("Error: 25 feature columns are not in")
+    assert len(res.output) < 400  # names a few, not all 25
+    res = runner.invoke(
+        main, ["predict", "--model", str(tmp_path / "nope"), "--data", str(other)]
+    )
+    assert res.exit_code == 1 and "the path does not exist" in res.output
