@@ -48,6 +48,7 @@ def permutation_importance_cv(
     scoring: str | None = None,
     max_rows: int | None = 2000,
     n_jobs: int = 1,
+    quiet: bool = True,
 ) -> pd.DataFrame:
     """Permutation importance of each feature, averaged over held-out folds.
 
@@ -76,6 +77,8 @@ def permutation_importance_cv(
         Score on at most this many held-out rows per fold (keeps it cheap on big tables).
     n_jobs : int, default=1
         Parallel jobs for the shuffles.
+    quiet : bool, default=True
+        Hide the progress bar over folds.
 
     Returns
     -------
@@ -104,6 +107,7 @@ def permutation_importance_cv(
     from sklearn.base import clone
     from sklearn.inspection import permutation_importance
 
+    from mer_classic._progress import progress
     from mer_classic.evaluate import make_splitter
 
     if task not in ("classify", "regress"):
@@ -124,7 +128,10 @@ def permutation_importance_cv(
     splitter = make_splitter(task, cv, grouped=g is not None, seed=seed)
     rng = np.random.default_rng(seed)
     drops: list[np.ndarray] = []
-    for k, (tr, te) in enumerate(splitter.split(X, split_y, g)):
+    folds = list(splitter.split(X, split_y, g))
+    for k, (tr, te) in enumerate(
+        progress(folds, total=len(folds), desc="permutation importance", quiet=quiet)
+    ):
         est = clone(estimator)
         est.fit(X.iloc[tr], y_arr[tr])
         if max_rows is not None and len(te) > max_rows:

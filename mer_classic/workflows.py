@@ -193,6 +193,7 @@ def run_train(
             cv=cv,
             seed=seed,
             n_jobs=n_jobs,
+            quiet=quiet,
         )
     feature_settings = _feature_settings_of(data)
     write_run(
