@@ -202,10 +202,6 @@ def train(
     from mer_classic.workflows import run_train, run_train_dynamic
 
     if dynamic:
-        if model not in ("svr", "rf", "stacking", "ridge", "knn", "gboost"):
-            raise click.UsageError(
-                f"--dynamic is regression: --model {model} is not one"
-            )
         click.echo(
             run_train_dynamic(
                 model=model,

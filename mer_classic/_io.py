@@ -9,7 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_path", "atomic_open", "write_text_atomic", "write_csv_atomic"]
+__all__ = [
+    "atomic_path",
+    "atomic_open",
+    "write_text_atomic",
+    "write_csv_atomic",
+    "refuse_existing",
+]
 
 
 @contextlib.contextmanager
@@ -57,3 +63,22 @@ def write_csv_atomic(df: Any, path: str | os.PathLike[str], **kwargs: Any) -> Pa
     with atomic_path(path) as tmp:
         df.to_csv(tmp, **kwargs)
     return Path(path)
+
+
+def refuse_existing(*paths: str | os.PathLike[str], force: bool = False) -> None:
+    """Raise a ConfigError naming the outputs that exist already, unless ``force``.
+
+    Every command calls this before any work, so a refused run costs nothing and
+    leaves the existing outputs untouched.
+    """
+    from mer_classic.exceptions import ConfigError
+
+    if force:
+        return
+    existing = [str(p) for p in paths if Path(p).exists()]
+    if existing:
+        what = "already exists" if len(existing) == 1 else "already exist"
+        raise ConfigError(
+            f"{', '.join(map(repr, existing))} {what}; choose another --out or pass "
+            "--force to replace it"
+        )

@@ -599,6 +599,7 @@ def run_predict_audio(
     result : AudioPredictions
         Everything predicted, including the per-file errors.
     """
+    from mer_classic._io import refuse_existing
     from mer_classic.exceptions import ConfigError
     from mer_classic.persistence import load_model
 
@@ -614,11 +615,7 @@ def run_predict_audio(
         targets.append(out)
         if segments:
             targets += list(_segments_paths(out, fmt))
-        existing = [str(p) for p in targets if p.exists()]
-        if existing and not force:
-            raise ConfigError(
-                f"{', '.join(existing)} already exist(s); choose another --out or pass --force"
-            )
+        refuse_existing(*targets, force=force)
     model = load_model(model_path)
     res = predict_audio_detailed(
         model, list(inputs), segments=segments, n_jobs=n_jobs, quiet=quiet

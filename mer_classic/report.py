@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mer_classic._io import write_csv_atomic, write_text_atomic
+from mer_classic._io import refuse_existing, write_csv_atomic, write_text_atomic
 from mer_classic.exceptions import ConfigError, DataError
 from mer_classic.labels import QUADRANTS
 
@@ -67,11 +67,7 @@ def run_folder(out: str | os.PathLike[str], *, force: bool = False) -> Iterator[
     rename after the new run is complete (the old one is kept until then).
     """
     target = Path(out)
-    if target.exists() and not force:
-        raise ConfigError(
-            f"output folder {str(target)!r} already exists; choose another --out or pass "
-            "--force to replace it"
-        )
+    refuse_existing(target, force=force)
     if target.exists() and not target.is_dir():
         raise ConfigError(f"--out {str(target)!r} exists and is not a folder")
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ from mer_classic.evaluate import (
     regression_metrics,
     summarize_repeats,
 )
+from mer_classic.exceptions import DataError
 from mer_classic.labels import infer_scale
 from mer_classic.models import get_spec
 from mer_classic.table import Table
@@ -104,7 +105,7 @@ def score_predictions(
     if scale is None:
         try:
             scale = infer_scale(yt.to_numpy().ravel())
-        except Exception:  # noqa: BLE001 - scale is informative only
+        except DataError:  # no known scale: metrics stay on the raw values
             scale = None
     out["scale"] = scale
     va = find_va_columns(list(yt.columns))

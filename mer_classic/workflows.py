@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from mer_classic._io import write_csv_atomic, write_text_atomic
+from mer_classic._io import refuse_existing, write_csv_atomic, write_text_atomic
 from mer_classic.exceptions import ConfigError, ParameterError
 
 __all__ = [
@@ -139,11 +139,7 @@ def run_train(
     if scheduler is not None:
         require_dask()  # before any work: the ImportError names the install command
     out_dir = Path(out) if out is not None else default_run_dir(model)
-    if out_dir.exists() and not force:
-        raise ConfigError(
-            f"output folder {str(out_dir)!r} already exists; choose another --out or pass "
-            "--force to replace it"
-        )
+    refuse_existing(out_dir, force=force)  # before any work
     table = resolve_training_table(
         data,
         target=target,
@@ -238,7 +234,13 @@ def _feature_settings_of(data: str | os.PathLike[str] | None) -> dict[str, Any] 
     if sidecar.exists():
         try:
             info = json.loads(sidecar.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as exc:
+            logger.warning(
+                "ignoring %s (%s): the model will not record extraction settings, and "
+                "`predict` from audio will assume the defaults",
+                sidecar,
+                exc,
+            )
             return None
         if isinstance(info, dict):
             return info.get("settings", info)
@@ -296,10 +298,8 @@ def run_predict_table(
     from mer_classic.persistence import load_model
     from mer_classic.table import read_csv
 
-    if out is not None and Path(out).exists() and not force:
-        raise ConfigError(
-            f"{str(out)!r} already exists; choose another --out or pass --force"
-        )
+    if out is not None:
+        refuse_existing(out, force=force)
     model = load_model(model_path)
     df = read_csv(data)
     if id_col is not None:
@@ -348,12 +348,12 @@ def run_train_dynamic(
     from mer_classic.models import get_spec
     from mer_classic.report import default_run_dir, run_folder
 
+    get_spec(model, "regress")  # a classifier name is refused first
     if data is None or annotations is None:
         raise ParameterError(
             "--dynamic needs --data SEGMENT_FEATURES.csv (mer-classic extract --segment "
             "0.5) and --annotations FILE (per-frame valence/arousal)"
         )
-    get_spec(model, "regress")
     out_dir = Path(out) if out is not None else default_run_dir(f"dynamic-{model}")
     with run_folder(out_dir, force=force) as tmp:
         summary = run_dynamic(

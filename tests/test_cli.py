@@ -287,3 +287,13 @@ def test_evaluate_with_other_features_is_a_short_clear_error(runner, trained, tm
         main, ["predict", "--model", str(tmp_path / "nope"), "--data", str(other)]
     )
     assert res.exit_code == 1 and "the path does not exist" in res.output
+
+
+def test_cli_model_choices_match_the_registry():
+    """--model is checked by click before any import of scikit-learn, from a literal
+    list (so --help stays fast); it must list exactly the registry's names."""
+    from mer_classic.cli.train import _MODEL_NAMES
+
+    from mer_classic.models import model_names
+
+    assert _MODEL_NAMES == model_names()
