@@ -99,9 +99,9 @@ def part_paths(out: str | os.PathLike[str]) -> tuple[Path, Path, Path]:
 
 def _extract_task(path: str, settings: Any, cache_root: str | None) -> dict[str, Any]:
     """Dask task: the local per-file worker (cache lookup, extraction, error capture)."""
-    from mer_classic.features._batch import _extract_one
+    from mer_classic.features import extract_file_cached
 
-    return _extract_one(Path(path), settings, cache_root)
+    return extract_file_cached(Path(path), settings, cache_root)
 
 
 def _meta_columns(tracks: Iterable[Any]) -> list[str]:

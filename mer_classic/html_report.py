@@ -126,9 +126,9 @@ def _section(title: str, body: str, cls: str = "", sid: str = "") -> str:
 
 
 def _plot_f1_bars(metrics: dict[str, Any], path: Path) -> Path:
-    from mer_classic.plots import _plt
+    from mer_classic.plots import pyplot
 
-    plt = _plt()
+    plt = pyplot()
     pc = metrics["per_class"]
     labels = list(pc)
     f1 = [pc[k]["f1"] for k in labels]
@@ -162,9 +162,9 @@ def _plot_f1_bars(metrics: dict[str, Any], path: Path) -> Path:
 
 
 def _plot_importance(imp: Any, path: Path) -> Path:
-    from mer_classic.plots import _plt
+    from mer_classic.plots import pyplot
 
-    plt = _plt()
+    plt = pyplot()
     top = imp.head(TOP_FEATURES).iloc[::-1]
     fig, ax = plt.subplots(figsize=(6.4, 0.28 * len(top) + 1.2))
     sd = top["sd"].to_numpy(dtype=float) if "sd" in top else None

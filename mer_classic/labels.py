@@ -27,6 +27,7 @@ __all__ = [
     "MOODS",
     "MOOD_TO_QUADRANT",
     "SCALES",
+    "scale_bounds",
     "rescale",
     "infer_scale",
     "va_to_quadrant",
@@ -74,7 +75,27 @@ SCALES: dict[str, tuple[float, float]] = {
 }
 
 
-def _bounds(scale: str | tuple[float, float]) -> tuple[float, float]:
+def scale_bounds(scale: str | tuple[float, float]) -> tuple[float, float]:
+    """Return the ``(low, high)`` bounds of an annotation scale.
+
+    Parameters
+    ----------
+    scale : str or (float, float)
+        A name from :data:`SCALES` (``"1-9"``, ``"-1..1"``, ``"0..1"`` and spelling
+        variants) or an explicit ``(low, high)`` tuple.
+
+    Raises
+    ------
+    ParameterError
+        Unknown scale name, or ``high <= low``.
+
+    Examples
+    --------
+    >>> scale_bounds("-1..1")
+    (-1.0, 1.0)
+    >>> scale_bounds((0, 100))
+    (0.0, 100.0)
+    """
     if isinstance(scale, str):
         key = scale.replace("..", "-").replace("−", "-").replace(" ", "")
         aliases = {"1-9": "1-9", "-1-1": "-1-1", "-1..1": "-1-1", "0-1": "0-1"}
@@ -104,8 +125,8 @@ def rescale(
     >>> rescale([0.0, 1.0], "0-1", "-1..1").tolist()
     [-1.0, 1.0]
     """
-    lo_s, hi_s = _bounds(source)
-    lo_t, hi_t = _bounds(target)
+    lo_s, hi_s = scale_bounds(source)
+    lo_t, hi_t = scale_bounds(target)
     arr = np.asarray(values, dtype=float)
     return (arr - lo_s) / (hi_s - lo_s) * (hi_t - lo_t) + lo_t
 
@@ -171,7 +192,7 @@ def va_to_quadrant(
         )
     if scale is None:
         scale = infer_scale(np.concatenate([v.ravel(), a.ravel()]))
-    lo, hi = _bounds(scale)
+    lo, hi = scale_bounds(scale)
     mid = (lo + hi) / 2.0
     pos_v = v >= mid
     pos_a = a >= mid

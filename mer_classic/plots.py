@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_confusion", "plot_scatter", "plot_va_plane"]
+__all__ = ["plot_confusion", "plot_scatter", "plot_va_plane", "pyplot"]
 
 
-def _plt():
+def pyplot() -> Any:
+    """Return :mod:`matplotlib.pyplot` on the non-interactive Agg backend.
+
+    Import matplotlib through this function only, and only when a figure is drawn,
+    so that ``import mer_classic`` stays fast and no window ever opens.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -23,7 +29,7 @@ def plot_confusion(
     matrix: Sequence[Sequence[int]], labels: Sequence[str], path: Path, title: str
 ) -> Path:
     """Heatmap of a confusion matrix (rows true, columns predicted), counts and row %."""
-    plt = _plt()
+    plt = pyplot()
     cm = np.asarray(matrix, dtype=float)
     rows = cm.sum(axis=1, keepdims=True)
     pct = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
@@ -55,7 +61,7 @@ def plot_confusion(
 
 def plot_scatter(y_true: np.ndarray, y_pred: np.ndarray, name: str, path: Path) -> Path:
     """Predicted vs true values with the identity line."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.scatter(y_true, y_pred, s=14, alpha=0.7)
     lo = float(np.nanmin([np.nanmin(y_true), np.nanmin(y_pred)]))
@@ -79,7 +85,7 @@ def plot_va_plane(
     labels: Sequence[str] | None = None,
 ) -> Path:
     """Points on the valence-arousal plane with the four Russell quadrants marked."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 5))
     if labels is None:
         ax.scatter(valence, arousal, s=14, alpha=0.7)

@@ -489,9 +489,9 @@ def predict_audio(
 
 def _plot_curves(curves: pd.DataFrame, model: Any, path: Path) -> Path:
     """One panel per track: class probabilities or regressed values over time."""
-    from mer_classic.plots import _plt
+    from mer_classic.plots import pyplot
 
-    plt = _plt()
+    plt = pyplot()
     ids = list(dict.fromkeys(curves.index.get_level_values("track_id")))
     if len(ids) > MAX_CURVE_PLOTS:
         logger.info(
@@ -522,9 +522,9 @@ def _plot_curves(curves: pd.DataFrame, model: Any, path: Path) -> Path:
         if model.task == "regress" and "quadrant" in c.columns:
             scale = model.metadata.get("scale")
             if scale:
-                from mer_classic.labels import _bounds
+                from mer_classic.labels import scale_bounds
 
-                lo, hi = _bounds(scale)
+                lo, hi = scale_bounds(scale)
                 ax.axhline((lo + hi) / 2, color="grey", lw=0.8, ls="--")
         ax.set_title(str(tid), fontsize=9, loc="left")
         ax.set_ylabel(ylabel if cols else "label", fontsize=8)

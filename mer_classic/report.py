@@ -440,9 +440,9 @@ def _regression_section(
                 out += [f"![{name}]({fname})", ""]
         src = (m.get("quadrant") or {}).get("derived_from")
         if src and m.get("scale"):
-            from mer_classic.labels import _bounds
+            from mer_classic.labels import scale_bounds
 
-            lo, hi = _bounds(m["scale"])
+            lo, hi = scale_bounds(m["scale"])
             v, a = src["valence"], src["arousal"]
             plot_va_plane(
                 preds[f"pred_{v}"].to_numpy(),

@@ -85,9 +85,9 @@ def _problems(ds: Dataset, name: str) -> list[str]:
     if missing_t:
         out.append(f"target column(s) {missing_t} not in labels")
     if ds.meta.get("task") == "regress":
-        from mer_classic.labels import _bounds
+        from mer_classic.labels import scale_bounds
 
-        lo, hi = _bounds(ds.meta["scale"])
+        lo, hi = scale_bounds(ds.meta["scale"])
         vals = lab[["valence", "arousal"]].to_numpy(float)
         if not (np.nanmin(vals) >= lo and np.nanmax(vals) <= hi):
             out.append(f"static values outside the declared scale {ds.meta['scale']}")

@@ -20,6 +20,7 @@ from mer_classic.features import (
     FeatureSettings,
     _batch,
     _dsp,
+    _worker,
     clip_features,
     discover_tracks,
     extract_features,
@@ -497,7 +498,7 @@ def test_cache_second_run_does_no_work(
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("extract_file called on a cached file")
 
-    monkeypatch.setattr(_batch, "extract_file", boom)
+    monkeypatch.setattr(_worker, "extract_file", boom)
     second = extract_tracks(tracks, cache_dir=cache)
     assert (second.n_cached, second.n_computed) == (4, 0)
     pd.testing.assert_frame_equal(first.features, second.features)

@@ -212,6 +212,28 @@ def test_report_command_rebuilds(clf_run: Path, tmp_path: Path) -> None:
     assert "confusion_matrix.png" in (run / "index.html").read_text()
 
 
+@pytest.mark.parametrize("flag", [True, False])
+def test_report_command_open(
+    clf_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: bool
+) -> None:
+    """``--open`` hands the rebuilt index.html to the browser; no flag, no browser."""
+    import click
+
+    run = tmp_path / "run"
+    shutil.copytree(clf_run, run)
+    launched: list[tuple[str, dict[str, object]]] = []
+
+    def fake_launch(url: str, **kwargs: object) -> int:
+        launched.append((url, kwargs))
+        return 0
+
+    monkeypatch.setattr(click, "launch", fake_launch)
+    r = CliRunner().invoke(main, ["report", str(run), *(["--open"] if flag else [])])
+    assert r.exit_code == 0, r.output
+    assert r.output == f"wrote {run / 'report.md'} and {run / 'index.html'}\n"
+    assert launched == ([(str(run / "index.html"), {})] if flag else [])
+
+
 def test_report_command_errors(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["report", str(tmp_path)])
     assert r.exit_code == 1

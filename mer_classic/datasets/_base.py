@@ -273,9 +273,9 @@ def _va_labels(ids: pd.Index, valence: Any, arousal: Any, scale: str) -> pd.Data
 def _check_range(
     values: pd.Series | np.ndarray, scale: str, *, dataset: str, what: str
 ) -> None:
-    from mer_classic.labels import _bounds
+    from mer_classic.labels import scale_bounds
 
-    lo, hi = _bounds(scale)
+    lo, hi = scale_bounds(scale)
     arr = np.asarray(values, dtype=float)
     arr = arr[np.isfinite(arr)]
     if arr.size and (arr.min() < lo - 1e-9 or arr.max() > hi + 1e-9):

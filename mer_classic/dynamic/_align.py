@@ -6,7 +6,7 @@ import logging
 
 import pandas as pd
 
-from mer_classic.dynamic._io import _KEYS, _ids
+from mer_classic.dynamic._io import SEGMENT_KEYS, clean_ids
 from mer_classic.exceptions import DataError, ParameterError
 
 logger = logging.getLogger(__name__)
@@ -56,14 +56,14 @@ def align_segments(
         raise ParameterError(f"time_ref must be 'start' or 'center'; got {time_ref!r}")
     if tolerance <= 0:
         raise ParameterError(f"tolerance must be > 0 seconds; got {tolerance}")
-    targets = [c for c in annotations.columns if c not in _KEYS]
+    targets = [c for c in annotations.columns if c not in SEGMENT_KEYS]
     feats = features.reset_index()
     if segment is None:
         steps = feats.groupby("track_id")["time"].diff().dropna()
         segment = float(steps.median()) if len(steps) else 0.5
     feats["_t"] = feats["time"] + (segment / 2 if time_ref == "start" else 0.0)
     ann = annotations.copy()
-    ann["track_id"] = _ids(ann["track_id"])
+    ann["track_id"] = clean_ids(ann["track_id"])
     ann["_t"] = ann["time"].astype(float) - lag
     common = sorted(set(ann["track_id"]) & set(feats["track_id"]))
     if not common:
@@ -91,7 +91,7 @@ def align_segments(
         )
     if len(merged) < n_ann:
         logger.info("aligned %d of %d annotated frames", len(merged), n_ann)
-    merged = merged.set_index(list(_KEYS))
+    merged = merged.set_index(list(SEGMENT_KEYS))
     return merged[fcols], merged[targets]
 
 

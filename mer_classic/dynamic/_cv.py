@@ -43,7 +43,8 @@ class DynamicResult:
     fold_params: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _headline(m: dict[str, Any]) -> dict[str, float]:
+def headline_metrics(m: dict[str, Any]) -> dict[str, float]:
+    """Flatten the pooled and per-song RMSE/r of each target and scale into one dict."""
     out = {}
     for t, blk in m["targets"].items():
         for sc in ("own", "rescaled_0_1"):
@@ -157,7 +158,7 @@ def cross_validate_dynamic(
         m = dynamic_metrics(Y, pred, scale=scale)
         if smooth > 0:
             m["unsmoothed"] = dynamic_metrics(Y, raw, scale=scale)
-        repeat_metrics.append(_headline(m))
+        repeat_metrics.append(headline_metrics(m))
         if first is None:
             first = (pred, raw, m, res.fold_params)
     assert first is not None

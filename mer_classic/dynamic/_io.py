@@ -17,10 +17,12 @@ logger = logging.getLogger(__name__)
 
 
 _SAMPLE = re.compile(r"^sample_(\d+)ms$")
-_KEYS = ("track_id", "time")
+#: index columns of per-frame annotations and segment features
+SEGMENT_KEYS = ("track_id", "time")
 
 
-def _ids(values: Any) -> list[str]:
+def clean_ids(values: Any) -> list[str]:
+    """Track ids as stripped strings (``12.0`` → ``"12"``), so tables join on them."""
     out = []
     for v in values:
         if isinstance(v, float | np.floating) and float(v).is_integer():
@@ -91,7 +93,7 @@ def read_dynamic_annotations(
         out = pd.DataFrame(
             {
                 "track_id": np.repeat(
-                    np.asarray(_ids(df[id_col]), dtype=object), len(times)
+                    np.asarray(clean_ids(df[id_col]), dtype=object), len(times)
                 ),
                 "time": np.tile(times, len(df)),
                 target: vals.ravel(),
@@ -108,7 +110,7 @@ def read_dynamic_annotations(
             )
         out = pd.DataFrame(
             {
-                "track_id": _ids(df[id_col]),
+                "track_id": clean_ids(df[id_col]),
                 "time": df[time_col].astype(float).to_numpy(),
             }
         )
@@ -121,7 +123,9 @@ def read_dynamic_annotations(
                 f"annotations {name} have no valence or arousal column; found "
                 f"{list(df.columns)[:8]}"
             )
-    out = out.drop_duplicates(list(_KEYS)).sort_values(list(_KEYS), kind="stable")
+    out = out.drop_duplicates(list(SEGMENT_KEYS)).sort_values(
+        list(SEGMENT_KEYS), kind="stable"
+    )
     return out.reset_index(drop=True)
 
 
@@ -136,7 +140,7 @@ def _annotations_from_folder(path: Path) -> pd.DataFrame:
             errors.append(str(exc))
             continue
         if ds.dynamic is not None:
-            return ds.dynamic.sort_values(list(_KEYS)).reset_index(drop=True)
+            return ds.dynamic.sort_values(list(SEGMENT_KEYS)).reset_index(drop=True)
     raise DataError(
         f"no dynamic annotations found in folder {str(path)!r}; pass the annotation "
         f"CSV itself ({'; '.join(errors)[:300]})"
@@ -161,7 +165,7 @@ def read_segment_features(
     """
     if isinstance(source, pd.DataFrame):
         df = source.copy()
-        if any(n in _KEYS for n in (df.index.names or [])):
+        if any(n in SEGMENT_KEYS for n in (df.index.names or [])):
             df = df.reset_index()
     else:
         path = Path(source)
@@ -170,16 +174,20 @@ def read_segment_features(
                 f"features file {str(path)!r} does not exist; run extract first"
             )
         df = pd.read_csv(path)
-    missing = [k for k in _KEYS if k not in df.columns]
+    missing = [k for k in SEGMENT_KEYS if k not in df.columns]
     if missing:
         raise DataError(
-            f"segment features need {list(_KEYS)} columns; missing {missing}. "
+            f"segment features need {list(SEGMENT_KEYS)} columns; missing {missing}. "
             "Extract them "
             "with segment=0.5 (one row per 0.5 s step)"
         )
-    df["track_id"] = _ids(df["track_id"])
+    df["track_id"] = clean_ids(df["track_id"])
     df["time"] = df["time"].astype(float)
-    df = df.drop_duplicates(list(_KEYS)).set_index(list(_KEYS)).sort_index()
+    df = (
+        df.drop_duplicates(list(SEGMENT_KEYS))
+        .set_index(list(SEGMENT_KEYS))
+        .sort_index()
+    )
     num = df.select_dtypes(include=[np.number])
     if num.shape[1] == 0:
         raise DataError("segment features have no numeric columns")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mer_classic.dynamic._io import _KEYS
+from mer_classic.dynamic._io import SEGMENT_KEYS
 from mer_classic.exceptions import DataError
 
 logger = logging.getLogger(__name__)
@@ -21,9 +21,9 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _width(scale: str | tuple[float, float]) -> tuple[float, float]:
-    from mer_classic.labels import _bounds
+    from mer_classic.labels import scale_bounds
 
-    return _bounds(scale)
+    return scale_bounds(scale)
 
 
 def _block(
@@ -138,7 +138,7 @@ def aggregate_dynamic(
     ([0.3, 0.8], 'Q2')
     """
     df = curves.reset_index() if "track_id" not in curves.columns else curves.copy()
-    targets = [c for c in df.columns if c not in (*_KEYS, "index")]
+    targets = [c for c in df.columns if c not in (*SEGMENT_KEYS, "index")]
     g = df.groupby("track_id", sort=True)
     out = g[targets].mean()
     for t in targets:

@@ -13,9 +13,13 @@ import numpy as np
 import pandas as pd
 
 from mer_classic.dynamic._align import align_segments
-from mer_classic.dynamic._cv import DynamicResult, _headline, cross_validate_dynamic
+from mer_classic.dynamic._cv import (
+    DynamicResult,
+    cross_validate_dynamic,
+    headline_metrics,
+)
 from mer_classic.dynamic._io import (
-    _KEYS,
+    SEGMENT_KEYS,
     read_dynamic_annotations,
     read_segment_features,
 )
@@ -149,7 +153,7 @@ def _save_final_model(
             "seed": seed,
             "grid": grid,
         },
-        "metrics": _jsonable(_headline(metrics)),
+        "metrics": _jsonable(headline_metrics(metrics)),
         **({"feature_settings": settings} if settings else {}),
     }
     save_model(est, out, meta)
@@ -231,14 +235,14 @@ def run_dynamic(
     if not wanted:
         raise DataError(
             f"annotations have none of the targets {list(targets)}; they have "
-            f"{[c for c in ann.columns if c not in _KEYS]}"
+            f"{[c for c in ann.columns if c not in SEGMENT_KEYS]}"
         )
     notes = [
         f"target {t!r} not in the annotations: skipped"
         for t in targets
         if t not in ann.columns
     ]
-    ann = ann[[*_KEYS, *wanted]].dropna(subset=wanted)
+    ann = ann[[*SEGMENT_KEYS, *wanted]].dropna(subset=wanted)
     X, Y = align_segments(feats, ann, tolerance=tolerance, time_ref=time_ref, lag=lag)
     n_ann_songs = ann["track_id"].nunique()
     n_used = Y.index.get_level_values("track_id").nunique()

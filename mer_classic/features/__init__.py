@@ -24,6 +24,7 @@ from mer_classic.features._batch import (
     extract_tracks,
 )
 from mer_classic.features._decode import AUDIO_EXTENSIONS, load_audio
+from mer_classic.features._worker import extract_file_cached
 from mer_classic.features.audio import (
     FeatureSettings,
     clip_features,
@@ -43,6 +44,7 @@ __all__ = [
     "extract_features",
     "extract_to_csv",
     "extract_tracks",
+    "extract_file_cached",
     "discover_tracks",
     "errors_path_for",
     "ExtractionResult",

@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mer_classic._cache import ArrayCache, cache_key, file_digest, resolve_cache_dir
+from mer_classic._cache import resolve_cache_dir
 from mer_classic._io import write_csv_atomic, write_text_atomic
 from mer_classic._progress import progress
 from mer_classic.exceptions import AudioError, DataError, ParameterError
 from mer_classic.features._decode import AUDIO_EXTENSIONS
-from mer_classic.features.audio import FeatureSettings, extract_file
+from mer_classic.features._worker import extract_file_cached
+from mer_classic.features.audio import FeatureSettings
 from mer_classic.features.names import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
 
 __all__ = [
@@ -209,31 +210,6 @@ def discover_tracks(
     return _dedupe_ids(tracks), skipped
 
 
-def _extract_one(
-    path: Path, settings: FeatureSettings, cache_root: str | None
-) -> dict[str, Any]:
-    """Worker: features of one file, through the cache. Never raises for bad files."""
-    try:
-        key = None
-        if cache_root is not None:
-            key = cache_key(file_digest(path), settings.to_dict())
-            hit = ArrayCache(cache_root).get(key)
-            if hit is not None:
-                return {"ok": True, "cached": True, **hit}
-        times, values = extract_file(path, settings)
-        times = np.empty(0) if times is None else times
-        if key is not None:
-            ArrayCache(cache_root).put(key, times=times, values=values)
-        return {"ok": True, "cached": False, "times": times, "values": values}
-    except AudioError as exc:
-        return {"ok": False, "reason": str(exc)}
-    except OSError as exc:
-        return {"ok": False, "reason": f"cannot read {path}: {exc.strerror or exc}"}
-    except Exception as exc:  # keep the batch going; the log has the traceback
-        logger.warning("unexpected failure on %s", path, exc_info=True)
-        return {"ok": False, "reason": f"unexpected {type(exc).__name__}: {exc}"}
-
-
 @contextlib.contextmanager
 def _one_blas_thread() -> Iterator[None]:
     # BLAS threads on a shared 2-core box slow the small matrix products down a lot
@@ -265,7 +241,7 @@ def extract_tracks(
             results = [
                 r
                 for r in progress(
-                    (_extract_one(t.path, s, cache_root) for t in tracks),
+                    (extract_file_cached(t.path, s, cache_root) for t in tracks),
                     total=len(tracks),
                     desc="extract",
                     quiet=quiet,
@@ -275,7 +251,7 @@ def extract_tracks(
         from joblib import Parallel, delayed
 
         gen = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_extract_one)(t.path, s, cache_root) for t in tracks
+            delayed(extract_file_cached)(t.path, s, cache_root) for t in tracks
         )
         results = list(progress(gen, total=len(tracks), desc="extract", quiet=quiet))
     names = list(FEATURE_NAMES if s.segment is None else SEGMENT_FEATURE_NAMES)

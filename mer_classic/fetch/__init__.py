@@ -4,12 +4,16 @@ Modules:
 
 - :mod:`~mer_classic.fetch.sources`: playlists and track tables, id/URI/URL parsing;
 - :mod:`~mer_classic.fetch.client`: spotipy client factory (auth modes, test seams,
-  backoff, request counting);
+  token cache, request counting);
+- :mod:`~mer_classic.fetch.retry`: the retry policy of every Web API call (backoff,
+  ``Retry-After``, rate limits, error translation);
 - :mod:`~mer_classic.fetch.attributes`: Spotify audio attributes (403 → disabled);
 - :mod:`~mer_classic.fetch.previews`: verified, atomic preview downloads;
 - :mod:`~mer_classic.fetch.dedup`: de-duplication by id and ISRC, label conflicts;
 - :mod:`~mer_classic.fetch.state`: checkpoint/resume;
-- :mod:`~mer_classic.fetch.crawl`: the orchestration, :func:`crawl`.
+- :mod:`~mer_classic.fetch.crawl`: the orchestration, :func:`crawl` (its stages run
+  in :mod:`~mer_classic.fetch._crawler`; outputs are written by
+  :mod:`~mer_classic.fetch._output`).
 
 Importing this package does not import spotipy; :func:`crawl` and the source
 helpers are loaded on first use.

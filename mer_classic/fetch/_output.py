@@ -75,8 +75,8 @@ def write_outputs(
 ) -> dict[str, Any]:
     """Write tracks.csv, conflicts.csv and summary.json; mark the state complete.
 
-    ``crawler`` is the running ``_Crawler`` (state, output folder, options and
-    request counters). Returns the summary dict.
+    ``crawler`` is the running :class:`~mer_classic.fetch._crawler.Crawler` (state,
+    output folder, options and request counters). Returns the summary dict.
     """
     state, out = crawler.state, crawler.out
     table = []

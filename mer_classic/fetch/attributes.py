@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mer_classic.fetch.client import SpotifyClient
+    from mer_classic.fetch.retry import SpotifyClient
 
 __all__ = [
     "ATTRIBUTE_COLUMNS",
@@ -99,7 +99,7 @@ class SpotifyAttributes:
 
     def fetch(self, track_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Return attributes for ``track_ids`` (at most 100 per request)."""
-        from mer_classic.fetch.client import ApiError
+        from mer_classic.fetch.retry import ApiError
 
         out: dict[str, dict[str, Any]] = {}
         for start in range(0, len(track_ids), BATCH):
