@@ -109,7 +109,8 @@ def bench_extract(n_clips: int, rounds: int) -> dict:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # the health HTTP server on a free port
+        scheduler_kwargs={"dashboard": False},
     )
     cluster_start_s = time.perf_counter() - t0
     address = cluster.scheduler_address

@@ -121,7 +121,7 @@ def fetch(
         raise click.UsageError("--resume and --force exclude each other")
     if offline and (playlists or playlists_file):
         raise click.UsageError("--offline works with --tracks only")
-    from mer_classic.fetch.crawl import crawl
+    from mer_classic.fetch import crawl
     from mer_classic.fetch.sources import (
         parse_playlist_option,
         read_playlists_file,

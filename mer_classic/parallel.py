@@ -149,7 +149,9 @@ def dask_client(
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            # the scheduler always serves HTTP (health checks); a free port, no dashboard
+            dashboard_address=":0",
+            scheduler_kwargs={"dashboard": False},
         )
         client = Client(cluster, timeout=timeout)
     else:

@@ -11,6 +11,10 @@ one row per 0.5 s step.
 
 A file that cannot be used (unreadable, too short, silent) does not stop the batch: it
 is left out of the result and listed in ``result.attrs["errors"]``.
+
+The curve (segment) prediction lives in :mod:`mer_classic._predict_curves`, and the
+command-level workflow that writes the files (:func:`run_predict_audio`, re-exported
+here) in :mod:`mer_classic._predict_output`.
 """
 
 from __future__ import annotations
@@ -18,13 +22,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from mer_classic._predict_curves import CURVE_WINDOW as CURVE_WINDOW
+from mer_classic._predict_curves import predict_with_segments
+from mer_classic._predict_output import MAX_CURVE_PLOTS as MAX_CURVE_PLOTS
+from mer_classic._predict_output import run_predict_audio
 from mer_classic.exceptions import (
     AudioError,
     DataError,
@@ -63,13 +69,6 @@ SPOTIFY_ATTRIBUTES: frozenset[str] = frozenset(
         "duration_ms",
     }
 )
-
-#: most tracks drawn in one segment-curve figure
-MAX_CURVE_PLOTS = 12
-
-#: analysis window (s) of each curve point for a clip-level model: long enough for the
-#: frame statistics to resemble the clip statistics the model was trained on
-CURVE_WINDOW = 3.0
 
 
 @dataclasses.dataclass
@@ -214,54 +213,6 @@ def _collect(paths: Any) -> tuple[list[Any], list[dict[str, str]]]:
     return tracks, errors
 
 
-def _segment_frame(
-    times: np.ndarray, values: np.ndarray, clip: np.ndarray | None, settings: Any
-) -> pd.DataFrame:
-    """Segment rows with clip-only columns (tempo, key ...) filled from the whole clip."""
-    from mer_classic.features import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
-
-    df = pd.DataFrame(values, columns=list(SEGMENT_FEATURE_NAMES))
-    if clip is not None:
-        extra = {
-            n: np.full(len(df), clip[i])
-            for i, n in enumerate(FEATURE_NAMES)
-            if n not in df.columns
-        }
-        df = pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
-    df.index = pd.Index(np.round(times + (settings.offset or 0.0), 6), name="time")
-    return df
-
-
-def _aggregate(curve: pd.DataFrame, model: Any) -> pd.Series:
-    """Track-level prediction of a per-segment model: mean values / mean probabilities."""
-    from mer_classic.labels import find_va_columns, va_to_quadrant
-
-    out: dict[str, Any] = {}
-    if model.task == "classify":
-        pcols = [c for c in curve.columns if c.startswith("proba_")]
-        if pcols:
-            means = curve[pcols].mean()
-            out.update(means.to_dict())
-            out["label"] = str(means.idxmax())[len("proba_") :]
-        else:
-            out["label"] = str(curve["label"].mode().iloc[0])
-        if "quadrant" in curve.columns:
-            out["quadrant"] = str(curve["quadrant"].mode().iloc[0])
-        order = ["label"] + pcols + (["quadrant"] if "quadrant" in out else [])
-    else:
-        for t in model.targets:
-            out[t] = float(curve[t].mean())
-        order = list(model.targets)
-        va = find_va_columns(model.targets)
-        scale = model.metadata.get("scale")
-        if va is not None and scale:
-            out["quadrant"] = str(
-                va_to_quadrant(np.array([out[va[0]]]), np.array([out[va[1]]]), scale)[0]
-            )
-            order.append("quadrant")
-    return pd.Series({k: out[k] for k in order})
-
-
 def predict_audio_detailed(
     model: Any,
     paths: Any,
@@ -314,7 +265,7 @@ def predict_audio_detailed(
             preds.insert(0, "path", [paths_by_id[i] for i in X.index])
             track_rows.append(preds)
     elif tracks:
-        track_rows, curves, errs = _predict_with_segments(
+        track_rows, curves, errs = predict_with_segments(
             model, tracks, settings, segment=segment, window=window, quiet=quiet
         )
         errors += errs
@@ -332,75 +283,6 @@ def predict_audio_detailed(
     return AudioPredictions(
         tracks=result, segments=curve_df, errors=err_df, settings=settings.to_dict()
     )
-
-
-def _predict_with_segments(
-    model: Any,
-    tracks: list[Any],
-    settings: Any,
-    *,
-    segment: float,
-    window: float | None,
-    quiet: bool,
-) -> tuple[list[pd.DataFrame], list[pd.DataFrame], list[dict[str, str]]]:
-    """Decode each file once; clip and segment features; per-track and curve predictions."""
-    from mer_classic._progress import progress
-    from mer_classic.features import clip_features, load_audio, segment_features
-
-    per_segment_model = settings.segment is not None
-    seg_settings = dataclasses.replace(
-        settings,
-        segment=settings.segment if per_segment_model else segment,
-        window=window
-        if window is not None
-        else (settings.window if per_segment_model else CURVE_WINDOW),
-    ).validate()
-    rows: list[pd.DataFrame] = []
-    curves: list[pd.DataFrame] = []
-    errors: list[dict[str, str]] = []
-    for t in progress(tracks, total=len(tracks), desc="predict", quiet=quiet):
-        try:
-            y = load_audio(
-                t.path,
-                sr=settings.sr,
-                offset=settings.offset,
-                duration=settings.duration,
-            )
-            name = t.path.name
-            clip = None if per_segment_model else clip_features(y, settings, name=name)
-            times, values = segment_features(y, seg_settings, name=name)
-        except AudioError as exc:
-            errors.append(
-                {"track_id": t.track_id, "path": str(t.path), "reason": str(exc)}
-            )
-            continue
-        except OSError as exc:
-            errors.append(
-                {
-                    "track_id": t.track_id,
-                    "path": str(t.path),
-                    "reason": f"cannot read {t.path}: {exc.strerror or exc}",
-                }
-            )
-            continue
-        seg_X = _segment_frame(times, values, clip, settings)
-        curve = model.predict_frame(seg_X)
-        curve.index = pd.MultiIndex.from_arrays(
-            [[t.track_id] * len(curve), curve.index], names=["track_id", "time"]
-        )
-        curves.append(curve)
-        if per_segment_model:
-            row = _aggregate(curve, model).to_frame().T
-        else:
-            from mer_classic.features import FEATURE_NAMES
-
-            row = model.predict_frame(
-                pd.DataFrame([clip], columns=list(FEATURE_NAMES), index=[t.track_id])
-            )
-        row.index = pd.Index([t.track_id], name="track_id")
-        row.insert(0, "path", str(t.path))
-        rows.append(row)
-    return rows, curves, errors
 
 
 def predict_audio(
@@ -482,155 +364,3 @@ def predict_audio(
     df.attrs["errors"] = res.errors.to_dict("records")
     df.attrs["settings"] = res.settings
     return df
-
-
-# -- command-level workflow ---------------------------------------------------------------
-
-
-def _plot_curves(curves: pd.DataFrame, model: Any, path: Path) -> Path:
-    """One panel per track: class probabilities or regressed values over time."""
-    from mer_classic.plots import pyplot
-
-    plt = pyplot()
-    ids = list(dict.fromkeys(curves.index.get_level_values("track_id")))
-    if len(ids) > MAX_CURVE_PLOTS:
-        logger.info(
-            "segment figure shows the first %d of %d tracks", MAX_CURVE_PLOTS, len(ids)
-        )
-        ids = ids[:MAX_CURVE_PLOTS]
-    if model.task == "classify":
-        cols = [c for c in curves.columns if c.startswith("proba_")]
-        ylabel = "probability"
-    else:
-        cols = list(model.targets)
-        ylabel = "predicted value"
-    fig, axes = plt.subplots(
-        len(ids), 1, figsize=(8, 2.2 * len(ids) + 0.6), squeeze=False
-    )
-    for ax, tid in zip(axes[:, 0], ids, strict=True):
-        c = curves.xs(tid, level="track_id")
-        t = c.index.to_numpy(dtype=float)
-        if cols:
-            for col in cols:
-                ax.plot(
-                    t, c[col].to_numpy(dtype=float), label=col.removeprefix("proba_")
-                )
-        else:  # a classifier without probabilities: the label as a step plot
-            labels = sorted(set(curves["label"]))
-            ax.step(t, [labels.index(v) for v in c["label"]], where="mid")
-            ax.set_yticks(range(len(labels)), labels=labels)
-        if model.task == "regress" and "quadrant" in c.columns:
-            scale = model.metadata.get("scale")
-            if scale:
-                from mer_classic.labels import scale_bounds
-
-                lo, hi = scale_bounds(scale)
-                ax.axhline((lo + hi) / 2, color="grey", lw=0.8, ls="--")
-        ax.set_title(str(tid), fontsize=9, loc="left")
-        ax.set_ylabel(ylabel if cols else "label", fontsize=8)
-        if cols:
-            ax.legend(fontsize=7, loc="upper right", ncol=min(len(cols), 4))
-    axes[-1, 0].set_xlabel("time (s)")
-    fig.tight_layout()
-    from mer_classic._io import atomic_path
-
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    return path
-
-
-def _write_table(df: pd.DataFrame, path: Path, fmt: str) -> None:
-    from mer_classic._io import write_csv_atomic, write_text_atomic
-
-    if fmt == "json":
-        write_text_atomic(
-            path, df.reset_index().to_json(orient="records", indent=2) + "\n"
-        )
-    else:
-        write_csv_atomic(df, path)
-
-
-def _segments_paths(out: Path, fmt: str) -> tuple[Path, Path]:
-    stem = out.name[: -len(out.suffix)] if out.suffix else out.name
-    return out.with_name(f"{stem}.segments.{fmt}"), out.with_name(
-        f"{stem}.segments.png"
-    )
-
-
-def run_predict_audio(
-    *,
-    model_path: str | os.PathLike[str],
-    inputs: Iterable[str | os.PathLike[str]],
-    out: str | os.PathLike[str] | None = None,
-    fmt: str = "csv",
-    segments: bool = False,
-    force: bool = False,
-    n_jobs: int = 1,
-    quiet: bool = True,
-) -> tuple[str, AudioPredictions]:
-    """Predict audio files and write the outputs; what ``mer-classic predict AUDIO...`` runs.
-
-    Parameters
-    ----------
-    model_path : path-like
-        Run folder or ``model.joblib``.
-    inputs : iterable of path-like
-        Audio files or folders.
-    out : path-like or None, default=None
-        Per-track predictions file; None returns the text for stdout. With
-        ``segments``, ``<out stem>.segments.<fmt>`` and ``<out stem>.segments.png`` are
-        written beside it.
-    fmt : {'csv', 'json'}, default='csv'
-        Output format.
-    segments : bool, default=False
-        Also write the per-0.5 s curve (needs ``out``).
-    force : bool, default=False
-        Replace existing output files.
-    n_jobs : int, default=1
-        Worker processes.
-    quiet : bool, default=True
-        Hide progress bars.
-
-    Returns
-    -------
-    text : str
-        The predictions (when ``out`` is None) or a summary of what was written.
-    result : AudioPredictions
-        Everything predicted, including the per-file errors.
-    """
-    from mer_classic._io import refuse_existing
-    from mer_classic.exceptions import ConfigError
-    from mer_classic.persistence import load_model
-
-    if fmt not in ("csv", "json"):
-        raise ParameterError(f"fmt must be 'csv' or 'json'; got {fmt!r}")
-    if segments and out is None:
-        raise ConfigError(
-            "--segments writes a curve file and a figure; give --out FILE for them to sit beside"
-        )
-    targets: list[Path] = []
-    if out is not None:
-        out = Path(out)
-        targets.append(out)
-        if segments:
-            targets += list(_segments_paths(out, fmt))
-        refuse_existing(*targets, force=force)
-    model = load_model(model_path)
-    res = predict_audio_detailed(
-        model, list(inputs), segments=segments, n_jobs=n_jobs, quiet=quiet
-    )
-    if out is None:
-        if fmt == "json":
-            return res.tracks.reset_index().to_json(orient="records", indent=2), res
-        return res.tracks.to_csv(), res
-    _write_table(res.tracks, out, fmt)
-    lines = [f"wrote {len(res.tracks)} prediction(s) to {out}"]
-    if segments and res.segments is not None:
-        seg_file, png = _segments_paths(out, fmt)
-        _write_table(res.segments, seg_file, fmt)
-        _plot_curves(res.segments, model, png)
-        lines.append(
-            f"wrote {len(res.segments)} segment row(s) to {seg_file} and {png}"
-        )
-    return "\n".join(lines), res

@@ -38,7 +38,9 @@ def cluster():
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        # the scheduler always serves HTTP (health checks); a free port, no dashboard
+        dashboard_address=":0",
+        scheduler_kwargs={"dashboard": False},
     ) as c:
         yield c
 

@@ -11,9 +11,14 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
+import importlib
+import inspect
 import io
 import json
+import pkgutil
 import re
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,8 +39,8 @@ from mer_classic.exceptions import (
     ParameterError,
     RateLimitError,
 )
+from mer_classic.fetch import CONFLICT_COLUMNS, TRACK_COLUMNS, crawl
 from mer_classic.fetch.attributes import ATTRIBUTE_COLUMNS
-from mer_classic.fetch.crawl import CONFLICT_COLUMNS, TRACK_COLUMNS, crawl
 from mer_classic.fetch.previews import mp3_frame_count, verify_audio
 from mer_classic.fetch.sources import (
     PlaylistSource,
@@ -1237,3 +1242,34 @@ def test_rate_limit_error_carries_retry_after(spotify_env, catalog, tmp_path):
     assert summary["with_attributes"] == 5
     # 1 page, the 429, and the retried batch: the page is not asked again
     assert len(fake.api_requests()) == summary["requests"]["api"] == 3
+
+
+def test_fetch_crawl_stays_the_function_after_the_cli_imports_it():
+    """``mer_classic.fetch.crawl`` is the function, whatever was imported before.
+
+    A submodule named like an exported function replaces the package attribute once
+    it is imported; ``crawl`` used to live in ``mer_classic/fetch/crawl.py``, so
+    ``from mer_classic.fetch import crawl`` returned that module.
+    """
+    import mer_classic.cli.fetch  # noqa: F401
+
+    import mer_classic.fetch as fetch_pkg
+
+    for info in pkgutil.iter_modules(fetch_pkg.__path__):
+        importlib.import_module(f"mer_classic.fetch.{info.name}")
+    from mer_classic.fetch import crawl as imported
+
+    assert inspect.isfunction(imported) and imported is crawl
+    assert fetch_pkg.crawl is imported
+    for name in fetch_pkg.__all__:
+        assert not inspect.ismodule(getattr(fetch_pkg, name)), name
+    # a fresh interpreter, importing in the order `mer-classic fetch` does
+    code = (
+        "import inspect, mer_classic.cli.fetch, mer_classic.fetch as f\n"
+        "from mer_classic.fetch import crawl\n"
+        "assert inspect.isfunction(crawl) and f.crawl is crawl, crawl\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert res.returncode == 0, res.stderr

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,21 @@ import pandas as pd
 
 from mer_classic.exceptions import DataError
 
-__all__ = ["Dataset", "AUDIO_EXTENSIONS"]
+__all__ = [
+    "Dataset",
+    "AUDIO_EXTENSIONS",
+    "as_root",
+    "audio_series",
+    "check_range",
+    "clean_str",
+    "drop_duplicate_ids",
+    "find_file",
+    "read_dataset_csv",
+    "require_columns",
+    "scan_audio",
+    "track_ids",
+    "va_labels",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +132,8 @@ class Dataset:
 
 
 # --------------------------------------------------------------------------- helpers
-def _as_root(root: str | os.PathLike[str] | None, name: str) -> Path:
+def as_root(root: str | os.PathLike[str] | None, name: str) -> Path:
+    """The dataset folder as a Path, or a :class:`DataError` when it is missing."""
     if root is None:
         raise DataError(
             f"{name}: no dataset folder given; pass the folder as distributed"
@@ -132,7 +147,7 @@ def _as_root(root: str | os.PathLike[str] | None, name: str) -> Path:
     return path
 
 
-def _find(
+def find_file(
     root: Path,
     names: Sequence[str],
     *,
@@ -164,7 +179,7 @@ def _find(
     return None
 
 
-def _read_csv(path: Path, *, dataset: str, **kwargs: Any) -> pd.DataFrame:
+def read_dataset_csv(path: Path, *, dataset: str, **kwargs: Any) -> pd.DataFrame:
     """Read a CSV, strip whitespace from the headers, and wrap parser errors."""
     try:
         df = pd.read_csv(path, **kwargs)
@@ -174,9 +189,10 @@ def _read_csv(path: Path, *, dataset: str, **kwargs: Any) -> pd.DataFrame:
     return df
 
 
-def _require(
+def require_columns(
     df: pd.DataFrame, columns: Iterable[str], *, path: Path | str, dataset: str
 ) -> None:
+    """Raise a :class:`DataError` naming the ``columns`` that ``df`` lacks."""
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise DataError(
@@ -185,12 +201,12 @@ def _require(
         )
 
 
-def _clean_str(values: Iterable[Any]) -> list[str]:
+def clean_str(values: Iterable[Any]) -> list[str]:
     """Strip the tabs/spaces some distributions put around every cell."""
     return [str(v).strip() for v in values]
 
 
-def _ids(values: Iterable[Any]) -> pd.Index:
+def track_ids(values: Iterable[Any]) -> pd.Index:
     """Track ids as strings ('2' not '2.0')."""
     out = []
     for v in values:
@@ -200,7 +216,7 @@ def _ids(values: Iterable[Any]) -> pd.Index:
     return pd.Index(out, name="track_id", dtype=object)
 
 
-def _drop_duplicate_ids(
+def drop_duplicate_ids(
     df: pd.DataFrame, *, dataset: str, notes: list[str], label_cols: Sequence[str] = ()
 ) -> pd.DataFrame:
     """Drop repeated track ids (index); conflicting labels drop the id entirely."""
@@ -228,8 +244,8 @@ def _drop_duplicate_ids(
     return out
 
 
-def _audio_series(
-    ids: Iterable[str], candidates: dict[str, Path | None], *, dataset: str
+def audio_series(
+    ids: Iterable[str], candidates: Mapping[str, Path | None], *, dataset: str
 ) -> pd.Series:
     """``track_id`` → existing audio path, for the ids that have a file."""
     data = {i: str(candidates[i]) for i in ids if candidates.get(i) is not None}
@@ -239,7 +255,7 @@ def _audio_series(
     return s
 
 
-def _scan_audio(folder: Path | None) -> dict[str, Path]:
+def scan_audio(folder: Path | None) -> dict[str, Path]:
     """Map file stem → audio path for every audio file under ``folder``."""
     if folder is None or not folder.is_dir():
         return {}
@@ -250,7 +266,8 @@ def _scan_audio(folder: Path | None) -> dict[str, Path]:
     return out
 
 
-def _va_labels(ids: pd.Index, valence: Any, arousal: Any, scale: str) -> pd.DataFrame:
+def va_labels(ids: pd.Index, valence: Any, arousal: Any, scale: str) -> pd.DataFrame:
+    """``valence``, ``arousal`` and ``quadrant`` (NaN where either value is missing)."""
     from mer_classic.labels import va_to_quadrant
 
     labels = pd.DataFrame(
@@ -270,9 +287,10 @@ def _va_labels(ids: pd.Index, valence: Any, arousal: Any, scale: str) -> pd.Data
     return labels
 
 
-def _check_range(
+def check_range(
     values: pd.Series | np.ndarray, scale: str, *, dataset: str, what: str
 ) -> None:
+    """Raise a :class:`DataError` when ``values`` leave the documented ``scale``."""
     from mer_classic.labels import scale_bounds
 
     lo, hi = scale_bounds(scale)

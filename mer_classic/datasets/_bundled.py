@@ -9,14 +9,14 @@ import pandas as pd
 
 from mer_classic.datasets._base import (
     Dataset,
-    _as_root,
-    _check_range,
-    _drop_duplicate_ids,
-    _find,
-    _ids,
-    _read_csv,
-    _require,
-    _va_labels,
+    as_root,
+    check_range,
+    drop_duplicate_ids,
+    find_file,
+    read_dataset_csv,
+    require_columns,
+    track_ids,
+    va_labels,
 )
 
 __all__ = ["load_soundtracks_dataset", "CITATION"]
@@ -65,19 +65,19 @@ def load_soundtracks_dataset(root: str | os.PathLike[str] | None = None) -> Data
         home: Path | None = None
         src = "bundled mer_classic/data/soundtracks.csv"
     else:
-        base = _as_root(root, _NAME)
-        path = _find(base, ["soundtracks.csv"], dataset=_NAME)
+        base = as_root(root, _NAME)
+        path = find_file(base, ["soundtracks.csv"], dataset=_NAME)
         assert path is not None
-        df = _read_csv(path, dataset=_NAME, dtype={"excerpt_id": str})
+        df = read_dataset_csv(path, dataset=_NAME, dtype={"excerpt_id": str})
         home, src = path.parent, str(path)
-    _require(df, ("excerpt_id", "film", *_RATINGS), path=src, dataset=_NAME)
+    require_columns(df, ("excerpt_id", "film", *_RATINGS), path=src, dataset=_NAME)
     notes: list[str] = []
     df = df.copy()
-    df.index = _ids(str(v).zfill(3) for v in df["excerpt_id"])
-    df = _drop_duplicate_ids(df, dataset=_NAME, notes=notes, label_cols=_RATINGS)
+    df.index = track_ids(str(v).zfill(3) for v in df["excerpt_id"])
+    df = drop_duplicate_ids(df, dataset=_NAME, notes=notes, label_cols=_RATINGS)
     for col in _RATINGS:
-        _check_range(df[col], "1-9", dataset=_NAME, what=col)
-    labels = _va_labels(df.index, df["Valence"], df["Energy"], "1-9")
+        check_range(df[col], "1-9", dataset=_NAME, what=col)
+    labels = va_labels(df.index, df["Valence"], df["Energy"], "1-9")
     if "quadrant" in df.columns:  # the bundled table's own quadrant column wins
         labels["quadrant"] = df["quadrant"].to_numpy()
     labels["tension"] = df["Tension"].astype(float)

@@ -27,16 +27,16 @@ import pandas as pd
 
 from mer_classic.datasets._base import (
     Dataset,
-    _as_root,
-    _audio_series,
-    _check_range,
-    _drop_duplicate_ids,
-    _find,
-    _ids,
-    _read_csv,
-    _require,
-    _scan_audio,
-    _va_labels,
+    as_root,
+    audio_series,
+    check_range,
+    drop_duplicate_ids,
+    find_file,
+    read_dataset_csv,
+    require_columns,
+    scan_audio,
+    track_ids,
+    va_labels,
 )
 from mer_classic.exceptions import DataError
 
@@ -70,15 +70,15 @@ def read_wide_dynamic(path: Path, *, target: str, dataset: str) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``track_id, time, <target>``; empty cells (shorter songs) dropped.
     """
-    df = _read_csv(path, dataset=dataset)
-    _require(df, ["song_id"], path=path, dataset=dataset)
+    df = read_dataset_csv(path, dataset=dataset)
+    require_columns(df, ["song_id"], path=path, dataset=dataset)
     cols = [c for c in df.columns if _SAMPLE.match(c)]
     if not cols:
         raise DataError(
             f"{dataset}: {str(path)!r} has no sample_<ms>ms columns; found "
             f"{list(df.columns)[:6]}"
         )
-    ids = list(_ids(df["song_id"]))
+    ids = list(track_ids(df["song_id"]))
     times = np.array([int(_SAMPLE.match(c).group(1)) / 1000.0 for c in cols])
     values = df[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     long = pd.DataFrame(
@@ -99,8 +99,8 @@ def read_va_dynamic(
     Returns the long table ``track_id, time, valence, arousal`` (range-checked), or None
     when either file is absent.
     """
-    a_path = _find(base, [arousal], dataset=dataset, required=False)
-    v_path = _find(base, [valence], dataset=dataset, required=False)
+    a_path = find_file(base, [arousal], dataset=dataset, required=False)
+    v_path = find_file(base, [valence], dataset=dataset, required=False)
     if a_path is None or v_path is None:
         return None
     dyn = read_wide_dynamic(a_path, target="arousal", dataset=dataset).merge(
@@ -109,7 +109,7 @@ def read_va_dynamic(
         how="inner",
     )
     for col in ("valence", "arousal"):
-        _check_range(dyn[col], "-1-1", dataset=dataset, what=f"dynamic {col}")
+        check_range(dyn[col], "-1-1", dataset=dataset, what=f"dynamic {col}")
     dyn = dyn[["track_id", "time", "valence", "arousal"]]
     return dyn.sort_values(["track_id", "time"], kind="stable").reset_index(drop=True)
 
@@ -118,11 +118,11 @@ def _artists(home: Path) -> dict[str, str]:
     """Best-effort artist lookup from DEAM's metadata_20xx.csv files."""
     out: dict[str, str] = {}
     for name in ("metadata_2013.csv", "metadata_2014.csv", "metadata_2015.csv"):
-        p = _find(home, [name], dataset=_NAME, required=False)
+        p = find_file(home, [name], dataset=_NAME, required=False)
         if p is None:
             continue
         try:
-            df = _read_csv(p, dataset=_NAME, sep=None, engine="python")
+            df = read_dataset_csv(p, dataset=_NAME, sep=None, engine="python")
         except DataError as exc:  # pragma: no cover - malformed optional file
             logger.warning("%s", exc)
             continue
@@ -131,7 +131,7 @@ def _artists(home: Path) -> dict[str, str]:
         art = lower.get("artist")
         if id_col is None or art is None:
             continue
-        for i, a in zip(_ids(df[id_col]), df[art], strict=True):
+        for i, a in zip(track_ids(df[id_col]), df[art], strict=True):
             if isinstance(a, str) and a.strip():
                 out.setdefault(i, a.strip())
     return out
@@ -159,40 +159,40 @@ def load_deam(root: str | os.PathLike[str]) -> Dataset:
         When ``static_annotations_averaged_songs_1_2000.csv`` is missing or lacks
         ``song_id``/``valence_mean``/``arousal_mean``.
     """
-    base = _as_root(root, _NAME)
+    base = as_root(root, _NAME)
     hint = (
         "download DEAM_Annotations.zip from cvml.unige.ch/databases/DEAM/ and unpack it"
     )
     notes: list[str] = []
-    first = _find(
+    first = find_file(
         base, ["static_annotations_averaged_songs_1_2000.csv"], dataset=_NAME, hint=hint
     )
     assert first is not None
     parts = []
     cols = ("song_id", "valence_mean", "arousal_mean")
-    df = _read_csv(first, dataset=_NAME)
-    _require(df, cols, path=first, dataset=_NAME)
+    df = read_dataset_csv(first, dataset=_NAME)
+    require_columns(df, cols, path=first, dataset=_NAME)
     parts.append(df[list(cols)])
-    second = _find(
+    second = find_file(
         base,
         ["static_annotations_averaged_songs_2000_2058.csv"],
         dataset=_NAME,
         required=False,
     )
     if second is not None:
-        df2 = _read_csv(second, dataset=_NAME)
-        _require(df2, cols, path=second, dataset=_NAME)
+        df2 = read_dataset_csv(second, dataset=_NAME)
+        require_columns(df2, cols, path=second, dataset=_NAME)
         parts.append(df2[list(cols)])
     else:
         notes.append("static_annotations_averaged_songs_2000_2058.csv not found")
     static = pd.concat(parts, ignore_index=True)
-    static.index = _ids(static["song_id"])
-    static = _drop_duplicate_ids(
+    static.index = track_ids(static["song_id"])
+    static = drop_duplicate_ids(
         static, dataset=_NAME, notes=notes, label_cols=("valence_mean", "arousal_mean")
     )
-    _check_range(static["valence_mean"], "1-9", dataset=_NAME, what="static valence")
-    _check_range(static["arousal_mean"], "1-9", dataset=_NAME, what="static arousal")
-    labels = _va_labels(
+    check_range(static["valence_mean"], "1-9", dataset=_NAME, what="static valence")
+    check_range(static["arousal_mean"], "1-9", dataset=_NAME, what="static arousal")
+    labels = va_labels(
         static.index, static["valence_mean"], static["arousal_mean"], "1-9"
     )
 
@@ -203,8 +203,8 @@ def load_deam(root: str | os.PathLike[str]) -> Dataset:
         notes.append("dynamic arousal.csv/valence.csv not found: no dynamic labels")
 
     audio_dirs = [p for p in base.rglob("MEMD_audio") if p.is_dir()]
-    found = _scan_audio(audio_dirs[0] if audio_dirs else None)
-    audio = _audio_series(labels.index, found, dataset=_NAME)
+    found = scan_audio(audio_dirs[0] if audio_dirs else None)
+    audio = audio_series(labels.index, found, dataset=_NAME)
 
     artists = _artists(base)
     if artists:

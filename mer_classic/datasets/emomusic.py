@@ -22,17 +22,17 @@ import pandas as pd
 
 from mer_classic.datasets._base import (
     Dataset,
-    _as_root,
-    _audio_series,
-    _check_range,
-    _clean_str,
-    _drop_duplicate_ids,
-    _find,
-    _ids,
-    _read_csv,
-    _require,
-    _scan_audio,
-    _va_labels,
+    as_root,
+    audio_series,
+    check_range,
+    clean_str,
+    drop_duplicate_ids,
+    find_file,
+    read_dataset_csv,
+    require_columns,
+    scan_audio,
+    track_ids,
+    va_labels,
 )
 from mer_classic.datasets.deam import read_va_dynamic
 
@@ -66,33 +66,35 @@ def load_emomusic(root: str | os.PathLike[str]) -> Dataset:
         When ``static_annotations.csv`` or ``songs_info.csv`` is missing or lacks
         a documented column.
     """
-    base = _as_root(root, _NAME)
+    base = as_root(root, _NAME)
     hint = "download the emoMusic annotations from cvml.unige.ch/databases/emoMusic/"
     notes: list[str] = []
-    static_path = _find(base, ["static_annotations.csv"], dataset=_NAME, hint=hint)
-    info_path = _find(base, ["songs_info.csv"], dataset=_NAME, hint=hint)
+    static_path = find_file(base, ["static_annotations.csv"], dataset=_NAME, hint=hint)
+    info_path = find_file(base, ["songs_info.csv"], dataset=_NAME, hint=hint)
     assert static_path is not None and info_path is not None
 
-    static = _read_csv(static_path, dataset=_NAME)
-    _require(
+    static = read_dataset_csv(static_path, dataset=_NAME)
+    require_columns(
         static,
         ("song_id", "mean_arousal", "mean_valence"),
         path=static_path,
         dataset=_NAME,
     )
-    static.index = _ids(static["song_id"])
-    static = _drop_duplicate_ids(
+    static.index = track_ids(static["song_id"])
+    static = drop_duplicate_ids(
         static, dataset=_NAME, notes=notes, label_cols=("mean_arousal", "mean_valence")
     )
-    _check_range(static["mean_valence"], "1-9", dataset=_NAME, what="static valence")
-    _check_range(static["mean_arousal"], "1-9", dataset=_NAME, what="static arousal")
-    labels = _va_labels(
+    check_range(static["mean_valence"], "1-9", dataset=_NAME, what="static valence")
+    check_range(static["mean_arousal"], "1-9", dataset=_NAME, what="static arousal")
+    labels = va_labels(
         static.index, static["mean_valence"], static["mean_arousal"], "1-9"
     )
 
-    info = _read_csv(info_path, dataset=_NAME, dtype=str)
-    _require(info, ("song_id", "file_name", "Artist"), path=info_path, dataset=_NAME)
-    info.index = _ids(_clean_str(info["song_id"]))
+    info = read_dataset_csv(info_path, dataset=_NAME, dtype=str)
+    require_columns(
+        info, ("song_id", "file_name", "Artist"), path=info_path, dataset=_NAME
+    )
+    info.index = track_ids(clean_str(info["song_id"]))
     info = info[~info.index.duplicated()]
     for col in info.columns:
         info[col] = [None if pd.isna(v) else str(v).strip() for v in info[col]]
@@ -120,14 +122,14 @@ def load_emomusic(root: str | os.PathLike[str]) -> Dataset:
     if dynamic is None:
         notes.append("arousal/valence_cont_average.csv not found: no dynamic labels")
 
-    stems = _scan_audio(base)
+    stems = scan_audio(base)
     by_name = {p.name: p for p in stems.values()}
     found = {}
     for i in labels.index:
         fname = info["file_name"].get(i) if i in info.index else None
         p = by_name.get(fname) if fname else None
         found[i] = p if p is not None else stems.get(i)
-    audio = _audio_series(labels.index, found, dataset=_NAME)
+    audio = audio_series(labels.index, found, dataset=_NAME)
 
     return Dataset(
         name=_NAME,

@@ -19,16 +19,16 @@ import pandas as pd
 
 from mer_classic.datasets._base import (
     Dataset,
-    _as_root,
-    _audio_series,
-    _check_range,
-    _drop_duplicate_ids,
-    _find,
-    _ids,
-    _read_csv,
-    _require,
-    _scan_audio,
-    _va_labels,
+    as_root,
+    audio_series,
+    check_range,
+    drop_duplicate_ids,
+    find_file,
+    read_dataset_csv,
+    require_columns,
+    scan_audio,
+    track_ids,
+    va_labels,
 )
 
 __all__ = ["load_pmemo", "CITATION"]
@@ -63,32 +63,32 @@ def load_pmemo(root: str | os.PathLike[str]) -> Dataset:
         When ``static_annotations.csv`` or ``metadata.csv`` is missing or lacks a
         documented column.
     """
-    base = _as_root(root, _NAME)
+    base = as_root(root, _NAME)
     hint = "download PMEmo2019 (https://github.com/HuiZhangDB/PMEmo) and unpack it"
-    static_path = _find(base, ["static_annotations.csv"], dataset=_NAME, hint=hint)
+    static_path = find_file(base, ["static_annotations.csv"], dataset=_NAME, hint=hint)
     assert static_path is not None
     home = (
         static_path.parent.parent if static_path.parent.name == "annotations" else base
     )
-    meta_path = _find(home, ["metadata.csv"], dataset=_NAME, hint=hint)
+    meta_path = find_file(home, ["metadata.csv"], dataset=_NAME, hint=hint)
     assert meta_path is not None
     notes: list[str] = []
 
-    static = _read_csv(static_path, dataset=_NAME)
-    _require(static, _STATIC_COLS, path=static_path, dataset=_NAME)
-    static.index = _ids(static["musicId"])
-    static = _drop_duplicate_ids(
+    static = read_dataset_csv(static_path, dataset=_NAME)
+    require_columns(static, _STATIC_COLS, path=static_path, dataset=_NAME)
+    static.index = track_ids(static["musicId"])
+    static = drop_duplicate_ids(
         static, dataset=_NAME, notes=notes, label_cols=_STATIC_COLS[1:]
     )
-    _check_range(static["Arousal(mean)"], "0-1", dataset=_NAME, what="static arousal")
-    _check_range(static["Valence(mean)"], "0-1", dataset=_NAME, what="static valence")
-    labels = _va_labels(
+    check_range(static["Arousal(mean)"], "0-1", dataset=_NAME, what="static arousal")
+    check_range(static["Valence(mean)"], "0-1", dataset=_NAME, what="static valence")
+    labels = va_labels(
         static.index, static["Valence(mean)"], static["Arousal(mean)"], "0-1"
     )
 
-    meta_df = _read_csv(meta_path, dataset=_NAME)
-    _require(meta_df, ("musicId", "artist"), path=meta_path, dataset=_NAME)
-    meta_df.index = _ids(meta_df["musicId"])
+    meta_df = read_dataset_csv(meta_path, dataset=_NAME)
+    require_columns(meta_df, ("musicId", "artist"), path=meta_path, dataset=_NAME)
+    meta_df.index = track_ids(meta_df["musicId"])
     meta_df = meta_df[~meta_df.index.duplicated()]
     artists = meta_df["artist"].reindex(labels.index)
     n_no_artist = int(artists.isna().sum())
@@ -105,14 +105,16 @@ def load_pmemo(root: str | os.PathLike[str]) -> Dataset:
             labels[col] = meta_df[col].reindex(labels.index)
 
     dynamic = None
-    dyn_path = _find(home, ["dynamic_annotations.csv"], dataset=_NAME, required=False)
+    dyn_path = find_file(
+        home, ["dynamic_annotations.csv"], dataset=_NAME, required=False
+    )
     if dyn_path is not None:
-        dyn = _read_csv(dyn_path, dataset=_NAME)
-        _require(dyn, _DYN_COLS, path=dyn_path, dataset=_NAME)
-        _check_range(dyn["Arousal(mean)"], "0-1", dataset=_NAME, what="dynamic arousal")
+        dyn = read_dataset_csv(dyn_path, dataset=_NAME)
+        require_columns(dyn, _DYN_COLS, path=dyn_path, dataset=_NAME)
+        check_range(dyn["Arousal(mean)"], "0-1", dataset=_NAME, what="dynamic arousal")
         dynamic = pd.DataFrame(
             {
-                "track_id": list(_ids(dyn["musicId"])),
+                "track_id": list(track_ids(dyn["musicId"])),
                 "time": dyn["frameTime"].astype(float).to_numpy(),
                 "valence": dyn["Valence(mean)"].astype(float).to_numpy(),
                 "arousal": dyn["Arousal(mean)"].astype(float).to_numpy(),
@@ -123,7 +125,7 @@ def load_pmemo(root: str | os.PathLike[str]) -> Dataset:
         notes.append("dynamic_annotations.csv not found: no dynamic labels")
 
     chorus_dir = home / "chorus"
-    found = _scan_audio(chorus_dir if chorus_dir.is_dir() else None)
+    found = scan_audio(chorus_dir if chorus_dir.is_dir() else None)
     if "fileName" in meta_df.columns:
         by_file = {}
         for mid, fname in meta_df["fileName"].items():
@@ -132,7 +134,7 @@ def load_pmemo(root: str | os.PathLike[str]) -> Dataset:
         found = {k: v for k, v in by_file.items() if v is not None} | {
             k: v for k, v in found.items() if k not in by_file
         }
-    audio = _audio_series(labels.index, found, dataset=_NAME)
+    audio = audio_series(labels.index, found, dataset=_NAME)
 
     return Dataset(
         name=_NAME,

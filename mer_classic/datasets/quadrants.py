@@ -22,11 +22,11 @@ import pandas as pd
 from mer_classic.datasets._base import (
     AUDIO_EXTENSIONS,
     Dataset,
-    _as_root,
-    _audio_series,
-    _drop_duplicate_ids,
-    _ids,
-    _read_csv,
+    as_root,
+    audio_series,
+    drop_duplicate_ids,
+    read_dataset_csv,
+    track_ids,
 )
 from mer_classic.exceptions import DataError
 from mer_classic.labels import QUADRANTS
@@ -59,11 +59,11 @@ def _quadrant_dirs(base: Path) -> dict[str, Path]:
 
 def _metadata(home: Path) -> tuple[pd.DataFrame, Path] | None:
     for p in sorted(home.glob("*.csv")):
-        df = _read_csv(p, dataset=_NAME)
+        df = read_dataset_csv(p, dataset=_NAME)
         lower = {c.lower(): c for c in df.columns}
         id_col = next((lower[c] for c in _ID_COLS if c in lower), None)
         if id_col is not None and "quadrant" in lower:
-            out = pd.DataFrame(index=_ids(df[id_col]))
+            out = pd.DataFrame(index=track_ids(df[id_col]))
             out["quadrant"] = [str(q).strip().upper() for q in df[lower["quadrant"]]]
             art = lower.get("artist") or lower.get("artists")
             out["artist"] = (
@@ -96,7 +96,7 @@ def load_quadrants(root: str | os.PathLike[str]) -> Dataset:
         When a quadrant folder is missing, the metadata's quadrants are not
         Q1..Q4, or a clip's folder disagrees with its metadata row.
     """
-    base = _as_root(root, _NAME)
+    base = as_root(root, _NAME)
     dirs = _quadrant_dirs(base)
     home = next(iter(dirs.values())).parent
     notes: list[str] = []
@@ -127,7 +127,7 @@ def load_quadrants(root: str | os.PathLike[str]) -> Dataset:
         kind = "song"
     else:
         labels, meta_path = found
-        labels = _drop_duplicate_ids(
+        labels = drop_duplicate_ids(
             labels, dataset=_NAME, notes=notes, label_cols=("quadrant",)
         )
         bad = sorted(set(labels["quadrant"]) - set(QUADRANTS))
@@ -162,7 +162,7 @@ def load_quadrants(root: str | os.PathLike[str]) -> Dataset:
         name="group",
         dtype=object,
     )
-    audio = _audio_series(labels.index, clips, dataset=_NAME)
+    audio = audio_series(labels.index, clips, dataset=_NAME)
     n_missing = len(labels) - len(audio)
     if n_missing:
         notes.append(f"{n_missing} song(s) in the metadata have no clip")

@@ -20,11 +20,11 @@ import pandas as pd
 
 from mer_classic.datasets._base import (
     Dataset,
-    _as_root,
-    _drop_duplicate_ids,
-    _find,
-    _ids,
-    _read_csv,
+    as_root,
+    drop_duplicate_ids,
+    find_file,
+    read_dataset_csv,
+    track_ids,
 )
 from mer_classic.exceptions import DataError
 from mer_classic.labels import MOOD_TO_QUADRANT
@@ -105,11 +105,11 @@ def load_spotify_moods(root: str | os.PathLike[str]) -> Dataset:
     DataError
         When no table is found, or it lacks an id, a mood/label, or an artist column.
     """
-    base = _as_root(root, _NAME)
+    base = as_root(root, _NAME)
     path = (
         base
         if base.is_file()
-        else _find(
+        else find_file(
             base,
             _FILES,
             dataset=_NAME,
@@ -117,7 +117,7 @@ def load_spotify_moods(root: str | os.PathLike[str]) -> Dataset:
         )
     )
     assert path is not None
-    df = _read_csv(path, dataset=_NAME)
+    df = read_dataset_csv(path, dataset=_NAME)
     cols = list(df.columns)
     id_col = _pick(cols, "id", "track_id")
     label_col = _pick(cols, "mood", "label")
@@ -140,8 +140,8 @@ def load_spotify_moods(root: str | os.PathLike[str]) -> Dataset:
     df = df[df[label_col].notna()]
     if len(df) < n_raw:
         notes.append(f"{n_raw - len(df)} row(s) without a label dropped")
-    df.index = _ids(df[id_col])
-    df = _drop_duplicate_ids(df, dataset=_NAME, notes=notes, label_cols=(label_col,))
+    df.index = track_ids(df[id_col])
+    df = drop_duplicate_ids(df, dataset=_NAME, notes=notes, label_cols=(label_col,))
     if df.empty:
         raise DataError(f"{_NAME}: {str(path)!r} has no labelled rows")
     name_col = _pick(cols, "name")

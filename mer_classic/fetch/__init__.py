@@ -11,12 +11,14 @@ Modules:
 - :mod:`~mer_classic.fetch.previews`: verified, atomic preview downloads;
 - :mod:`~mer_classic.fetch.dedup`: de-duplication by id and ISRC, label conflicts;
 - :mod:`~mer_classic.fetch.state`: checkpoint/resume;
-- :mod:`~mer_classic.fetch.crawl`: the orchestration, :func:`crawl` (its stages run
+- :mod:`~mer_classic.fetch._crawl`: the orchestration, :func:`crawl` (its stages run
   in :mod:`~mer_classic.fetch._crawler`; outputs are written by
   :mod:`~mer_classic.fetch._output`).
 
 Importing this package does not import spotipy; :func:`crawl` and the source
-helpers are loaded on first use.
+helpers are loaded on first use. The module holding :func:`crawl` is private
+(``_crawl``) so that ``mer_classic.fetch.crawl`` is always the function: a public
+submodule of that name would replace the package attribute once imported.
 """
 
 from __future__ import annotations
@@ -31,10 +33,17 @@ __all__ = [
     "read_playlists_file",
     "read_tracks_file",
     "TRACK_COLUMNS",
+    "CONFLICT_COLUMNS",
+    "PLAYLIST_PAGE_LIMIT",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mer_classic.fetch.crawl import TRACK_COLUMNS, crawl
+    from mer_classic.fetch._crawl import (
+        CONFLICT_COLUMNS,
+        PLAYLIST_PAGE_LIMIT,
+        TRACK_COLUMNS,
+        crawl,
+    )
     from mer_classic.fetch.sources import (
         PlaylistSource,
         TracksFileSource,
@@ -44,8 +53,10 @@ if TYPE_CHECKING:  # pragma: no cover
     )
 
 _LAZY = {
-    "crawl": "mer_classic.fetch.crawl",
-    "TRACK_COLUMNS": "mer_classic.fetch.crawl",
+    "crawl": "mer_classic.fetch._crawl",
+    "TRACK_COLUMNS": "mer_classic.fetch._crawl",
+    "CONFLICT_COLUMNS": "mer_classic.fetch._crawl",
+    "PLAYLIST_PAGE_LIMIT": "mer_classic.fetch._crawl",
     "PlaylistSource": "mer_classic.fetch.sources",
     "TracksFileSource": "mer_classic.fetch.sources",
     "parse_playlist_option": "mer_classic.fetch.sources",

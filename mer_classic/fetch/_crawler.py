@@ -1,6 +1,6 @@
 """The stages of one crawl run: collect entries, ask attributes, download previews.
 
-:class:`Crawler` holds what one run of :func:`mer_classic.fetch.crawl.crawl` works
+:class:`Crawler` holds what one run of :func:`mer_classic.fetch.crawl` works
 with: the Spotify client, the checkpoint state, the output folder and the request
 counters. Each stage checkpoints into ``<out>/.fetch-state`` after every page, batch
 or group of previews, so a rerun with ``resume=True`` picks up where it stopped.

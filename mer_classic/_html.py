@@ -1,0 +1,121 @@
+"""HTML building blocks of the run page: style sheet, escaping, tables, embedded PNGs.
+
+Used by :mod:`mer_classic._html_sections` and :func:`mer_classic.html_report.build_html`.
+Every image is embedded as a ``data:image/png;base64`` URI (:func:`embed_png`), so the
+page needs no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "CSS",
+    "embed_png",
+    "esc",
+    "fmt_value",
+    "html_cards",
+    "html_section",
+    "html_table",
+]
+
+#: the page's inline style sheet
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
+background:#f5f6f8;color:#1d2330;line-height:1.45}
+header{background:#1f3b57;color:#fff;padding:18px 28px}
+header h1{margin:0 0 4px;font-size:1.5em}header p{margin:0;opacity:.85}
+main{max-width:1180px;margin:0 auto;padding:18px 24px 40px}
+section{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.08);
+padding:14px 20px;margin:16px 0}
+h2{font-size:1.2em;margin:4px 0 10px;color:#1f3b57}h3{font-size:1.02em;margin:12px 0 6px}
+table{border-collapse:collapse;font-size:.9em;margin:6px 0 10px}
+th,td{border-bottom:1px solid #e3e6eb;padding:4px 10px;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
+th{background:#eef1f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:4px 0 8px}
+.card{background:#eef3f9;border-radius:6px;padding:8px 14px;min-width:110px}
+.card b{display:block;font-size:1.35em}.card span{font-size:.8em;color:#4a5568}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:14px}
+figure{margin:0;text-align:center}figure img{max-width:100%;height:auto}
+figcaption{font-size:.85em;color:#4a5568}
+.honest{border-left:5px solid #2f855a;background:#f0fff4}
+.honest.warn{border-left-color:#c05621;background:#fffaf0}
+.honest li{margin:3px 0}.muted{color:#718096;font-size:.9em}
+code{background:#edf2f7;padding:1px 4px;border-radius:3px}
+"""
+
+
+def esc(x: Any) -> str:
+    """HTML-escape ``str(x)``, quotes included."""
+    return html.escape(str(x), quote=True)
+
+
+def fmt_value(x: Any, nd: int = 3) -> str:
+    """A cell value as text: floats to ``nd`` decimals, lists comma-joined."""
+    if isinstance(x, bool) or x is None:
+        return str(x)
+    if isinstance(x, float | np.floating):
+        return "nan" if not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
+    if isinstance(x, list | tuple):
+        return ", ".join(fmt_value(v, nd) for v in x)
+    return str(x)
+
+
+def html_table(
+    header: Sequence[str], rows: Sequence[Sequence[Any]], cls: str = ""
+) -> str:
+    """A ``<table>``; numbers are right-aligned unless ``cls`` is ``"kv"``."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = []
+    for r in rows:
+        cells = []
+        for c in r:
+            num = (
+                cls != "kv"
+                and not isinstance(c, bool)
+                and isinstance(c, int | float | np.integer | np.floating)
+            )
+            cells.append(
+                f'<td class="num">{esc(fmt_value(c))}</td>'
+                if num
+                else f"<td>{esc(fmt_value(c))}</td>"
+            )
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    c = f' class="{cls}"' if cls else ""
+    return f"<table{c}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def embed_png(path: Path, caption: str) -> str:
+    """A figure with the PNG embedded as a data URI (nothing to fetch)."""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{esc(caption)}" '
+        f'data-file="{esc(path.name)}"><figcaption>{esc(caption)}</figcaption></figure>'
+    )
+
+
+def html_cards(items: Sequence[tuple[str, Any]]) -> str:
+    """A row of headline numbers (value above its name)."""
+    return (
+        '<div class="cards">'
+        + "".join(
+            f'<div class="card"><b>{esc(fmt_value(v))}</b><span>{esc(k)}</span></div>'
+            for k, v in items
+        )
+        + "</div>"
+    )
+
+
+def html_section(title: str, body: str, cls: str = "", sid: str = "") -> str:
+    """A ``<section>`` with an ``<h2>`` title, optional class and id."""
+    c = f' class="{cls}"' if cls else ""
+    i = f' id="{sid}"' if sid else ""
+    return f"<section{c}{i}><h2>{esc(title)}</h2>{body}</section>"

@@ -1,0 +1,386 @@
+"""The sections of the run page and the figures drawn only for it.
+
+Each ``*_section`` function returns one ``<section>`` of the page that
+:func:`mer_classic.html_report.build_html` assembles. The per-class F1 bars and the
+permutation-importance bars are drawn here (into the run folder) and added to
+``figures``; the other figures come from :func:`mer_classic.report.render_report`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mer_classic._html import (
+    embed_png,
+    esc,
+    html_cards,
+    html_section,
+    html_table,
+)
+
+__all__ = [
+    "TOP_FEATURES",
+    "classification_section",
+    "honest_section",
+    "importance_section",
+    "other_figures_section",
+    "params_section",
+    "quadrant_section",
+    "regression_section",
+    "summary_section",
+]
+
+#: importance bars drawn in the figure (the table lists every feature)
+TOP_FEATURES = 20
+
+
+# -- extra figures drawn here ------------------------------------------------------------
+
+
+def _plot_f1_bars(metrics: dict[str, Any], path: Path) -> Path:
+    from mer_classic.plots import pyplot
+
+    plt = pyplot()
+    pc = metrics["per_class"]
+    labels = list(pc)
+    f1 = [pc[k]["f1"] for k in labels]
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.7 * len(labels) + 2), 3.4))
+    bars = ax.bar(range(len(labels)), f1, color="#3b6ea5")
+    ax.axhline(
+        metrics["f1_macro"],
+        color="#c05621",
+        ls="--",
+        lw=1,
+        label=f"macro F1 {metrics['f1_macro']:.2f}",
+    )
+    for b, v in zip(bars, f1, strict=True):
+        ax.text(
+            b.get_x() + b.get_width() / 2,
+            v + 0.01,
+            f"{v:.2f}",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    ax.set_xticks(range(len(labels)), labels=labels, rotation=30, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("F1 (out-of-fold)")
+    ax.set_title("Per-class F1")
+    ax.legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _plot_importance(imp: Any, path: Path) -> Path:
+    from mer_classic.plots import pyplot
+
+    plt = pyplot()
+    top = imp.head(TOP_FEATURES).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(6.4, 0.28 * len(top) + 1.2))
+    sd = top["sd"].to_numpy(dtype=float) if "sd" in top else None
+    ax.barh(
+        range(len(top)),
+        top["importance"].to_numpy(dtype=float),
+        xerr=sd,
+        color="#2f855a",
+        ecolor="#4a5568",
+        capsize=2,
+    )
+    ax.set_yticks(range(len(top)), labels=[str(i) for i in top.index], fontsize=8)
+    ax.axvline(0, color="grey", lw=0.8)
+    scoring = str(top["scoring"].iloc[0]) if "scoring" in top and len(top) else "score"
+    ax.set_xlabel(f"drop in {scoring} when shuffled (held-out folds)")
+    ax.set_title(f"Permutation importance (top {len(top)})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# -- sections ----------------------------------------------------------------------------
+
+
+def summary_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
+    """Settings, data summary, class balance and notes on the data."""
+    s = run.get("settings", {})
+    data = run.get("data", {})
+    rows = [[k, s[k]] for k in sorted(s)]
+    body = "<div class='grid'><div><h3>Settings</h3>" + html_table(
+        ["setting", "value"], rows, "kv"
+    )
+    drows = [
+        [k, data.get(k)]
+        for k in (
+            "source",
+            "target",
+            "group",
+            "id",
+            "n_rows_read",
+            "n_rows",
+            "n_features",
+        )
+        if k in data
+    ]
+    if data.get("fingerprint"):
+        drows.append(["fingerprint", str(data["fingerprint"])[:16] + "…"])
+    body += "</div><div><h3>Data</h3>" + html_table(["item", "value"], drows, "kv")
+    if metrics.get("task") == "classify" and metrics.get("per_class"):
+        body += "<h3>Class balance</h3>" + html_table(
+            ["class", "rows"],
+            [[k, v["support"]] for k, v in metrics["per_class"].items()],
+        )
+    notes = data.get("notes") or []
+    if notes:
+        body += (
+            "<h3>Notes on the data</h3><ul>"
+            + "".join(f"<li>{esc(n)}</li>" for n in notes)
+            + "</ul>"
+        )
+    return html_section("Run settings and data", body + "</div></div>", sid="settings")
+
+
+def honest_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
+    """The honest-evaluation box (highlighted when splits are not grouped)."""
+    s = run.get("settings", {})
+    data = run.get("data", {})
+    notes = [str(n) for n in data.get("notes") or []]
+    group = data.get("group") or s.get("group")
+    items = []
+    warn = False
+    if run.get("kind") == "evaluate":
+        items.append(
+            "Saved model applied to an external table: no refit, no tuning on it."
+        )
+    else:
+        items.append(
+            f"Scores are {esc(metrics.get('evaluation', 'cross-validated'))}; "
+            f"splitter <code>{esc(s.get('splitter', '?'))}</code>, "
+            f"{esc(s.get('cv', '?'))} folds, seed {esc(s.get('seed', '?'))}."
+        )
+    if group:
+        items.append(
+            f"<b>Grouping:</b> splits grouped by <code>{esc(group)}</code>; no group "
+            "is on both sides of a fold."
+        )
+    elif run.get("kind") != "evaluate":
+        warn = True
+        items.append(
+            "<b>Grouping:</b> <b>none</b>. Tracks of one artist/album can sit on "
+            "both sides of a fold, which inflates scores; pass <code>--group</code>."
+        )
+    dup = [n for n in notes if "duplicate" in n.lower()]
+    items.append(
+        "<b>Duplicates removed:</b> "
+        + (esc("; ".join(dup)) if dup else "none found in the table.")
+    )
+    if metrics.get("task") == "regress" or s.get("scale"):
+        scale = metrics.get("scale") or s.get("scale") or "as given"
+        items.append(
+            f"<b>Label scale:</b> {esc(scale)} (metrics on this scale; quadrants "
+            "split at its middle)."
+        )
+    else:
+        labels = metrics.get("labels") or run.get("classes") or []
+        items.append(
+            f"<b>Labels:</b> {esc(s.get('target', '?'))} with {len(labels)} classes "
+            f"({esc(', '.join(map(str, labels)))})."
+        )
+    rep = metrics.get("repeats") or {}
+    n = int(rep.get("n", s.get("repeats", 1)) or 1)
+    if n > 1:
+        parts = [
+            f"{esc(k)} {v['mean']:.3f} ± {v['sd']:.3f}"
+            for k, v in rep.items()
+            if isinstance(v, dict) and "mean" in v
+        ]
+        items.append(
+            f"<b>Repetitions:</b> {n} × CV with different fold seeds: "
+            + "; ".join(parts[:6])
+            + "."
+        )
+    else:
+        items.append(
+            "<b>Repetitions:</b> 1 (one CV run; pass <code>--repeats</code> "
+            "for mean ± sd over fold seeds)."
+        )
+    if run.get("kind") != "evaluate":
+        items.append(
+            "Imputation, scaling and SMOTE "
+            f"({'on' if s.get('smote') else 'off'}) are fitted inside each "
+            "training fold only."
+        )
+        items.append(
+            "Hyper-parameters: "
+            + (
+                "chosen by an inner grid search on each training fold (nested CV)."
+                if s.get("grid")
+                else "no grid search (registry defaults)."
+            )
+        )
+    body = "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+    return html_section(
+        "Honest evaluation", body, cls="honest warn" if warn else "honest", sid="honest"
+    )
+
+
+def classification_section(
+    metrics: dict[str, Any], d: Path, figures: dict[str, str]
+) -> str:
+    """Headline scores, the classification report, confusion and F1 figures."""
+    pc = metrics["per_class"]
+    n = metrics.get("n", sum(v["support"] for v in pc.values()))
+    cards = html_cards(
+        [
+            ("accuracy", metrics["accuracy"]),
+            ("balanced accuracy", metrics.get("balanced_accuracy", float("nan"))),
+            ("F1 macro", metrics["f1_macro"]),
+            ("F1 weighted", metrics["f1_weighted"]),
+            ("MCC", metrics["mcc"]),
+            ("rows", n),
+        ]
+    )
+    rows = [
+        [k, v["precision"], v["recall"], v["f1"], v["support"]] for k, v in pc.items()
+    ]
+    prec = np.array([v["precision"] for v in pc.values()], dtype=float)
+    rec = np.array([v["recall"] for v in pc.values()], dtype=float)
+    sup = np.array([v["support"] for v in pc.values()], dtype=float)
+    w = sup / sup.sum() if sup.sum() else sup
+    rows.append(
+        ["macro avg", float(prec.mean()), float(rec.mean()), metrics["f1_macro"], n]
+    )
+    rows.append(
+        ["weighted avg", float(w @ prec), float(w @ rec), metrics["f1_weighted"], n]
+    )
+    body = (
+        cards
+        + "<h3>Classification report</h3>"
+        + html_table(["class", "precision", "recall", "F1", "support"], rows)
+    )
+    figs = []
+    if "confusion_matrix.png" in figures and (d / "confusion_matrix.png").exists():
+        figs.append(
+            embed_png(d / "confusion_matrix.png", figures["confusion_matrix.png"])
+        )
+    f1_png = d / "f1_per_class.png"
+    _plot_f1_bars(metrics, f1_png)
+    figures["f1_per_class.png"] = "Per-class F1"
+    figs.append(embed_png(f1_png, "Per-class F1 (out-of-fold)"))
+    body += "<div class='grid'>" + "".join(figs) + "</div>"
+    return html_section("Classification", body, sid="classification")
+
+
+def regression_section(
+    metrics: dict[str, Any], d: Path, figures: dict[str, str]
+) -> str:
+    """Per-target scores, the scatter plots and the valence–arousal plane."""
+    rows = [
+        [k, t["rmse"], t.get("mae", float("nan")), t["r2"], t["pearson_r"]]
+        for k, t in metrics["targets"].items()
+    ]
+    body = (
+        f"<p>Scale of the targets: <b>{esc(metrics.get('scale') or 'as given')}</b> "
+        "(metrics on that scale).</p>"
+        + html_table(["target", "RMSE", "MAE", "R²", "Pearson r"], rows)
+    )
+    figs = [
+        embed_png(d / f, cap)
+        for f, cap in figures.items()
+        if (f.startswith("scatter_") or f == "va_plane.png") and (d / f).exists()
+    ]
+    body += "<div class='grid'>" + "".join(figs) + "</div>"
+    return html_section("Regression", body, sid="regression")
+
+
+def quadrant_section(metrics: dict[str, Any], d: Path, figures: dict[str, str]) -> str:
+    """Russell-quadrant scores and their confusion matrix."""
+    q = metrics["quadrant"]
+    src = q.get("derived_from")
+    how = (
+        f"derived from predicted {src['valence']}/{src['arousal']} (scale {src['scale']})"
+        if src
+        else "labels mapped to quadrants"
+    )
+    body = f"<p>Q1 +A+V, Q2 +A−V, Q3 −A−V, Q4 −A+V; {esc(how)}.</p>" + html_cards(
+        [
+            ("accuracy", q["accuracy"]),
+            ("F1 macro", q["f1_macro"]),
+            ("F1 weighted", q["f1_weighted"]),
+            ("MCC", q["mcc"]),
+        ]
+    )
+    f = "quadrant_confusion_matrix.png"
+    if f in figures and (d / f).exists():
+        body += "<div class='grid'>" + embed_png(d / f, figures[f]) + "</div>"
+    return html_section("Russell quadrants", body, sid="quadrants")
+
+
+def importance_section(d: Path, figures: dict[str, str]) -> str:
+    """Permutation importance from ``importance.csv`` (or how to compute it)."""
+    from mer_classic.importance import read_importance
+
+    imp = read_importance(d)
+    if imp is None or imp.empty:
+        return html_section(
+            "Feature importance",
+            "<p class='muted'>Not computed for this run. Held-out permutation importance "
+            "is computed with <code>mer_classic.importance.add_importance_to_run(run_dir, "
+            "X, y, groups)</code>, which writes <code>importance.csv</code> and redraws "
+            "this page.</p>",
+            sid="importance",
+        )
+    png = d / "importance.png"
+    _plot_importance(imp, png)
+    figures["importance.png"] = "Permutation importance"
+    scoring = str(imp["scoring"].iloc[0]) if "scoring" in imp.columns else "the score"
+    rows = [
+        [i, r["importance"], r.get("sd", float("nan"))]
+        for i, r in imp.head(TOP_FEATURES).iterrows()
+    ]
+    body = (
+        f"<p>Drop in <b>{esc(scoring)}</b> when one feature is shuffled in the held-out "
+        "fold (mean ± sd over folds and repeats); the model was refitted on each "
+        "training fold.</p><div class='grid'>"
+        + embed_png(png, "Permutation importance on held-out folds")
+        + "<div>"
+        + html_table(["feature", "importance", "sd"], rows)
+        + "</div></div>"
+    )
+    return html_section("Feature importance", body, sid="importance")
+
+
+def params_section(run: dict[str, Any]) -> str:
+    """Chosen hyper-parameters, per-fold choices and timings."""
+    bp = run.get("best_params") or {}
+    body = (
+        html_table(["parameter", "value"], [[k, v] for k, v in bp.items()], "kv")
+        if bp
+        else "<p>No grid search (defaults of the registry).</p>"
+    )
+    fp = run.get("fold_params") or []
+    if any(fp):
+        body += "<h3>Chosen in each outer fold</h3>" + html_table(
+            ["fold", "parameters"], [[i + 1, p] for i, p in enumerate(fp)]
+        )
+    if run.get("timings"):
+        body += "<h3>Timings</h3>" + html_table(
+            ["step", "seconds"], [[k, float(v)] for k, v in run["timings"].items()]
+        )
+    return html_section("Hyper-parameters", body, sid="params")
+
+
+def other_figures_section(d: Path, figures: dict[str, str], shown: set[str]) -> str:
+    """Figures of ``figures`` not shown by another section ("" if none)."""
+    rest = [(f, c) for f, c in figures.items() if f not in shown and (d / f).exists()]
+    if not rest:
+        return ""
+    return html_section(
+        "Other figures",
+        "<div class='grid'>" + "".join(embed_png(d / f, c) for f, c in rest) + "</div>",
+        sid="figures",
+    )

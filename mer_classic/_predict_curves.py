@@ -1,0 +1,146 @@
+"""Prediction curves: one row per segment step of each track, and the track row.
+
+:func:`predict_with_segments` is what :func:`mer_classic.predict.predict_audio_detailed`
+runs when a curve is asked for (``segments=True``) or when the model was trained on
+segments. It decodes each file once, extracts the clip and segment features, predicts
+the curve, and gives each track one row: the clip-level prediction, or the mean of the
+curve (:func:`aggregate_curve`) for a per-segment model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mer_classic.exceptions import AudioError
+
+__all__ = [
+    "CURVE_WINDOW",
+    "aggregate_curve",
+    "predict_with_segments",
+    "segment_frame",
+]
+
+#: analysis window (s) of each curve point for a clip-level model: long enough for the
+#: frame statistics to resemble the clip statistics the model was trained on
+CURVE_WINDOW = 3.0
+
+
+def segment_frame(
+    times: np.ndarray, values: np.ndarray, clip: np.ndarray | None, settings: Any
+) -> pd.DataFrame:
+    """Segment rows with clip-only columns (tempo, key ...) filled from the whole clip."""
+    from mer_classic.features import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
+
+    df = pd.DataFrame(values, columns=list(SEGMENT_FEATURE_NAMES))
+    if clip is not None:
+        extra = {
+            n: np.full(len(df), clip[i])
+            for i, n in enumerate(FEATURE_NAMES)
+            if n not in df.columns
+        }
+        df = pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
+    df.index = pd.Index(np.round(times + (settings.offset or 0.0), 6), name="time")
+    return df
+
+
+def aggregate_curve(curve: pd.DataFrame, model: Any) -> pd.Series:
+    """Track-level prediction of a per-segment model: mean values / mean probabilities."""
+    from mer_classic.labels import find_va_columns, va_to_quadrant
+
+    out: dict[str, Any] = {}
+    if model.task == "classify":
+        pcols = [c for c in curve.columns if c.startswith("proba_")]
+        if pcols:
+            means = curve[pcols].mean()
+            out.update(means.to_dict())
+            out["label"] = str(means.idxmax())[len("proba_") :]
+        else:
+            out["label"] = str(curve["label"].mode().iloc[0])
+        if "quadrant" in curve.columns:
+            out["quadrant"] = str(curve["quadrant"].mode().iloc[0])
+        order = ["label"] + pcols + (["quadrant"] if "quadrant" in out else [])
+    else:
+        for t in model.targets:
+            out[t] = float(curve[t].mean())
+        order = list(model.targets)
+        va = find_va_columns(model.targets)
+        scale = model.metadata.get("scale")
+        if va is not None and scale:
+            out["quadrant"] = str(
+                va_to_quadrant(np.array([out[va[0]]]), np.array([out[va[1]]]), scale)[0]
+            )
+            order.append("quadrant")
+    return pd.Series({k: out[k] for k in order})
+
+
+def predict_with_segments(
+    model: Any,
+    tracks: list[Any],
+    settings: Any,
+    *,
+    segment: float,
+    window: float | None,
+    quiet: bool,
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame], list[dict[str, str]]]:
+    """Decode each file once; clip and segment features; per-track and curve predictions."""
+    from mer_classic._progress import progress
+    from mer_classic.features import clip_features, load_audio, segment_features
+
+    per_segment_model = settings.segment is not None
+    seg_settings = dataclasses.replace(
+        settings,
+        segment=settings.segment if per_segment_model else segment,
+        window=window
+        if window is not None
+        else (settings.window if per_segment_model else CURVE_WINDOW),
+    ).validate()
+    rows: list[pd.DataFrame] = []
+    curves: list[pd.DataFrame] = []
+    errors: list[dict[str, str]] = []
+    for t in progress(tracks, total=len(tracks), desc="predict", quiet=quiet):
+        try:
+            y = load_audio(
+                t.path,
+                sr=settings.sr,
+                offset=settings.offset,
+                duration=settings.duration,
+            )
+            name = t.path.name
+            clip = None if per_segment_model else clip_features(y, settings, name=name)
+            times, values = segment_features(y, seg_settings, name=name)
+        except AudioError as exc:
+            errors.append(
+                {"track_id": t.track_id, "path": str(t.path), "reason": str(exc)}
+            )
+            continue
+        except OSError as exc:
+            errors.append(
+                {
+                    "track_id": t.track_id,
+                    "path": str(t.path),
+                    "reason": f"cannot read {t.path}: {exc.strerror or exc}",
+                }
+            )
+            continue
+        seg_X = segment_frame(times, values, clip, settings)
+        curve = model.predict_frame(seg_X)
+        curve.index = pd.MultiIndex.from_arrays(
+            [[t.track_id] * len(curve), curve.index], names=["track_id", "time"]
+        )
+        curves.append(curve)
+        if per_segment_model:
+            row = aggregate_curve(curve, model).to_frame().T
+        else:
+            from mer_classic.features import FEATURE_NAMES
+
+            row = model.predict_frame(
+                pd.DataFrame([clip], columns=list(FEATURE_NAMES), index=[t.track_id])
+            )
+        row.index = pd.Index([t.track_id], name="track_id")
+        row.insert(0, "path", str(t.path))
+        rows.append(row)
+    return rows, curves, errors

@@ -1,0 +1,325 @@
+"""Rendering a run folder: ``report.md``, CSV tables and PNG figures, then the page.
+
+:func:`render_report` (re-exported by :mod:`mer_classic.report`) reads only the facts
+that :func:`mer_classic.report.write_run` and
+:func:`~mer_classic.report.write_evaluation` stored (``metrics.json``, ``run.json``,
+``predictions.csv``), so ``mer-classic report DIR`` can redraw a run at any time. It
+ends with :func:`mer_classic.html_report.write_html`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mer_classic._io import write_csv_atomic, write_text_atomic
+from mer_classic.labels import QUADRANTS
+
+__all__ = ["render_report"]
+
+
+def _fmt(x: Any, nd: int = 3) -> str:
+    if isinstance(x, float | np.floating):
+        return "nan" if not np.isfinite(x) else f"{x:.{nd}f}"
+    return str(x)
+
+
+def _md_table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_fmt(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _classification_section(
+    m: dict[str, Any], d: Path, figures: dict[str, str]
+) -> list[str]:
+    from mer_classic.plots import plot_confusion
+
+    labels = m["labels"]
+    rows = [
+        [lab, pc["precision"], pc["recall"], pc["f1"], pc["support"]]
+        for lab, pc in m["per_class"].items()
+    ]
+    n = m.get("n", sum(pc["support"] for pc in m["per_class"].values()))
+    prec = [pc["precision"] for pc in m["per_class"].values()]
+    rec = [pc["recall"] for pc in m["per_class"].values()]
+    sup = np.array([pc["support"] for pc in m["per_class"].values()], dtype=float)
+    w = sup / sup.sum() if sup.sum() else sup
+    rows.append(
+        ["macro avg", float(np.mean(prec)), float(np.mean(rec)), m["f1_macro"], n]
+    )
+    rows.append(
+        [
+            "weighted avg",
+            float(np.dot(w, prec)),
+            float(np.dot(w, rec)),
+            m["f1_weighted"],
+            n,
+        ]
+    )
+    report = pd.DataFrame(
+        rows, columns=["class", "precision", "recall", "f1", "support"]
+    )
+    write_csv_atomic(report, d / "classification_report.csv", index=False)
+    cm = pd.DataFrame(
+        m["confusion_matrix"], index=pd.Index(labels, name="true"), columns=labels
+    )
+    write_csv_atomic(cm, d / "confusion_matrix.csv")
+    figures["confusion_matrix.png"] = "Confusion matrix"
+    plot_confusion(
+        m["confusion_matrix"],
+        labels,
+        d / "confusion_matrix.png",
+        "Confusion matrix (out-of-fold)",
+    )
+    out = [
+        "## Classification",
+        "",
+        _md_table(
+            ["accuracy", "balanced acc.", "F1 macro", "F1 weighted", "MCC", "n"],
+            [
+                [
+                    m["accuracy"],
+                    m.get("balanced_accuracy", float("nan")),
+                    m["f1_macro"],
+                    m["f1_weighted"],
+                    m["mcc"],
+                    n,
+                ]
+            ],
+        ),
+        "",
+        "### Classification report",
+        "",
+        _md_table(list(report.columns), report.values.tolist()),
+        "",
+        "### Confusion matrix (rows: true, columns: predicted)",
+        "",
+        _md_table(
+            ["true \\ pred"] + labels,
+            [
+                [lab] + row
+                for lab, row in zip(labels, m["confusion_matrix"], strict=False)
+            ],
+        ),
+        "",
+        "![confusion matrix](confusion_matrix.png)",
+        "",
+    ]
+    return out
+
+
+def _quadrant_section(q: dict[str, Any], d: Path, figures: dict[str, str]) -> list[str]:
+    from mer_classic.plots import plot_confusion
+
+    labels = q.get("labels", list(QUADRANTS))
+    cm = pd.DataFrame(
+        q["confusion_matrix"], index=pd.Index(labels, name="true"), columns=labels
+    )
+    write_csv_atomic(cm, d / "quadrant_confusion_matrix.csv")
+    plot_confusion(
+        q["confusion_matrix"],
+        labels,
+        d / "quadrant_confusion_matrix.png",
+        "Russell quadrants (out-of-fold)",
+    )
+    figures["quadrant_confusion_matrix.png"] = "Quadrant confusion matrix"
+    src = q.get("derived_from")
+    how = (
+        f"derived from predicted {src['valence']}/{src['arousal']} (scale {src['scale']}, "
+        "neutral point at the middle)"
+        if src
+        else "labels mapped to quadrants"
+    )
+    return [
+        "## Russell quadrants",
+        "",
+        f"Q1 +A+V, Q2 +A−V, Q3 −A−V, Q4 −A+V; {how}.",
+        "",
+        _md_table(
+            ["accuracy", "F1 macro", "F1 weighted", "MCC"],
+            [[q["accuracy"], q["f1_macro"], q["f1_weighted"], q["mcc"]]],
+        ),
+        "",
+        _md_table(
+            ["true \\ pred"] + labels,
+            [
+                [lab] + row
+                for lab, row in zip(labels, q["confusion_matrix"], strict=False)
+            ],
+        ),
+        "",
+        "![quadrant confusion matrix](quadrant_confusion_matrix.png)",
+        "",
+    ]
+
+
+def _regression_section(
+    m: dict[str, Any], d: Path, figures: dict[str, str]
+) -> list[str]:
+    from mer_classic.plots import plot_scatter, plot_va_plane
+
+    rows = [
+        [name, t["rmse"], t["mae"], t["r2"], t["pearson_r"]]
+        for name, t in m["targets"].items()
+    ]
+    write_csv_atomic(
+        pd.DataFrame(rows, columns=["target", "rmse", "mae", "r2", "pearson_r"]),
+        d / "regression_metrics.csv",
+        index=False,
+    )
+    out = [
+        "## Regression",
+        "",
+        f"Scale of the targets: {m.get('scale') or 'as given'} (metrics on that scale).",
+        "",
+        _md_table(["target", "RMSE", "MAE", "R²", "Pearson r"], rows),
+        "",
+    ]
+    pred_file = d / "predictions.csv"
+    if pred_file.exists():
+        preds = pd.read_csv(pred_file)
+        for name in m["targets"]:
+            if f"true_{name}" in preds and f"pred_{name}" in preds:
+                fname = f"scatter_{name}.png"
+                plot_scatter(
+                    preds[f"true_{name}"].to_numpy(),
+                    preds[f"pred_{name}"].to_numpy(),
+                    name,
+                    d / fname,
+                )
+                figures[fname] = f"Predicted vs true {name}"
+                out += [f"![{name}]({fname})", ""]
+        src = (m.get("quadrant") or {}).get("derived_from")
+        if src and m.get("scale"):
+            from mer_classic.labels import scale_bounds
+
+            lo, hi = scale_bounds(m["scale"])
+            v, a = src["valence"], src["arousal"]
+            plot_va_plane(
+                preds[f"pred_{v}"].to_numpy(),
+                preds[f"pred_{a}"].to_numpy(),
+                (lo + hi) / 2,
+                d / "va_plane.png",
+                "Predicted valence–arousal",
+                labels=None,
+            )
+            figures["va_plane.png"] = "Valence–arousal plane"
+            out += ["![valence-arousal plane](va_plane.png)", ""]
+    return out
+
+
+def _repeats_section(m: dict[str, Any]) -> list[str]:
+    rep = m.get("repeats")
+    if not rep or rep.get("n", 1) < 2:
+        return []
+    rows = [[k, v["mean"], v["sd"]] for k, v in rep.items() if isinstance(v, dict)]
+    return [
+        f"## Repetitions ({rep['n']} × CV with different fold seeds)",
+        "",
+        _md_table(["metric", "mean", "sd"], rows),
+        "",
+    ]
+
+
+def render_report(run_dir: str | os.PathLike[str]) -> Path:
+    """(Re)draw ``report.md``, tables and figures of a run folder from its JSON files."""
+    from mer_classic.report import read_run
+
+    d = Path(run_dir)
+    metrics, run = read_run(d)
+    figures: dict[str, str] = {}
+    s = run.get("settings", {})
+    data = run.get("data", {})
+    task = metrics.get("task", s.get("task"))
+    title = "Evaluation" if run.get("kind") == "evaluate" else "Training run"
+    lines = [
+        f"# {title}: {s.get('model', '?')} ({task})",
+        "",
+        f"Created {run.get('created', '?')}. {metrics.get('evaluation', '')}.",
+        "",
+    ]
+    lines += [
+        "## Settings",
+        "",
+        _md_table(["setting", "value"], [[k, s[k]] for k in sorted(s)]),
+        "",
+    ]
+    lines += [
+        "## Data",
+        "",
+        _md_table(
+            ["item", "value"],
+            [
+                [k, data.get(k)]
+                for k in (
+                    "source",
+                    "target",
+                    "group",
+                    "id",
+                    "n_rows_read",
+                    "n_rows",
+                    "n_features",
+                    "fingerprint",
+                )
+                if k in data
+            ],
+        ),
+        "",
+    ]
+    notes = data.get("notes") or []
+    if notes:
+        lines += ["Notes on the data:", ""] + [f"- {n}" for n in notes] + [""]
+    grouped = bool(data.get("group"))
+    lines += [
+        "## Honest evaluation",
+        "",
+        f"- Splits grouped by `{data.get('group')}`: no group is on both sides of a fold."
+        if grouped
+        else "- Splits are **not** grouped (no --group given): tracks of one "
+        "artist can sit on both sides, which inflates scores.",
+        "- Imputation, scaling and SMOTE are fitted inside each training fold only.",
+        "- Hyper-parameters are chosen by an inner grid search on the training fold; "
+        "reported scores come from the outer test folds.",
+        f"- Duplicate handling: {'; '.join(n for n in notes if 'duplicate' in n) or 'no duplicates found'}.",
+        "",
+    ]
+    if task == "classify":
+        lines += _classification_section(metrics, d, figures)
+    else:
+        lines += _regression_section(metrics, d, figures)
+    if metrics.get("quadrant"):
+        lines += _quadrant_section(metrics["quadrant"], d, figures)
+    lines += _repeats_section(metrics)
+    bp = run.get("best_params") or {}
+    lines += [
+        "## Hyper-parameters",
+        "",
+        _md_table(["parameter", "value"], [[k, v] for k, v in bp.items()])
+        if bp
+        else "No grid search (defaults of the registry).",
+        "",
+    ]
+    fp = run.get("fold_params") or []
+    if any(fp):
+        lines += (
+            ["Chosen in each outer fold:", ""]
+            + [f"- fold {i + 1}: {p}" for i, p in enumerate(fp)]
+            + [""]
+        )
+    if run.get("timings"):
+        lines += [
+            "## Timings",
+            "",
+            _md_table(["step", "seconds"], [[k, v] for k, v in run["timings"].items()]),
+            "",
+        ]
+    write_text_atomic(d / "report.md", "\n".join(lines))
+    from mer_classic.html_report import write_html
+
+    write_html(d, metrics, run, figures)
+    return d / "report.md"
