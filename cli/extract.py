@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pathlib
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:  # annotations only: the CLI imports these lazily
+    from mer_classic.distributed import DistributedExtraction
+    from mer_classic.features import ExtractionResult
 
 __all__ = ["extract", "COMMANDS", "EXIT_SOME_FAILED"]
 
@@ -127,6 +132,7 @@ def extract(
     settings = FeatureSettings(
         sr=sr, offset=offset, duration=duration, segment=segment, window=window
     )
+    result: ExtractionResult | DistributedExtraction
     if scheduler is not None:
         from mer_classic.distributed import extract_to_csv_distributed
 

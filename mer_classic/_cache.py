@@ -98,6 +98,6 @@ class ArrayCache:
         path = self._path(key)
         try:
             with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-                np.savez(fh, **arrays)
+                np.savez(fh, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as bool
         except OSError as exc:
             logger.warning("could not write cache entry %s (%s)", path, exc)

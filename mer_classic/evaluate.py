@@ -301,7 +301,7 @@ def cross_validate_model(
         splitter = make_splitter(task, cv, grouped=groups is not None, seed=seed + rep)
         folds = list(splitter.split(X, strat, groups))
         desc = f"CV repeat {rep + 1}/{repeats}" if repeats > 1 else "cross-validation"
-        kwargs = dict(task=task, n_splits=cv, seed=seed + rep)
+        kwargs: dict[str, Any] = dict(task=task, n_splits=cv, seed=seed + rep)
         if grid:
             outs = [
                 _fit_predict_fold(

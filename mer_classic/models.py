@@ -72,7 +72,11 @@ class ModelSpec:
     description: str
 
 
-SVM_GRID = {"C": [1, 10, 100, 1000], "gamma": [1, 0.1, 0.01, 0.001], "kernel": ["rbf"]}
+SVM_GRID: dict[str, list[Any]] = {
+    "C": [1, 10, 100, 1000],
+    "gamma": [1, 0.1, 0.01, 0.001],
+    "kernel": ["rbf"],
+}
 
 
 def _stacking_classifier(rs: int) -> StackingClassifier:

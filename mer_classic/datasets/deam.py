@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ from mer_classic.datasets._base import (
 )
 from mer_classic.exceptions import DataError
 
-__all__ = ["load_deam", "read_wide_dynamic", "CITATION"]
+__all__ = ["load_deam", "read_wide_dynamic", "sample_columns", "CITATION"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,21 @@ CITATION = (
 )
 _NAME = "deam"
 _SAMPLE = re.compile(r"^sample_(\d+)ms$")
+
+
+def sample_columns(columns: Iterable[object]) -> tuple[list[str], np.ndarray]:
+    """The ``sample_<ms>ms`` columns of a wide DEAM file and their times in seconds.
+
+    Examples
+    --------
+    >>> cols, times = sample_columns(["song_id", "sample_15000ms", "sample_15500ms"])
+    >>> cols, times.tolist()
+    (['sample_15000ms', 'sample_15500ms'], [15.0, 15.5])
+    """
+    matches = [m for c in columns if (m := _SAMPLE.match(str(c)))]
+    return [m.string for m in matches], np.array(
+        [int(m.group(1)) / 1000.0 for m in matches], dtype=float
+    )
 
 
 def read_wide_dynamic(path: Path, *, target: str, dataset: str) -> pd.DataFrame:
@@ -72,14 +88,13 @@ def read_wide_dynamic(path: Path, *, target: str, dataset: str) -> pd.DataFrame:
     """
     df = read_dataset_csv(path, dataset=dataset)
     require_columns(df, ["song_id"], path=path, dataset=dataset)
-    cols = [c for c in df.columns if _SAMPLE.match(c)]
+    cols, times = sample_columns(df.columns)
     if not cols:
         raise DataError(
             f"{dataset}: {str(path)!r} has no sample_<ms>ms columns; found "
             f"{list(df.columns)[:6]}"
         )
     ids = list(track_ids(df["song_id"]))
-    times = np.array([int(_SAMPLE.match(c).group(1)) / 1000.0 for c in cols])
     values = df[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     long = pd.DataFrame(
         {

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -54,7 +55,7 @@ SOUNDTRACKS_CITATION = (
 )
 
 #: what ``mer-classic train`` uses when no --data is given
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     "classify": {"target": "quadrant"},
     "regress": {"target": ["Valence", "Energy"]},
     "group": "film",

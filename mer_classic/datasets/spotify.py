@@ -131,7 +131,7 @@ def load_spotify_moods(root: str | os.PathLike[str]) -> Dataset:
         )
         if c is None
     ]
-    if missing:
+    if missing or id_col is None or label_col is None:
         raise DataError(
             f"{_NAME}: {str(path)!r} lacks column(s) {missing}; found {cols[:12]}"
         )

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from mer_classic.datasets.deam import sample_columns
 from mer_classic.exceptions import DataError
 
 logger = logging.getLogger(__name__)
 
 
-_SAMPLE = re.compile(r"^sample_(\d+)ms$")
 #: index columns of per-frame annotations and segment features
 SEGMENT_KEYS = ("track_id", "time")
 
@@ -80,7 +79,7 @@ def read_dynamic_annotations(
             target = next((t for t in ("arousal", "valence") if t in low), None)
     df.columns = [str(c).strip() for c in df.columns]
     lower = {c.lower(): c for c in df.columns}
-    samples = [c for c in df.columns if _SAMPLE.match(c)]
+    samples, times = sample_columns(df.columns)
     if samples:
         id_col = lower.get("song_id") or lower.get("track_id") or df.columns[0]
         if target is None:
@@ -88,7 +87,6 @@ def read_dynamic_annotations(
                 f"{name} is a wide single-target file; pass target='valence' or "
                 "'arousal'"
             )
-        times = np.array([int(_SAMPLE.match(c).group(1)) / 1000 for c in samples])
         vals = df[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
         out = pd.DataFrame(
             {

@@ -68,7 +68,7 @@ def stft_magnitude(
     return np.abs(spec).T.astype(np.float32, copy=False)
 
 
-def _hz_to_mel(f: np.ndarray) -> np.ndarray:
+def _hz_to_mel(f: np.ndarray | float) -> np.ndarray:
     f = np.asarray(f, dtype=float)
     f_sp = 200.0 / 3
     mels = f / f_sp

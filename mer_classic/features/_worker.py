@@ -49,16 +49,17 @@ def extract_file_cached(
     """
     path = Path(path)
     try:
-        key = None
+        cache = key = None
         if cache_root is not None:
+            cache = ArrayCache(cache_root)
             key = cache_key(file_digest(path), settings.to_dict())
-            hit = ArrayCache(cache_root).get(key)
+            hit = cache.get(key)
             if hit is not None:
                 return {"ok": True, "cached": True, **hit}
         times, values = extract_file(path, settings)
         times = np.empty(0) if times is None else times
-        if key is not None:
-            ArrayCache(cache_root).put(key, times=times, values=values)
+        if cache is not None and key is not None:
+            cache.put(key, times=times, values=values)
         return {"ok": True, "cached": False, "times": times, "values": values}
     except AudioError as exc:
         return {"ok": False, "reason": str(exc)}

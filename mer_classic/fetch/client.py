@@ -104,7 +104,7 @@ class CountingSession(requests.Session):
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any):  # type: ignore[override]
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any):  # type: ignore[override]
         """Send a request and count it."""
         self.count += 1
         return super().request(method, url, *args, **kwargs)
@@ -170,7 +170,9 @@ def _install_log_filter() -> None:
             log.addFilter(_RedactSecrets())
 
 
-def _cache_path(cache_dir: Path | None, auth: str, client_id: str) -> Path:
+def _cache_path(
+    cache_dir: str | os.PathLike[str] | None, auth: str, client_id: str
+) -> Path:
     folder = Path(cache_dir) if cache_dir is not None else data_dir()
     digest = hashlib.sha256(client_id.encode()).hexdigest()[:12]
     return folder / ".spotify-token-cache" / f"{auth}-{digest}.json"
