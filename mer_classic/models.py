@@ -41,6 +41,7 @@ __all__ = [
     "ModelSpec",
     "MODELS",
     "model_names",
+    "probabilistic_models",
     "get_spec",
     "make_pipeline",
     "param_grid",
@@ -241,6 +242,21 @@ def model_names(task: str | None = None) -> list[str]:
     if task is None:
         return sorted(set(MODELS["classify"]) | set(MODELS["regress"]))
     return sorted(MODELS[task])
+
+
+def probabilistic_models() -> list[str]:
+    """Classifiers whose fitted pipeline gives class probabilities (``predict_proba``).
+
+    Examples
+    --------
+    >>> "svm" in probabilistic_models(), "logreg" in probabilistic_models()
+    (False, True)
+    """
+    return [
+        name
+        for name in model_names("classify")
+        if hasattr(MODELS["classify"][name].build(0), "predict_proba")
+    ]
 
 
 def get_spec(name: str, task: str) -> ModelSpec:

@@ -161,15 +161,20 @@ class MerModel:
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Class probabilities, columns in :attr:`classes_` order (classifiers that have them)."""
         if not hasattr(self.pipeline, "predict_proba"):
-            raise DataError(
-                f"model {self.metadata.get('model')!r} gives no probabilities"
-            )
+            raise DataError(self._no_proba_message())
         try:
             return self.pipeline.predict_proba(self._frame(X))
         except AttributeError as exc:
-            raise DataError(
-                f"model {self.metadata.get('model')!r} gives no probabilities ({exc})"
-            ) from exc
+            raise DataError(f"{self._no_proba_message()} ({exc})") from exc
+
+    def _no_proba_message(self) -> str:
+        from mer_classic.models import probabilistic_models
+
+        return (
+            f"model {self.metadata.get('model')!r} gives no probabilities; use "
+            f"predict() for labels, or train with --model one of "
+            f"{', '.join(probabilistic_models())} for probabilities"
+        )
 
     def predict_frame(self, X: pd.DataFrame) -> pd.DataFrame:
         """Predictions as a DataFrame indexed like ``X``.

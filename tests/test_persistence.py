@@ -124,3 +124,26 @@ def test_saved_model_is_predict_only(saved, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "['impute', 'scale', 'model'] False"
+
+
+def test_model_without_probabilities_says_which_models_have_them(tmp_path, features_df):
+    t = load_table(features_df, target="label", group="artist", id="track_id")
+    res = train(t, model="svm", cv=2, grid=False, seed=0)
+    meta = {
+        "model": "svm",
+        "task": "classify",
+        "target": "label",
+        "classes": res.classes,
+        "feature_names": res.feature_names,
+    }
+    save_model(res.estimator, tmp_path / "svm", meta)
+    model = load_model(tmp_path / "svm")
+    X = features_df[res.feature_names]
+    assert len(model.predict(X)) == len(X)  # labels still work
+    with pytest.raises(DataError) as err:
+        model.predict_proba(X)
+    msg = str(err.value)
+    assert "'svm' gives no probabilities" in msg
+    assert "logreg" in msg and "stacking" in msg and "svm," not in msg
+    frame = model.predict_frame(X)  # the frame simply has no proba_ columns
+    assert not [c for c in frame.columns if c.startswith("proba_")]
