@@ -1,6 +1,8 @@
 """Shared pytest fixtures and options.
 
-Fixtures used by one test module only live in that module.
+Fixtures used by one test module only live in that module. The fetch tests'
+fake Spotify (servers on 127.0.0.1) lives in ``_spotify_fake.py``; its fixtures
+are here.
 """
 
 from __future__ import annotations
@@ -10,6 +12,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+
+from tests._spotify_fake import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    Catalog,
+    Cdn,
+    FakeSpotify,
+    mp3_bytes,
+    pid,
+    tid,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,3 +95,56 @@ def features_df() -> pd.DataFrame:
             "arousal": np.clip(5 + rng.normal(scale=2, size=n), 1, 9),
         }
     )
+
+
+# ------------------------------------------------------------- fake Spotify (fetch)
+@pytest.fixture(scope="module")
+def mp3() -> bytes:
+    return mp3_bytes()
+
+
+@pytest.fixture
+def cdn(mp3: bytes):
+    server = Cdn(mp3)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def catalog(cdn: Cdn) -> Catalog:
+    """calm: 120 entries over 3 pages (null/local/unavailable items, id and ISRC
+    duplicates); sad: 6 entries with one label conflict; an empty playlist."""
+    cat = Catalog(cdn)
+    for n in range(1, 131):
+        cat.add_track(n)
+    cat.add_track(200, isrc="USX000000005")  # same recording as track 5, other id
+    cat.add_track(201, preview=False)
+    calm = [tid(n) for n in range(1, 111)]  # 110 tracks
+    calm[10:10] = [None, "local", "unavailable"]  # 113
+    calm += [tid(3), tid(4), tid(200), tid(201), tid(1), tid(2), tid(111)]  # 120
+    cat.add_playlist(pid(1), calm, owned=True)
+    sad = [tid(n) for n in (120, 121, 122, 123, 7, 120)]  # 7 conflicts with calm
+    cat.add_playlist(pid(2), sad)
+    cat.add_playlist(pid(3), [])
+    return cat
+
+
+@pytest.fixture
+def spotify_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Start FakeSpotify servers on demand and point the env seams at them."""
+    servers: list[FakeSpotify] = []
+    monkeypatch.setenv("SPOTIPY_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SPOTIPY_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("MER_CLASSIC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+
+    def start(catalog: Catalog, profile: str = "legacy") -> FakeSpotify:
+        fake = FakeSpotify(catalog, profile)
+        monkeypatch.setenv("MER_CLASSIC_SPOTIFY_API_URL", fake.api_url)
+        monkeypatch.setenv("MER_CLASSIC_SPOTIFY_TOKEN_URL", fake.token_url)
+        servers.append(fake)
+        return fake
+
+    yield start
+    for fake in servers:
+        fake.close()
