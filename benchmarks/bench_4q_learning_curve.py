@@ -25,7 +25,6 @@ Skips (exit 0, with a message) when the data folder is absent.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -35,7 +34,11 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_4q_quality import DEFAULT_DATA, REPO, load_features  # noqa: E402
+from bench_4q_quality import (  # noqa: E402
+    common_parser,
+    load_features,
+    parse_or_skip,
+)
 
 FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 FULL_TRAIN = 810  # 900 clips, 10-fold: training clips per fold in the published setup
@@ -168,23 +171,10 @@ def plot(results: dict[str, dict], path: Path) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--models", default="logreg,svm")
-    ap.add_argument(
-        "--cache-dir", type=Path, default=REPO / "data" / "cache" / "features"
-    )
-    ap.add_argument(
-        "--out", type=Path, default=REPO / "reports" / "benchmarks" / "4q-quality"
-    )
-    args = ap.parse_args()
-    if not args.data.is_dir():
-        print(f"SKIP: data folder {args.data} is absent (4Q dev clips needed)")
+    ap = common_parser(__doc__.splitlines()[0], seeds=3, models="logreg,svm")
+    args = parse_or_skip(ap)
+    if args is None:
         return 0
-    import warnings
-
-    warnings.filterwarnings("ignore", category=UserWarning)
     t0 = time.perf_counter()
     X, y, groups = load_features(args.data, args.cache_dir)
     results: dict[str, dict] = {}

@@ -41,25 +41,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mer_classic.fetch.attributes import AUDIO_ATTRIBUTES
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 CLIPS = SHARED / "4q-dev"
 MOODS = SHARED / "spotify-data-moods" / "data_moods.csv"
-FEATURES = [
-    "popularity",
-    "length",
-    "danceability",
-    "acousticness",
-    "energy",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "loudness",
-    "speechiness",
-    "tempo",
-    "key",
-    "time_signature",
-]
+#: data_moods columns used as features: track metadata plus the audio attributes but mode
+FEATURES = ["popularity", "length", *(c for c in AUDIO_ATTRIBUTES if c != "mode")]
 
 
 # -- part 1: extraction ------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pathlib
 from typing import TYPE_CHECKING
 
 import click
+from mer_classic.cli._options import jobs_option, quiet_option, scheduler_option
 
 if TYPE_CHECKING:  # annotations only: the CLI imports these lazily
     from mer_classic.distributed import DistributedExtraction
@@ -31,14 +32,7 @@ EXIT_SOME_FAILED = 3
     default=None,
     help="Output CSV [default: DATA_DIR/features/features.csv].",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=int,
-    default=1,
-    show_default=True,
-    help="Worker processes (-1: all cores).",
-)
+@jobs_option("Worker processes (-1: all cores).")
 @click.option(
     "--sr",
     type=click.IntRange(8000, 192000),
@@ -86,14 +80,11 @@ EXIT_SOME_FAILED = 3
 @click.option(
     "--no-cache", is_flag=True, help="Do not read or write the feature cache."
 )
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="local|tcp://HOST:PORT",
-    help="Run on Dask: 'local' starts a LocalCluster, an address uses a running "
-    'scheduler (pip install "mer-classic[dask]"); --jobs is then ignored.',
+@scheduler_option(
+    "Run on Dask: 'local' starts a LocalCluster, an address uses a running "
+    'scheduler (pip install "mer-classic[dask]"); --jobs is then ignored.'
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option("No progress bar.")
 def extract(
     inputs: tuple[pathlib.Path, ...],
     out: pathlib.Path | None,
@@ -120,10 +111,6 @@ def extract(
     """
     if no_cache and cache_dir is not None:
         raise click.UsageError("--cache-dir and --no-cache cannot be used together")
-    if jobs == 0 or jobs < -1:
-        raise click.BadParameter(
-            f"must be a positive int or -1; got {jobs}", param_hint="--jobs"
-        )
     from mer_classic.config import data_dir
     from mer_classic.features import FeatureSettings, errors_path_for, extract_to_csv
 
@@ -136,18 +123,15 @@ def extract(
     if scheduler is not None:
         from mer_classic.distributed import extract_to_csv_distributed
 
-        try:
-            result = extract_to_csv_distributed(
-                inputs,
-                out,
-                scheduler=scheduler,
-                label_from_folder=label_from_folder,
-                settings=settings,
-                cache_dir=cache,
-                quiet=quiet,
-            )
-        except ImportError as err:  # the dask extra is missing: say how to install
-            raise click.ClickException(str(err)) from err
+        result = extract_to_csv_distributed(
+            inputs,
+            out,
+            scheduler=scheduler,
+            label_from_folder=label_from_folder,
+            settings=settings,
+            cache_dir=cache,
+            quiet=quiet,
+        )
         shape = (result.n_rows, result.n_features)
         if result.n_resumed:
             click.echo(f"Resumed: {result.n_resumed} file(s) from the interrupted run.")

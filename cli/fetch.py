@@ -6,6 +6,7 @@ import pathlib
 import sys
 
 import click
+from mer_classic.cli._options import force_option, quiet_option
 
 __all__ = ["COMMANDS", "fetch"]
 
@@ -66,7 +67,7 @@ __all__ = ["COMMANDS", "fetch"]
 )
 @click.option("--market", metavar="CC", help="Country code passed to Spotify.")
 @click.option("--resume", is_flag=True, help="Continue the crawl saved in --out.")
-@click.option("--force", is_flag=True, help="Discard the crawl saved in --out.")
+@force_option("Discard the crawl saved in --out.")
 @click.option(
     "--max-wait",
     type=click.FloatRange(min=0),
@@ -83,7 +84,7 @@ __all__ = ["COMMANDS", "fetch"]
     "command lines end up in shell history]",
 )
 @click.option("--no-browser", is_flag=True, help="--auth user: do not open a browser.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@quiet_option()
 def fetch(
     playlists: tuple[str, ...],
     playlists_file: pathlib.Path | None,

@@ -35,6 +35,10 @@ class _Group(click.Group):
             ctx.exit(EXIT_RESUME_LATER)
         except MerClassicError as err:
             raise click.ClickException(str(err)) from err
+        except ImportError as err:  # an optional extra is missing (e.g. dask)
+            if "pip install" not in str(err):
+                raise
+            raise click.ClickException(str(err)) from err
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -5,6 +5,12 @@ from __future__ import annotations
 import pathlib
 
 import click
+from mer_classic.cli._options import (
+    force_option,
+    jobs_option,
+    model_path_option,
+    quiet_option,
+)
 
 __all__ = ["predict", "COMMANDS", "EXIT_SOME_FAILED"]
 
@@ -14,13 +20,7 @@ EXIT_SOME_FAILED = 3
 
 @click.command()
 @click.argument("audio", nargs=-1, type=click.Path(path_type=pathlib.Path))
-@click.option(
-    "--model",
-    "model_path",
-    required=True,
-    type=click.Path(path_type=pathlib.Path),
-    help="Run folder or model.joblib written by `train`.",
-)
+@model_path_option()
 @click.option(
     "--data",
     type=click.Path(path_type=pathlib.Path),
@@ -46,16 +46,9 @@ EXIT_SOME_FAILED = 3
     is_flag=True,
     help="Also write a per-0.5 s curve beside --out (<out>.segments.csv + .png).",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=int,
-    default=1,
-    show_default=True,
-    help="Worker processes for audio extraction (-1: all cores).",
-)
-@click.option("--force", is_flag=True, help="Replace existing output files.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@jobs_option("Worker processes for audio extraction (-1: all cores).")
+@force_option("Replace existing output files.")
+@quiet_option("No progress bar.")
 def predict(audio, model_path, data, id_col, out, fmt, segments, jobs, force, quiet):
     """Predict moods or valence/arousal for AUDIO files/folders or a feature table.
 
@@ -75,10 +68,6 @@ def predict(audio, model_path, data, id_col, out, fmt, segments, jobs, force, qu
     if segments and out is None:
         raise click.UsageError(
             "--segments needs --out FILE (the curve is written beside it)"
-        )
-    if jobs == 0 or jobs < -1:
-        raise click.BadParameter(
-            f"must be a positive int or -1; got {jobs}", param_hint="--jobs"
         )
     if data is not None:
         from mer_classic.workflows import run_predict_table

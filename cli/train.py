@@ -5,20 +5,22 @@ from __future__ import annotations
 import pathlib
 
 import click
+from mer_classic.cli._options import (
+    force_option,
+    jobs_option,
+    model_path_option,
+    quiet_option,
+    scheduler_option,
+)
 
 COMMANDS: list[click.Command] = []
 
-_MODEL_NAMES = [
-    "dtree",
-    "gboost",
-    "knn",
-    "logreg",
-    "rf",
-    "ridge",
-    "stacking",
-    "svm",
-    "svr",
-]
+#: registry names per task, spelled out so that --help does not import scikit-learn
+#: (a test checks them against mer_classic.models)
+MODEL_NAMES = {
+    "classify": ["dtree", "gboost", "knn", "logreg", "rf", "stacking", "svm"],
+    "regress": ["gboost", "knn", "rf", "ridge", "stacking", "svr"],
+}
 
 
 def _register(cmd: click.Command) -> click.Command:
@@ -31,11 +33,13 @@ def _register(cmd: click.Command) -> click.Command:
 @click.option(
     "--model",
     "model",
-    type=click.Choice(_MODEL_NAMES),
+    type=click.Choice(
+        sorted(set(MODEL_NAMES["classify"]) | set(MODEL_NAMES["regress"]))
+    ),
     default="stacking",
     show_default=True,
-    help="Registry name (classification: svm dtree rf knn logreg "
-    "gboost stacking; regression: svr rf stacking ridge knn gboost).",
+    help=f"Registry name (classification: {' '.join(MODEL_NAMES['classify'])}; "
+    f"regression: {' '.join(MODEL_NAMES['regress'])}).",
 )
 @click.option(
     "--data",
@@ -103,14 +107,7 @@ def _register(cmd: click.Command) -> click.Command:
     default=None,
     help="Held-out table scored by the final model (written to DIR/test/).",
 )
-@click.option(
-    "--jobs",
-    "n_jobs",
-    type=int,
-    default=1,
-    show_default=True,
-    help="Parallel jobs (-1: all cores).",
-)
+@jobs_option("Parallel jobs (-1: all cores).")
 @click.option(
     "--dynamic",
     is_flag=True,
@@ -130,12 +127,9 @@ def _register(cmd: click.Command) -> click.Command:
     show_default=True,
     help="With --dynamic: moving-average window (s) over predicted curves.",
 )
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="local|tcp://HOST:PORT",
-    help="Run the CV and grid search on Dask: 'local' starts a LocalCluster on this "
-    'machine, an address uses a running scheduler (pip install "mer-classic[dask]").',
+@scheduler_option(
+    "Run the CV and grid search on Dask: 'local' starts a LocalCluster on this "
+    'machine, an address uses a running scheduler (pip install "mer-classic[dask]").'
 )
 @click.option(
     "--out",
@@ -143,7 +137,7 @@ def _register(cmd: click.Command) -> click.Command:
     default=None,
     help="Run folder. Default: reports/<model>-<timestamp>/.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing --out folder.")
+@force_option("Replace an existing --out folder.")
 @click.option(
     "--large-rows",
     type=click.IntRange(min=2),
@@ -165,7 +159,7 @@ def _register(cmd: click.Command) -> click.Command:
     show_default=True,
     help="Permutation feature importance on the held-out folds (refits once per fold).",
 )
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@quiet_option()
 def train(
     model,
     data,
@@ -180,7 +174,7 @@ def train(
     grid,
     smote,
     test_path,
-    n_jobs,
+    jobs,
     dynamic,
     annotations,
     smooth,
@@ -213,7 +207,7 @@ def train(
                 seed=seed,
                 grid=grid,
                 smooth=smooth,
-                n_jobs=n_jobs,
+                n_jobs=jobs,
                 out=out,
                 force=force,
                 quiet=quiet,
@@ -222,46 +216,35 @@ def train(
         return
     if annotations is not None:
         raise click.UsageError("--annotations is only used with --dynamic")
-    try:
-        summary = run_train(
-            model=model,
-            data=data,
-            target=list(target),
-            task=task,
-            group=group,
-            id_col=id_col,
-            exclude=list(exclude),
-            cv=cv,
-            repeats=repeats,
-            seed=seed,
-            grid=grid,
-            smote=smote,
-            test=test_path,
-            n_jobs=n_jobs,
-            out=out,
-            force=force,
-            quiet=quiet,
-            scheduler=scheduler,
-            importance=importance,
-            large_rows=large_rows,
-            on_large=on_large,
-        )
-    except ImportError as err:  # --scheduler without the dask extra: say how to install
-        if "pip install" not in str(err):
-            raise
-        raise click.ClickException(str(err)) from err
+    summary = run_train(
+        model=model,
+        data=data,
+        target=list(target),
+        task=task,
+        group=group,
+        id_col=id_col,
+        exclude=list(exclude),
+        cv=cv,
+        repeats=repeats,
+        seed=seed,
+        grid=grid,
+        smote=smote,
+        test=test_path,
+        n_jobs=jobs,
+        out=out,
+        force=force,
+        quiet=quiet,
+        scheduler=scheduler,
+        importance=importance,
+        large_rows=large_rows,
+        on_large=on_large,
+    )
     click.echo(summary)
 
 
 @_register
 @click.command()
-@click.option(
-    "--model",
-    "model_path",
-    required=True,
-    type=click.Path(path_type=pathlib.Path),
-    help="Run folder or model.joblib written by `train`.",
-)
+@model_path_option()
 @click.option(
     "--data",
     required=True,
@@ -279,7 +262,7 @@ def train(
     default=None,
     help="Report folder. Default: reports/eval-<model>-<timestamp>/.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing --out folder.")
+@force_option("Replace an existing --out folder.")
 def evaluate(model_path, data, target, group, id_col, out, force):
     """Score a saved model on another table (external-dataset evaluation).
 

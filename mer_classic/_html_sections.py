@@ -20,6 +20,7 @@ from mer_classic._html import (
     html_section,
     html_table,
 )
+from mer_classic._report_render import DATA_SUMMARY_KEYS
 
 __all__ = [
     "TOP_FEATURES",
@@ -113,19 +114,7 @@ def summary_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
     body = "<div class='grid'><div><h3>Settings</h3>" + html_table(
         ["setting", "value"], rows, "kv"
     )
-    drows = [
-        [k, data.get(k)]
-        for k in (
-            "source",
-            "target",
-            "group",
-            "id",
-            "n_rows_read",
-            "n_rows",
-            "n_features",
-        )
-        if k in data
-    ]
+    drows = [[k, data.get(k)] for k in DATA_SUMMARY_KEYS if k in data]
     if data.get("fingerprint"):
         drows.append(["fingerprint", str(data["fingerprint"])[:16] + "…"])
     body += "</div><div><h3>Data</h3>" + html_table(["item", "value"], drows, "kv")

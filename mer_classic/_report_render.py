@@ -19,7 +19,18 @@ import pandas as pd
 from mer_classic._io import write_csv_atomic, write_text_atomic
 from mer_classic.labels import QUADRANTS
 
-__all__ = ["render_report"]
+__all__ = ["render_report", "DATA_SUMMARY_KEYS"]
+
+#: run.json ``data`` items shown in the Data tables of report.md and index.html
+DATA_SUMMARY_KEYS = (
+    "source",
+    "target",
+    "group",
+    "id",
+    "n_rows_read",
+    "n_rows",
+    "n_features",
+)
 
 
 def _fmt(x: Any, nd: int = 3) -> str:
@@ -256,16 +267,7 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
             ["item", "value"],
             [
                 [k, data.get(k)]
-                for k in (
-                    "source",
-                    "target",
-                    "group",
-                    "id",
-                    "n_rows_read",
-                    "n_rows",
-                    "n_features",
-                    "fingerprint",
-                )
+                for k in (*DATA_SUMMARY_KEYS, "fingerprint")
                 if k in data
             ],
         ),

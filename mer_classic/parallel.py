@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import operator
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,7 @@ from mer_classic.exceptions import ConfigError, ParameterError
 
 __all__ = [
     "DASK_INSTALL_HINT",
+    "check_n_jobs",
     "check_scheduler",
     "require_dask",
     "dask_client",
@@ -40,6 +42,32 @@ DASK_INSTALL_HINT = (
 )
 
 _SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://", "ucx://")
+
+
+def check_n_jobs(n_jobs: object) -> int:
+    """Validate a joblib ``n_jobs``: a positive int, or -1 for every core.
+
+    Raises
+    ------
+    ParameterError
+        For 0, values below -1 and non-integers (joblib would fail later, deeper).
+
+    Examples
+    --------
+    >>> check_n_jobs(2), check_n_jobs(-1)
+    (2, -1)
+    >>> check_n_jobs(0)
+    Traceback (most recent call last):
+    ...
+    mer_classic.exceptions.ParameterError: n_jobs must be a positive int or -1; got 0
+    """
+    try:
+        value = -2 if isinstance(n_jobs, bool) else operator.index(n_jobs)  # type: ignore[arg-type]
+    except TypeError:
+        value = -2
+    if value == 0 or value < -1:
+        raise ParameterError(f"n_jobs must be a positive int or -1; got {n_jobs!r}")
+    return value
 
 
 def check_scheduler(scheduler: str | None) -> str | None:

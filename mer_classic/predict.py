@@ -37,9 +37,10 @@ from mer_classic.exceptions import (
     MerClassicError,
     ParameterError,
 )
+from mer_classic.fetch.attributes import AUDIO_ATTRIBUTES
 
 __all__ = [
-    "SPOTIFY_ATTRIBUTES",
+    "SPOTIFY_COLUMNS",
     "AudioPredictions",
     "audio_settings",
     "predict_audio",
@@ -49,26 +50,13 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Spotify Web API audio attributes (names used by Spotify CSVs such as data_moods).
-SPOTIFY_ATTRIBUTES: frozenset[str] = frozenset(
-    {
-        "danceability",
-        "energy",
-        "valence",
-        "acousticness",
-        "instrumentalness",
-        "liveness",
-        "speechiness",
-        "loudness",
-        "tempo",
-        "key",
-        "mode",
-        "time_signature",
-        "popularity",
-        "length",
-        "duration_ms",
-    }
-)
+#: columns of Spotify track tables (audio attributes plus track metadata): a model
+#: trained on these cannot be fed from audio
+SPOTIFY_COLUMNS: frozenset[str] = frozenset(AUDIO_ATTRIBUTES) | {
+    "popularity",
+    "length",
+    "duration_ms",
+}
 
 
 @dataclasses.dataclass
@@ -109,7 +97,7 @@ def _load(model: Any) -> Any:
 
 def _missing_features_error(model: Any, missing: list[str]) -> DataError:
     names = model.feature_names
-    spotify = sorted(set(names) & SPOTIFY_ATTRIBUTES)
+    spotify = sorted(set(names) & SPOTIFY_COLUMNS)
     shown = ", ".join(missing[:12]) + (" ..." if len(missing) > 12 else "")
     if spotify and len(spotify) >= min(3, len(names)):
         what = (

@@ -29,7 +29,6 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -54,6 +53,7 @@ from sklearn.pipeline import Pipeline as SkPipeline
 from mer_classic._search import GRID_ROWS, SubsampledGridSearch
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.models import get_spec, make_pipeline, param_grid
+from mer_classic.table import csv_errors, csv_path
 
 __all__ = [
     "LARGE_ROWS",
@@ -437,25 +437,15 @@ def read_csv_chunked(
     DataError
         When the file is missing, empty or not CSV.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(
-            f"data file {str(p)!r} does not exist or is not a file; check the path"
-        )
+    p = csv_path(path)
     if not isinstance(chunksize, (int, np.integer)) or chunksize < 1:
         raise ParameterError(f"chunksize must be a positive int; got {chunksize!r}")
     chunks: list[pd.DataFrame] = []
-    try:
+    with csv_errors(p):
         for chunk in pd.read_csv(p, chunksize=chunksize, usecols=usecols):
             if float32:
                 chunk, _ = downcast_float32(chunk, rtol=rtol)
             chunks.append(chunk)
-    except pd.errors.EmptyDataError as exc:
-        raise DataError(
-            f"data file {str(p)!r} is empty; it needs a header and rows"
-        ) from exc
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot parse {str(p)!r} as CSV: {exc}") from exc
     if not chunks:
         raise DataError(f"data file {str(p)!r} has a header but no rows")
     # a column cast in one chunk but not in another comes back as float64 holding

@@ -9,9 +9,10 @@ to do.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,15 @@ import pandas as pd
 
 from mer_classic.exceptions import DataError, ParameterError
 
-__all__ = ["Table", "load_table", "read_csv", "fingerprint", "TASKS"]
+__all__ = [
+    "Table",
+    "load_table",
+    "read_csv",
+    "csv_path",
+    "csv_errors",
+    "fingerprint",
+    "TASKS",
+]
 
 TASKS = ("classify", "regress")
 
@@ -61,23 +70,50 @@ class Table:
         return len(self.X)
 
 
-def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a CSV file with clear errors for a missing, empty or unreadable file."""
+def csv_path(
+    path: str | os.PathLike[str],
+    *,
+    what: str = "data file",
+    missing_hint: str = "check the path",
+) -> Path:
+    """``path`` as a Path, or a DataError when it is missing or a folder."""
     p = Path(path)
     if not p.exists():
-        raise DataError(f"data file {str(p)!r} does not exist; check the path")
+        raise DataError(f"{what} {str(p)!r} does not exist; {missing_hint}")
     if p.is_dir():
         raise DataError(f"{str(p)!r} is a folder; pass a CSV file (e.g. features.csv)")
+    return p
+
+
+@contextlib.contextmanager
+def csv_errors(p: Path, *, what: str = "data file") -> Iterator[None]:
+    """Turn pandas' errors for an empty or unparsable CSV into a DataError."""
     try:
-        df = pd.read_csv(p)
+        yield
     except pd.errors.EmptyDataError as exc:
         raise DataError(
-            f"data file {str(p)!r} is empty; it needs a header and rows"
+            f"{what} {str(p)!r} is empty; it needs a header and rows"
         ) from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot parse {str(p)!r} as CSV: {exc}") from exc
+        raise DataError(f"cannot parse {what} {str(p)!r} as CSV: {exc}") from exc
+
+
+def read_csv(
+    path: str | os.PathLike[str],
+    *,
+    what: str = "data file",
+    missing_hint: str = "check the path",
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """Read a CSV file with clear errors for a missing, empty or unreadable file.
+
+    ``what`` names the file in messages; ``kwargs`` go to :func:`pandas.read_csv`.
+    """
+    p = csv_path(path, what=what, missing_hint=missing_hint)
+    with csv_errors(p, what=what):
+        df = pd.read_csv(p, **kwargs)
     if df.empty:
-        raise DataError(f"data file {str(p)!r} has a header but no rows")
+        raise DataError(f"{what} {str(p)!r} has a header but no rows")
     return df
 
 

@@ -184,7 +184,7 @@ def train(
     task = task or table.meta.get("task", "classify")
     get_spec(model, task)  # fail fast on an unknown name
     n_targets = len(table.targets) if task == "regress" else 1
-    from mer_classic.parallel import check_scheduler, joblib_backend
+    from mer_classic.parallel import check_n_jobs, check_scheduler, joblib_backend
     from mer_classic.scaling import (
         LARGE_ROWS,
         SubsampledGridSearch,
@@ -193,7 +193,7 @@ def train(
     )
 
     scheduler = check_scheduler(scheduler)
-    jobs = -1 if scheduler is not None else n_jobs
+    jobs = -1 if scheduler is not None else check_n_jobs(n_jobs)
     plan = plan_for_size(
         model,
         task,

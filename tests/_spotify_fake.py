@@ -256,7 +256,7 @@ class FakeSpotify:
         self.tokens[token] = kind
         body = {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
         if kind == "user":
-            body.update(refresh_token=form["refresh_token"], scope=_USER_SCOPE)
+            body.update(refresh_token=form["refresh_token"], scope=USER_SCOPE)
         h.send_json(200, body)
 
     # -- web api ---------------------------------------------------------------------
@@ -401,7 +401,7 @@ class FakeSpotify:
         return {"added_at": "2020-01-01T00:00:00Z", "is_local": False, "track": track}
 
 
-_USER_SCOPE = "playlist-read-private playlist-read-collaborative"
+USER_SCOPE = "playlist-read-private playlist-read-collaborative"
 
 
 # --------------------------------------------------------------------------- helpers

@@ -1,6 +1,7 @@
 """Shared pytest fixtures and options.
 
-Fixtures used by one test module only live in that module. The fetch tests'
+Fixtures used by one test module only live in that module. The real Dask
+``cluster`` is shared by test_parallel and test_distributed. The fetch tests'
 fake Spotify (servers on 127.0.0.1) lives in ``_spotify_fake.py``; its fixtures
 are here.
 """
@@ -95,6 +96,30 @@ def features_df() -> pd.DataFrame:
             "arousal": np.clip(5 + rng.normal(scale=2, size=n), 1, 9),
         }
     )
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """One real Dask LocalCluster (2 single-threaded worker processes) per module.
+
+    Skips the test when dask.distributed is not installed.
+    """
+    pytest.importorskip(
+        "distributed",
+        reason='dask.distributed is not installed (pip install "mer-classic[dask]")',
+    )
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        # the scheduler always serves HTTP (health checks); a free port, no dashboard
+        dashboard_address=":0",
+        scheduler_kwargs={"dashboard": False},
+    ) as c:
+        yield c
 
 
 # ------------------------------------------------------------- fake Spotify (fetch)

@@ -290,10 +290,41 @@ def test_evaluate_with_other_features_is_a_short_clear_error(runner, trained, tm
 
 
 def test_cli_model_choices_match_the_registry():
-    """--model is checked by click before any import of scikit-learn, from a literal
-    list (so --help stays fast); it must list exactly the registry's names."""
-    from mer_classic.cli.train import _MODEL_NAMES
+    """--model is checked by click before any import of scikit-learn, from literal
+    lists (so --help stays fast); they must list exactly the registry's names."""
+    from mer_classic.cli.train import MODEL_NAMES, train
 
     from mer_classic.models import model_names
 
-    assert _MODEL_NAMES == model_names()
+    assert MODEL_NAMES == {task: model_names(task) for task in ("classify", "regress")}
+    option = next(p for p in train.params if p.name == "model")
+    assert list(option.type.choices) == model_names()
+    for name in model_names():
+        assert name in option.help
+
+
+@pytest.mark.parametrize("command", ["train", "extract", "predict"])
+@pytest.mark.parametrize("bad", ["0", "-3", "two"])
+def test_cli_jobs_must_be_positive_or_minus_one(command, bad, tmp_path):
+    """Every --jobs is checked by one click type before any work (no traceback)."""
+    args = {"train": [], "extract": [str(tmp_path)], "predict": ["--model", "m", "x"]}
+    res = CliRunner().invoke(main, [command, *args[command], "--jobs", bad])
+    assert res.exit_code == 2, res.output
+    assert "Invalid value for '--jobs' / '-j'" in res.output
+    assert "must be a positive int or -1" in res.output and repr(bad) in res.output
+
+
+@pytest.mark.parametrize("command", ["train", "extract"])
+def test_cli_scheduler_without_dask_says_how_to_install(command, monkeypatch, tmp_path):
+    """A missing optional extra ends in one line naming the pip command, exit 1."""
+    import mer_classic.parallel as parallel
+
+    def missing() -> None:
+        raise ImportError(parallel.DASK_INSTALL_HINT)
+
+    monkeypatch.setattr(parallel, "require_dask", missing)
+    args = {"train": ["--out", str(tmp_path / "run")], "extract": [str(tmp_path)]}
+    res = CliRunner().invoke(main, [command, *args[command], "--scheduler", "local"])
+    assert res.exit_code == 1, res.output
+    assert 'pip install "mer-classic[dask]"' in res.output
+    assert "Traceback" not in res.output and not isinstance(res.exception, ImportError)

@@ -29,23 +29,6 @@ N_GOOD = 12
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    """One real LocalCluster (2 single-threaded worker processes) for the module."""
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        # the scheduler always serves HTTP (health checks); a free port, no dashboard
-        dashboard_address=":0",
-        scheduler_kwargs={"dashboard": False},
-    ) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
 def audio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """12 short clips in Q1/ and Q2/ (tones + noise) and one corrupt file."""
     import soundfile as sf

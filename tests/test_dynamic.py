@@ -359,3 +359,28 @@ def test_cli_train_dynamic_saves_a_model(tmp_path):
     assert bad.exit_code == 1 and "unknown model 'svm' for task 'regress'" in bad.output
     missing = CliRunner().invoke(main, ["train", "--dynamic", "--model", "svr"])
     assert missing.exit_code == 1 and "--dynamic needs --data" in missing.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "does not exist; run `mer-classic extract --segment 0.5` first"),
+        (b"", "features file .* is empty; it needs a header and rows"),
+        (b"track_id,time,f1\n", "has a header but no rows"),
+        (b"\xff\xfe\x00garbage\x00\xff", "cannot parse features file"),
+    ],
+)
+def test_bad_segment_feature_files_are_clear_errors(tmp_path, content, message):
+    path = tmp_path / "segments.csv"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        read_segment_features(path)
+
+
+def test_bad_annotation_files_are_clear_errors(tmp_path):
+    with pytest.raises(DataError, match="annotation file .* does not exist"):
+        read_dynamic_annotations(tmp_path / "nope.csv")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(DataError, match="annotation file .* is empty"):
+        read_dynamic_annotations(tmp_path / "empty.csv")

@@ -20,9 +20,9 @@ from mer_classic.fetch.previews import verify_audio
 from mer_classic.fetch.sources import PlaylistSource
 from mer_classic.fetch.state import STATE_NAME
 from tests._spotify_fake import (
-    _USER_SCOPE,
     CLIENT_ID,
     CLIENT_SECRET,
+    USER_SCOPE,
     Catalog,
     Cdn,
     Sleeps,
@@ -255,7 +255,7 @@ def test_dev_mode_user_auth_reads_own_playlists_only(
                 "expires_in": 3600,
                 "expires_at": int(time.time()) - 10,
                 "refresh_token": "refresh-me",
-                "scope": _USER_SCOPE,
+                "scope": USER_SCOPE,
             }
         )
     )

@@ -34,24 +34,6 @@ def _needs_dask() -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    """One real LocalCluster (2 single-threaded worker processes) for the module."""
-    _needs_dask()
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        # the scheduler always serves HTTP (health checks); a free port, no dashboard
-        dashboard_address=":0",
-        scheduler_kwargs={"dashboard": False},
-    ) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
 def table():
     """90 rows, 3 classes, 4 features, 15 artist groups."""
     rng = np.random.default_rng(5)

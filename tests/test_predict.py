@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from mer_classic.cli.main import main
 
 from mer_classic.exceptions import AudioError, DataError, ParameterError
@@ -281,38 +281,22 @@ def test_bad_parameters(clf_model: Path, audio_dir: Path) -> None:
 # -- the command ---------------------------------------------------------------------------
 
 
+def run_predict(model: Path, *args: object) -> Result:
+    """Invoke ``mer-classic predict -q --model MODEL ARGS...`` (args passed as str)."""
+    return CliRunner().invoke(
+        main, ["predict", "-q", "--model", str(model), *map(str, args)]
+    )
+
+
 def test_cli_audio_csv_and_json(
     clf_model: Path, audio_dir: Path, tmp_path: Path
 ) -> None:
-    r = CliRunner().invoke(
-        main,
-        [
-            "predict",
-            "-q",
-            "--model",
-            str(clf_model),
-            str(audio_dir / "calm0.wav"),
-            str(audio_dir / "bright0.wav"),
-        ],
-    )
+    r = run_predict(clf_model, audio_dir / "calm0.wav", audio_dir / "bright0.wav")
     assert r.exit_code == 0, r.output
     df = pd.read_csv(pd.io.common.StringIO(r.output), index_col=0)
     assert df.loc["bright0", "label"] == "bright" and df.loc["calm0", "label"] == "calm"
     out = tmp_path / "p.json"
-    r = CliRunner().invoke(
-        main,
-        [
-            "predict",
-            "-q",
-            "--model",
-            str(clf_model),
-            str(audio_dir),
-            "--format",
-            "json",
-            "--out",
-            str(out),
-        ],
-    )
+    r = run_predict(clf_model, audio_dir, "--format", "json", "--out", out)
     assert r.exit_code == 0, r.output
     assert r.output == f"wrote 12 prediction(s) to {out}\n"
     recs = json.loads(out.read_text())
@@ -323,19 +307,13 @@ def test_cli_audio_csv_and_json(
 
 def test_cli_segments(reg_model: Path, audio_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "preds.csv"
-    r = CliRunner().invoke(
-        main,
-        [
-            "predict",
-            "-q",
-            "--model",
-            str(reg_model),
-            "--segments",
-            "--out",
-            str(out),
-            str(audio_dir / "calm4.wav"),
-            str(audio_dir / "bright4.wav"),
-        ],
+    r = run_predict(
+        reg_model,
+        "--segments",
+        "--out",
+        out,
+        audio_dir / "calm4.wav",
+        audio_dir / "bright4.wav",
     )
     assert r.exit_code == 0, r.output
     seg = pd.read_csv(tmp_path / "preds.segments.csv")
@@ -344,19 +322,7 @@ def test_cli_segments(reg_model: Path, audio_dir: Path, tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # existing outputs are refused without --force, and left intact
     before = out.read_bytes()
-    r = CliRunner().invoke(
-        main,
-        [
-            "predict",
-            "-q",
-            "--model",
-            str(reg_model),
-            "--segments",
-            "--out",
-            str(out),
-            str(audio_dir / "calm4.wav"),
-        ],
-    )
+    r = run_predict(reg_model, "--segments", "--out", out, audio_dir / "calm4.wav")
     assert r.exit_code == 1 and "already exist" in r.output and "--force" in r.output
     assert out.read_bytes() == before
 
@@ -365,18 +331,8 @@ def test_cli_partial_failure_exit_3(
     clf_model: Path, audio_dir: Path, bad_files: dict[str, Path], tmp_path: Path
 ) -> None:
     out = tmp_path / "p.csv"
-    r = CliRunner().invoke(
-        main,
-        [
-            "predict",
-            "-q",
-            "--model",
-            str(clf_model),
-            "--out",
-            str(out),
-            str(audio_dir / "calm5.wav"),
-            str(bad_files["silent"]),
-        ],
+    r = run_predict(
+        clf_model, "--out", out, audio_dir / "calm5.wav", bad_files["silent"]
     )
     assert r.exit_code == 3
     assert "1 file(s) could not be used:" in r.output and "silent" in r.output
@@ -390,43 +346,16 @@ def test_cli_errors(
     bad_files: dict[str, Path],
     tmp_path: Path,
 ) -> None:
-    run = CliRunner().invoke
-    r = run(main, ["predict", "-q", "--model", str(clf_model)])
+    r = run_predict(clf_model)
     assert r.exit_code == 2 and "give AUDIO files/folders or --data" in r.output
-    r = run(
-        main,
-        [
-            "predict",
-            "-q",
-            "--model",
-            str(clf_model),
-            "--segments",
-            str(audio_dir / "calm0.wav"),
-        ],
-    )
+    r = run_predict(clf_model, "--segments", audio_dir / "calm0.wav")
     assert r.exit_code == 2 and "--segments needs --out" in r.output
-    r = run(
-        main,
-        [
-            "predict",
-            "-q",
-            "--model",
-            str(clf_model),
-            "--data",
-            "x.csv",
-            str(audio_dir / "calm0.wav"),
-        ],
-    )
+    r = run_predict(clf_model, "--data", "x.csv", audio_dir / "calm0.wav")
     assert r.exit_code == 2 and "not both" in r.output
-    r = run(
-        main, ["predict", "-q", "--model", str(clf_model), str(bad_files["garbage"])]
-    )
+    r = run_predict(clf_model, bad_files["garbage"])
     assert r.exit_code == 1
     assert r.output.startswith("Error: no audio file could be used (")
-    r = run(
-        main,
-        ["predict", "-q", "--model", str(spotify_model), str(audio_dir / "calm0.wav")],
-    )
+    r = run_predict(spotify_model, audio_dir / "calm0.wav")
     assert r.exit_code == 1
     assert r.output.startswith(
         "Error: this model cannot predict from audio: it was trained "
@@ -442,36 +371,14 @@ def test_cli_table_missing_and_extra_columns(
         [df, pd.DataFrame({"something_else": 1.0}, index=df.index)], axis=1
     )
     extra.to_csv(tmp_path / "extra.csv", index=False)
-    r = CliRunner().invoke(
-        main,
-        [
-            "predict",
-            "-q",
-            "--model",
-            str(clf_model),
-            "--data",
-            str(tmp_path / "extra.csv"),
-            "--id",
-            "track_id",
-        ],
-    )
+    r = run_predict(clf_model, "--data", tmp_path / "extra.csv", "--id", "track_id")
     assert r.exit_code == 0, r.output
     got = pd.read_csv(pd.io.common.StringIO(r.output), index_col=0)
     assert len(got) == len(df) and "something_else" not in got.columns
     df.drop(columns=["tempo", "mfcc_01_mean"]).to_csv(
         tmp_path / "missing.csv", index=False
     )
-    r = CliRunner().invoke(
-        main,
-        [
-            "predict",
-            "-q",
-            "--model",
-            str(clf_model),
-            "--data",
-            str(tmp_path / "missing.csv"),
-        ],
-    )
+    r = run_predict(clf_model, "--data", tmp_path / "missing.csv")
     assert r.exit_code == 1
     assert r.output.startswith(
         "Error: 2 feature column(s) the model was trained with are missing"

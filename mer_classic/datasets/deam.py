@@ -222,22 +222,15 @@ def load_deam(root: str | os.PathLike[str]) -> Dataset:
     audio = audio_series(labels.index, found, dataset=_NAME)
 
     artists = _artists(base)
-    if artists:
-        groups = pd.Series(
-            [artists.get(i, f"song:{i}") for i in labels.index],
-            index=labels.index,
-            name="group",
-            dtype=object,
-        )
-        kind = "artist"
-    else:
-        groups = pd.Series(
-            [f"song:{i}" for i in labels.index],
-            index=labels.index,
-            name="group",
-            dtype=object,
-        )
-        kind = "song"
+    # a song without a known artist is its own group
+    groups = pd.Series(
+        [artists.get(i, f"song:{i}") for i in labels.index],
+        index=labels.index,
+        name="group",
+        dtype=object,
+    )
+    kind = "artist" if artists else "song"
+    if not artists:
         notes.append("no metadata_20xx.csv with artists: one group per song")
 
     return Dataset(

@@ -27,6 +27,7 @@ from mer_classic.datasets._base import (
     track_ids,
 )
 from mer_classic.exceptions import DataError
+from mer_classic.fetch.attributes import AUDIO_ATTRIBUTES
 from mer_classic.labels import MOOD_TO_QUADRANT
 
 __all__ = ["load_spotify_moods", "SPOTIFY_ATTRIBUTES", "CITATION"]
@@ -40,20 +41,7 @@ _NAME = "spotify_moods"
 _FILES = ("data_moods.csv", "tracks.csv")
 
 #: Spotify audio-attribute columns used as features when present
-SPOTIFY_ATTRIBUTES: tuple[str, ...] = (
-    "danceability",
-    "acousticness",
-    "energy",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "loudness",
-    "speechiness",
-    "tempo",
-    "key",
-    "mode",
-    "time_signature",
-)
+SPOTIFY_ATTRIBUTES: tuple[str, ...] = AUDIO_ATTRIBUTES
 
 
 def _pick(columns: list[str], *names: str) -> str | None:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from mer_classic.datasets.deam import sample_columns
 from mer_classic.exceptions import DataError
+from mer_classic.table import read_csv
 
 logger = logging.getLogger(__name__)
 
@@ -68,12 +69,7 @@ def read_dynamic_annotations(
         name = repr(str(path))
         if path.is_dir():
             return _annotations_from_folder(path)
-        if not path.is_file():
-            raise DataError(f"annotation file {name} does not exist; check the path")
-        try:
-            df = pd.read_csv(path)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise DataError(f"cannot read annotations {name}: {exc}") from exc
+        df = read_csv(path, what="annotation file")
         if target is None:
             low = path.name.lower()
             target = next((t for t in ("arousal", "valence") if t in low), None)
@@ -166,12 +162,11 @@ def read_segment_features(
         if any(n in SEGMENT_KEYS for n in (df.index.names or [])):
             df = df.reset_index()
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise DataError(
-                f"features file {str(path)!r} does not exist; run extract first"
-            )
-        df = pd.read_csv(path)
+        df = read_csv(
+            source,
+            what="features file",
+            missing_hint="run `mer-classic extract --segment 0.5` first",
+        )
     missing = [k for k in SEGMENT_KEYS if k not in df.columns]
     if missing:
         raise DataError(

@@ -22,6 +22,7 @@ from mer_classic.features._decode import AUDIO_EXTENSIONS
 from mer_classic.features._worker import extract_file_cached
 from mer_classic.features.audio import FeatureSettings
 from mer_classic.features.names import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
+from mer_classic.parallel import check_n_jobs
 
 __all__ = [
     "Track",
@@ -232,8 +233,7 @@ def extract_tracks(
     Per-file failures are collected in ``errors`` instead of raised.
     """
     s = (settings or FeatureSettings()).validate()
-    if not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0 or n_jobs < -1:
-        raise ParameterError(f"n_jobs must be a positive int or -1; got {n_jobs!r}")
+    n_jobs = check_n_jobs(n_jobs)
     root = resolve_cache_dir(cache_dir)
     cache_root = None if root is None else str(root)
     if n_jobs == 1 or len(tracks) <= 1:

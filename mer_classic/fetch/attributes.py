@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mer_classic.fetch.retry import SpotifyClient
 
 __all__ = [
+    "AUDIO_ATTRIBUTES",
     "ATTRIBUTE_COLUMNS",
     "AttributeProvider",
     "NoAttributes",
@@ -25,8 +26,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: the 13 Spotify audio attributes, in output column order
-ATTRIBUTE_COLUMNS: tuple[str, ...] = (
+#: the 12 audio attributes of Spotify's audio-features endpoint (also the columns of
+#: Spotify CSV exports such as data_moods), in the endpoint's order
+AUDIO_ATTRIBUTES: tuple[str, ...] = (
     "danceability",
     "energy",
     "key",
@@ -39,8 +41,9 @@ ATTRIBUTE_COLUMNS: tuple[str, ...] = (
     "valence",
     "tempo",
     "time_signature",
-    "duration_ms",
 )
+#: what ``fetch`` writes from audio-features, in output column order
+ATTRIBUTE_COLUMNS: tuple[str, ...] = (*AUDIO_ATTRIBUTES, "duration_ms")
 BATCH = 100
 
 FORBIDDEN_HINT = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mer_classic.fetch.attributes import ATTRIBUTE_COLUMNS
+from mer_classic.fetch.attributes import ATTRIBUTE_COLUMNS, AUDIO_ATTRIBUTES
 
 __all__ = [
     "entry_from_track",
@@ -82,7 +82,7 @@ def attributes_from_row(row: Any) -> dict[str, Any]:
             value = row.extra.get("length")
         if value not in (None, "") and _is_number(value):
             attrs[column] = value  # as written: no float round trip
-    has_audio_attr = any(c in attrs for c in ATTRIBUTE_COLUMNS if c != "duration_ms")
+    has_audio_attr = any(c in attrs for c in AUDIO_ATTRIBUTES)
     return attrs if has_audio_attr else {}
 
 
