@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import pathlib
-from typing import TYPE_CHECKING
 
 import click
 from mer_classic.cli._options import jobs_option, quiet_option, scheduler_option
-
-if TYPE_CHECKING:  # annotations only: the CLI imports these lazily
-    from mer_classic.distributed import DistributedExtraction
-    from mer_classic.features import ExtractionResult
 
 __all__ = ["extract", "COMMANDS", "EXIT_SOME_FAILED"]
 
@@ -111,56 +106,26 @@ def extract(
     """
     if no_cache and cache_dir is not None:
         raise click.UsageError("--cache-dir and --no-cache cannot be used together")
-    from mer_classic.config import data_dir
-    from mer_classic.features import FeatureSettings, errors_path_for, extract_to_csv
+    from mer_classic.workflows import run_extract
 
-    out = out or data_dir() / "features" / "features.csv"
-    cache = None if no_cache else (cache_dir or data_dir() / "cache" / "features")
-    settings = FeatureSettings(
-        sr=sr, offset=offset, duration=duration, segment=segment, window=window
+    text, problems = run_extract(
+        inputs,
+        out=out,
+        n_jobs=jobs,
+        sr=sr,
+        offset=offset,
+        duration=duration,
+        segment=segment,
+        window=window,
+        label_from_folder=label_from_folder,
+        cache_dir=cache_dir,
+        no_cache=no_cache,
+        scheduler=scheduler,
+        quiet=quiet,
     )
-    result: ExtractionResult | DistributedExtraction
-    if scheduler is not None:
-        from mer_classic.distributed import extract_to_csv_distributed
-
-        result = extract_to_csv_distributed(
-            inputs,
-            out,
-            scheduler=scheduler,
-            label_from_folder=label_from_folder,
-            settings=settings,
-            cache_dir=cache,
-            quiet=quiet,
-        )
-        shape = (result.n_rows, result.n_features)
-        if result.n_resumed:
-            click.echo(f"Resumed: {result.n_resumed} file(s) from the interrupted run.")
-    else:
-        result = extract_to_csv(
-            inputs,
-            out,
-            label_from_folder=label_from_folder,
-            settings=settings,
-            n_jobs=jobs,
-            cache_dir=cache,
-            quiet=quiet,
-        )
-        shape = result.features.shape
-    n_ok = result.n_cached + result.n_computed
-    click.echo(
-        f"Extracted {n_ok} file(s) ({result.n_cached} from cache, "
-        f"{result.n_computed} computed) "
-        f"→ {out} ({shape[0]} rows x {shape[1]} features)"
-    )
-    if result.n_skipped:
-        click.echo(f"Skipped {result.n_skipped} tracks-CSV row(s) without audio_path.")
-    if len(result.errors):
-        click.echo(
-            f"{len(result.errors)} file(s) failed; see {errors_path_for(out)}:",
-            err=True,
-        )
-        for row in result.errors.head(10).itertuples():
-            click.echo(f"  {row.path}: {row.reason}", err=True)
+    click.echo(text)
+    if problems:
+        click.echo("\n".join(problems), err=True)
         click.get_current_context().exit(EXIT_SOME_FAILED)
 
 

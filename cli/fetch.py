@@ -122,51 +122,31 @@ def fetch(
         raise click.UsageError("--resume and --force exclude each other")
     if offline and (playlists or playlists_file):
         raise click.UsageError("--offline works with --tracks only")
-    from mer_classic.fetch import crawl
-    from mer_classic.fetch.sources import (
-        parse_playlist_option,
-        read_playlists_file,
-        read_tracks_file,
-    )
+    from mer_classic.workflows import run_fetch
 
-    sources: list = [parse_playlist_option(spec) for spec in playlists]
-    if playlists_file is not None:
-        sources += read_playlists_file(playlists_file)
-    sources += [
-        read_tracks_file(p, id_column=id_column, label_column=label_column)
-        for p in tracks_files
-    ]
-    summary = crawl(
-        sources,
-        out=out,
-        auth=auth,
-        client_id=client_id,
-        client_secret=client_secret,
-        attributes=attributes,
-        previews=previews,
-        require_audio=require_audio,
-        offline=offline,
-        market=market,
-        resume=resume,
-        force=force,
-        max_wait=max_wait,
-        open_browser=not no_browser,
-        quiet=quiet or not sys.stderr.isatty(),
-    )
-    labels = ", ".join(f"{k} {v}" for k, v in summary["labels"].items())
-    click.echo(f"{summary['tracks']} tracks ({labels}) written to {summary['out']}")
     click.echo(
-        f"audio: {summary['with_audio']} with, {summary['without_audio']} without; "
-        f"attributes: {summary['with_attributes']} with ({summary['attributes']})"
-    )
-    if summary["conflicts"]["tracks"]:
-        click.echo(
-            f"conflicts: {summary['conflicts']['tracks']} tracks under two labels "
-            "left out (see conflicts.csv)"
+        run_fetch(
+            playlists=playlists,
+            playlists_file=playlists_file,
+            tracks_files=tracks_files,
+            id_column=id_column,
+            label_column=label_column,
+            out=out,
+            auth=auth,
+            client_id=client_id,
+            client_secret=client_secret,
+            attributes=attributes,
+            previews=previews,
+            require_audio=require_audio,
+            offline=offline,
+            market=market,
+            resume=resume,
+            force=force,
+            max_wait=max_wait,
+            open_browser=not no_browser,
+            quiet=quiet or not sys.stderr.isatty(),
         )
-    for problem in summary["problems"]:
-        click.echo(f"skipped {problem['source']}: {problem['reason']}")
-    click.echo(f"requests: {summary['requests_this_run']['total']} this run")
+    )
 
 
 COMMANDS = [fetch]

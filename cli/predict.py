@@ -69,26 +69,13 @@ def predict(audio, model_path, data, id_col, out, fmt, segments, jobs, force, qu
         raise click.UsageError(
             "--segments needs --out FILE (the curve is written beside it)"
         )
-    if data is not None:
-        from mer_classic.workflows import run_predict_table
+    from mer_classic.workflows import run_predict
 
-        click.echo(
-            run_predict_table(
-                model_path=model_path,
-                data=data,
-                id_col=id_col,
-                out=out,
-                fmt=fmt,
-                force=force,
-            ),
-            nl=out is not None,
-        )
-        return
-    from mer_classic.predict import run_predict_audio
-
-    text, result = run_predict_audio(
+    text, problems = run_predict(
         model_path=model_path,
-        inputs=audio,
+        audio=audio,
+        data=data,
+        id_col=id_col,
         out=out,
         fmt=fmt,
         segments=segments,
@@ -96,11 +83,9 @@ def predict(audio, model_path, data, id_col, out, fmt, segments, jobs, force, qu
         n_jobs=jobs,
         quiet=quiet,
     )
-    click.echo(text, nl=out is not None or fmt == "json")
-    if len(result.errors):
-        click.echo(f"{len(result.errors)} file(s) could not be used:", err=True)
-        for row in result.errors.itertuples():
-            click.echo(f"  {row.path}: {row.reason}", err=True)
+    click.echo(text, nl=out is not None or (data is None and fmt == "json"))
+    if problems:
+        click.echo("\n".join(problems), err=True)
         click.get_current_context().exit(EXIT_SOME_FAILED)
 
 

@@ -21,13 +21,12 @@ def report(run_dir, open_page):
 
     Example: mer-classic report reports/svm-20260101-120000 --open
     """
-    from mer_classic.report import render_report
+    from mer_classic.workflows import run_report
 
-    md = render_report(run_dir)
-    page = md.parent / "index.html"
-    click.echo(f"wrote {md} and {page}" if page.exists() else f"wrote {md}")
+    text, page = run_report(run_dir)
+    click.echo(text)
     if open_page:
-        click.launch(str(page if page.exists() else md))
+        click.launch(str(page))
 
 
 COMMANDS = [report]

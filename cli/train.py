@@ -13,8 +13,6 @@ from mer_classic.cli._options import (
     scheduler_option,
 )
 
-COMMANDS: list[click.Command] = []
-
 #: registry names per task, spelled out so that --help does not import scikit-learn
 #: (a test checks them against mer_classic.models)
 MODEL_NAMES = {
@@ -23,12 +21,6 @@ MODEL_NAMES = {
 }
 
 
-def _register(cmd: click.Command) -> click.Command:
-    COMMANDS.append(cmd)
-    return cmd
-
-
-@_register
 @click.command()
 @click.option(
     "--model",
@@ -193,29 +185,10 @@ def train(
 
     Example: mer-classic train --model svm --data features.csv --target label --group artist
     """
-    from mer_classic.workflows import run_train, run_train_dynamic
-
-    if dynamic:
-        click.echo(
-            run_train_dynamic(
-                model=model,
-                data=data,
-                annotations=annotations,
-                target=list(target),
-                cv=cv,
-                repeats=repeats,
-                seed=seed,
-                grid=grid,
-                smooth=smooth,
-                n_jobs=jobs,
-                out=out,
-                force=force,
-                quiet=quiet,
-            )
-        )
-        return
-    if annotations is not None:
+    if annotations is not None and not dynamic:
         raise click.UsageError("--annotations is only used with --dynamic")
+    from mer_classic.workflows import run_train
+
     summary = run_train(
         model=model,
         data=data,
@@ -238,11 +211,13 @@ def train(
         importance=importance,
         large_rows=large_rows,
         on_large=on_large,
+        dynamic=dynamic,
+        annotations=annotations,
+        smooth=smooth,
     )
     click.echo(summary)
 
 
-@_register
 @click.command()
 @model_path_option()
 @click.option(
@@ -281,3 +256,6 @@ def evaluate(model_path, data, target, group, id_col, out, force):
             force=force,
         )
     )
+
+
+COMMANDS = [train, evaluate]

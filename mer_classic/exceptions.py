@@ -14,8 +14,10 @@ __all__ = [
     "ParameterError",
     "FetchError",
     "RateLimitError",
+    "ApiError",
     "ModelFileError",
     "AudioError",
+    "VersionMismatchWarning",
 ]
 
 
@@ -53,9 +55,34 @@ class RateLimitError(FetchError):
         self.retry_after = retry_after
 
 
+class ApiError(FetchError):
+    """The Web API answered an HTTP error that retrying cannot fix (403, 404, 400 ...).
+
+    Attributes
+    ----------
+    status : int
+        HTTP status code.
+    endpoint : str
+        Short name of the endpoint that answered (``"playlist_items"`` ...).
+    """
+
+    def __init__(self, message: str, *, status: int, endpoint: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.endpoint = endpoint
+
+
 class ModelFileError(MerClassicError):
     """A model file is missing, corrupted, or not a mer-classic model."""
 
 
 class AudioError(MerClassicError):
     """An audio file cannot be decoded or is unusable (empty, silent, too short)."""
+
+
+class VersionMismatchWarning(UserWarning):
+    """The model was saved with other versions of mer-classic, scikit-learn or imbalanced-learn.
+
+    Raised as a warning by :func:`mer_classic.persistence.load_model` (also importable
+    from there).
+    """

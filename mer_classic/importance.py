@@ -7,7 +7,7 @@ rows shows what the model relies on to generalise, not what it memorised. The fo
 are grouped and stratified exactly like the evaluation (same splitter and seed).
 
 The result is saved as ``importance.csv`` in a run folder, where
-:mod:`mer_classic.html_report` draws it.
+:mod:`mer_classic.report` draws it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from mer_classic.exceptions import DataError, ParameterError
+from mer_classic.report._files import IMPORTANCE_FILE as IMPORTANCE_FILE
+from mer_classic.report._files import read_importance as read_importance
 
 __all__ = [
     "IMPORTANCE_FILE",
@@ -30,9 +32,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: file name of the importance table inside a run folder
-IMPORTANCE_FILE = "importance.csv"
 
 
 def permutation_importance_cv(
@@ -154,22 +153,6 @@ def permutation_importance_cv(
     out["rank"] = np.arange(1, len(out) + 1)
     out["scoring"] = scoring
     return out
-
-
-def read_importance(run_dir: str | os.PathLike[str]) -> pd.DataFrame | None:
-    """``importance.csv`` of a run folder, or None when it was not computed."""
-    f = Path(run_dir) / IMPORTANCE_FILE
-    if not f.exists():
-        return None
-    try:
-        df = pd.read_csv(f, index_col=0)
-    except Exception as exc:  # noqa: BLE001 - a broken file only loses one section
-        logger.warning("cannot read %s (%s); importance left out of the report", f, exc)
-        return None
-    if "importance" not in df.columns:
-        logger.warning("%s has no 'importance' column; left out of the report", f)
-        return None
-    return df
 
 
 def add_importance_to_run(

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mer_classic._io import atomic_path, write_text_atomic
+from mer_classic._io import atomic_path, json_text, write_text_atomic
 from mer_classic.exceptions import DataError, ModelFileError
+from mer_classic.exceptions import VersionMismatchWarning as VersionMismatchWarning
 
 __all__ = [
     "MerModel",
@@ -42,10 +43,6 @@ MODEL_FILE = "model.joblib"
 META_FILE = "model.json"
 #: identifies our sidecar files
 FORMAT = "mer-classic-model/1"
-
-
-class VersionMismatchWarning(UserWarning):
-    """The model was saved with other versions of mer-classic, scikit-learn or imbalanced-learn."""
 
 
 def _sha256(path: Path) -> str:
@@ -74,16 +71,6 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:  # pragma: no cover - source tree without install
             out[key] = "unknown"
     return out
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.integer | np.floating):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    return repr(obj)
 
 
 @dataclass
@@ -217,7 +204,7 @@ class MerModel:
         self, paths: Sequence[str | os.PathLike[str]], **kwargs: Any
     ) -> pd.DataFrame:
         """Extract the model's audio features from files and predict (see ``mer_classic.predict``)."""
-        from mer_classic.predict import predict_audio
+        from mer_classic.predict._audio import predict_audio
 
         return predict_audio(self, paths, **kwargs)
 
@@ -261,9 +248,7 @@ def save_model(
             "model_file": MODEL_FILE,
         }
     )
-    write_text_atomic(
-        d / META_FILE, json.dumps(meta, indent=2, default=_json_default) + "\n"
-    )
+    write_text_atomic(d / META_FILE, json_text(meta))
     return d
 
 

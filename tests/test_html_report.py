@@ -1,4 +1,4 @@
-"""Tests for mer_classic.html_report (index.html) and the ``report`` command."""
+"""Tests for mer_classic.report (index.html) (index.html) and the ``report`` command."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from mer_classic.cli.main import main
 
-from mer_classic.html_report import build_html, write_html
+from mer_classic.report import build_html, write_html
 
 REPO = Path(__file__).resolve().parents[1]
 

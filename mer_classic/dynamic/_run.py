@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Sequence
@@ -14,7 +13,6 @@ import pandas as pd
 
 from mer_classic.dynamic._align import align_segments
 from mer_classic.dynamic._cv import (
-    DynamicResult,
     cross_validate_dynamic,
     headline_metrics,
 )
@@ -26,79 +24,6 @@ from mer_classic.dynamic._io import (
 from mer_classic.exceptions import DataError
 
 logger = logging.getLogger(__name__)
-
-
-# ------------------------------------------------------------------- run + report
-def _scale_label(scale: Any) -> str:
-    names = {"1-9": "1..9", "-1-1": "-1..1", "0-1": "0..1"}
-    return names.get(scale, str(scale)) if isinstance(scale, str) else str(scale)
-
-
-def _fmt(x: Any) -> str:
-    return (
-        "nan"
-        if x is None or (isinstance(x, float) and not np.isfinite(x))
-        else f"{x:.3f}"
-    )
-
-
-def _report_md(
-    res: DynamicResult, sources: dict[str, str], notes: Sequence[str]
-) -> str:
-    s, m = res.settings, res.metrics
-    lines = [
-        "# Dynamic valence/arousal (2 Hz), song-held-out cross-validation",
-        "",
-        f"- features: `{sources.get('features')}`",
-        f"- annotations: `{sources.get('annotations')}`",
-        f"- n = {s['n_frames']} frames of {s['n_songs']} songs; "
-        f"{s['n_features']} features",
-        f"- label scale: {_scale_label(s['scale'])}"
-        + ("" if _scale_label(s["scale"]) == "0..1" else " (also rescaled to 0..1)"),
-        f"- split: {s['cv']}-fold {s['splitter']}, seed {s['seed']}, "
-        f"{s['repeats']} repetition(s); grid search: {s['grid']}",
-        f"- model: {s['model']}; smoothing window: {s['smooth_s']} s",
-        "",
-        "Metrics: *pooled* = over all frames at once; *per song* = within each song, "
-        "then averaged over songs (songs with a constant curve have no r); "
-        "*song mean* = between per-song averages of the curves.",
-        "",
-        "| target | scale | pooled RMSE | pooled r | per-song RMSE | per-song r | "
-        "song-mean RMSE | song-mean r |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    own_is_01 = _scale_label(s["scale"]) == "0..1"
-    for t, blk in m["targets"].items():
-        for sc in ("own",) if own_is_01 else ("own", "rescaled_0_1"):
-            b = blk[sc]
-            lines.append(
-                f"| {t} | {_scale_label(s['scale']) if sc == 'own' else '0..1'} | "
-                f"{_fmt(b['pooled']['rmse'])} | {_fmt(b['pooled']['r'])} | "
-                f"{_fmt(b['per_song']['rmse_mean'])} ± "
-                f"{_fmt(b['per_song']['rmse_sd'])} | "
-                f"{_fmt(b['per_song']['r_mean'])} ± {_fmt(b['per_song']['r_sd'])} | "
-                f"{_fmt(b['song_mean']['rmse'])} | {_fmt(b['song_mean']['r'])} |"
-            )
-    if m["repeats"]["n"] > 1:
-        lines += ["", "Over repetitions (mean ± sd):", ""]
-        for k, v in m["repeats"].items():
-            if isinstance(v, dict) and "mean" in v:
-                lines.append(f"- {k}: {_fmt(v['mean'])} ± {_fmt(v['sd'])}")
-    if notes:
-        lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
-    return "\n".join(lines) + "\n"
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, float | np.floating):
-        return None if not np.isfinite(obj) else float(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
 
 
 def _save_final_model(
@@ -153,7 +78,7 @@ def _save_final_model(
             "seed": seed,
             "grid": grid,
         },
-        "metrics": _jsonable(headline_metrics(metrics)),
+        "metrics": headline_metrics(metrics),
         **({"feature_settings": settings} if settings else {}),
     }
     save_model(est, out, meta)
@@ -227,7 +152,7 @@ def run_dynamic(
         ``pooled_rmse``, ``pooled_r``, ``per_song_rmse``, ``per_song_r``; plus
         ``scale``, ``n_frames``, ``n_songs`` and ``out_dir``.
     """
-    from mer_classic._io import write_csv_atomic, write_text_atomic
+    from mer_classic.report import write_dynamic_files
 
     feats = read_segment_features(features_csv)
     ann = read_dynamic_annotations(annotations_csv)
@@ -273,19 +198,17 @@ def run_dynamic(
         if isinstance(annotations_csv, pd.DataFrame)
         else str(annotations_csv),
     }
-    payload = {
-        "settings": res.settings,
-        "sources": sources,
-        "notes": notes,
-        "fold_params": res.fold_params,
-        "metrics": res.metrics,
-    }
-    write_text_atomic(
-        out / "metrics.json", json.dumps(_jsonable(payload), indent=2) + "\n"
+    write_dynamic_files(
+        out,
+        settings=res.settings,
+        sources=sources,
+        notes=notes,
+        fold_params=res.fold_params,
+        metrics=res.metrics,
+        predictions=res.truth.add_suffix("_true").join(
+            res.predictions.add_suffix("_pred")
+        ),
     )
-    write_text_atomic(out / "report.md", _report_md(res, sources, notes))
-    table = res.truth.add_suffix("_true").join(res.predictions.add_suffix("_pred"))
-    write_csv_atomic(table, out / "predictions.csv")
     if save_model and isinstance(model, str):
         _save_final_model(
             X,

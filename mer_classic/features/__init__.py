@@ -22,6 +22,7 @@ from mer_classic.features._batch import (
     extract_features,
     extract_to_csv,
     extract_tracks,
+    settings_path_for,
 )
 from mer_classic.features._decode import AUDIO_EXTENSIONS, load_audio
 from mer_classic.features._worker import extract_file_cached
@@ -47,6 +48,7 @@ __all__ = [
     "extract_file_cached",
     "discover_tracks",
     "errors_path_for",
+    "settings_path_for",
     "ExtractionResult",
     "Track",
     "META_COLUMNS",

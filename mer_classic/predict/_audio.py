@@ -12,9 +12,11 @@ one row per 0.5 s step.
 A file that cannot be used (unreadable, too short, silent) does not stop the batch: it
 is left out of the result and listed in ``result.attrs["errors"]``.
 
-The curve (segment) prediction lives in :mod:`mer_classic._predict_curves`, and the
-command-level workflow that writes the files (:func:`run_predict_audio`, re-exported
-here) in :mod:`mer_classic._predict_output`.
+This module works on a loaded model (it never loads one, so ``MerModel.predict_audio``
+can call it); :mod:`mer_classic.predict` accepts a run folder too. The curve (segment)
+prediction lives in :mod:`mer_classic.predict._curves`, and the command that writes
+the files (:func:`~mer_classic.workflows.run_predict_audio`) in
+:mod:`mer_classic.workflows`.
 """
 
 from __future__ import annotations
@@ -27,10 +29,6 @@ from typing import Any
 
 import pandas as pd
 
-from mer_classic._predict_curves import CURVE_WINDOW as CURVE_WINDOW
-from mer_classic._predict_curves import predict_with_segments
-from mer_classic._predict_output import MAX_CURVE_PLOTS as MAX_CURVE_PLOTS
-from mer_classic._predict_output import run_predict_audio
 from mer_classic.exceptions import (
     AudioError,
     DataError,
@@ -38,6 +36,7 @@ from mer_classic.exceptions import (
     ParameterError,
 )
 from mer_classic.fetch.attributes import AUDIO_ATTRIBUTES
+from mer_classic.predict._curves import predict_with_segments
 
 __all__ = [
     "SPOTIFY_COLUMNS",
@@ -45,7 +44,6 @@ __all__ = [
     "audio_settings",
     "predict_audio",
     "predict_audio_detailed",
-    "run_predict_audio",
 ]
 
 logger = logging.getLogger(__name__)
@@ -83,10 +81,6 @@ class AudioPredictions:
 
 
 def _load(model: Any) -> Any:
-    if isinstance(model, str | os.PathLike):
-        from mer_classic.persistence import load_model
-
-        return load_model(model)
     if not hasattr(model, "predict_frame") or not hasattr(model, "metadata"):
         raise ParameterError(
             "model must be a MerModel (from mer_classic.load_model) or the path of a run "

@@ -1,6 +1,6 @@
 """HTML building blocks of the run page: style sheet, escaping, tables, embedded PNGs.
 
-Used by :mod:`mer_classic._html_sections` and :func:`mer_classic.html_report.build_html`.
+Used by :mod:`mer_classic.report._sections` and :func:`mer_classic.report.build_html`.
 Every image is embedded as a ``data:image/png;base64`` URI (:func:`embed_png`), so the
 page needs no network.
 """
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from mer_classic.report._files import fmt_number
 
 __all__ = [
     "CSS",
@@ -62,11 +63,9 @@ def fmt_value(x: Any, nd: int = 3) -> str:
     """A cell value as text: floats to ``nd`` decimals, lists comma-joined."""
     if isinstance(x, bool) or x is None:
         return str(x)
-    if isinstance(x, float | np.floating):
-        return "nan" if not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
     if isinstance(x, list | tuple):
         return ", ".join(fmt_value(v, nd) for v in x)
-    return str(x)
+    return fmt_number(x, nd)
 
 
 def html_table(

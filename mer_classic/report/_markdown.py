@@ -4,7 +4,7 @@
 that :func:`mer_classic.report.write_run` and
 :func:`~mer_classic.report.write_evaluation` stored (``metrics.json``, ``run.json``,
 ``predictions.csv``), so ``mer-classic report DIR`` can redraw a run at any time. It
-ends with :func:`mer_classic.html_report.write_html`.
+ends with :func:`mer_classic.report.write_html`.
 """
 
 from __future__ import annotations
@@ -18,37 +18,28 @@ import pandas as pd
 
 from mer_classic._io import write_csv_atomic, write_text_atomic
 from mer_classic.labels import QUADRANTS
-
-__all__ = ["render_report", "DATA_SUMMARY_KEYS"]
-
-#: run.json ``data`` items shown in the Data tables of report.md and index.html
-DATA_SUMMARY_KEYS = (
-    "source",
-    "target",
-    "group",
-    "id",
-    "n_rows_read",
-    "n_rows",
-    "n_features",
+from mer_classic.report._dynamic import DYNAMIC_KIND, render_dynamic
+from mer_classic.report._files import (
+    DATA_SUMMARY_KEYS,
+    PREDICTIONS_FILE,
+    REPORT_FILE,
+    fmt_number,
+    read_run,
 )
 
-
-def _fmt(x: Any, nd: int = 3) -> str:
-    if isinstance(x, float | np.floating):
-        return "nan" if not np.isfinite(x) else f"{x:.{nd}f}"
-    return str(x)
+__all__ = ["render_report"]
 
 
 def _md_table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_fmt(c) for c in r) + " |" for r in rows]
+    lines += ["| " + " | ".join(fmt_number(c) for c in r) + " |" for r in rows]
     return "\n".join(lines)
 
 
 def _classification_section(
     m: dict[str, Any], d: Path, figures: dict[str, str]
 ) -> list[str]:
-    from mer_classic.plots import plot_confusion
+    from mer_classic.report._plots import plot_confusion
 
     labels = m["labels"]
     rows = [
@@ -125,7 +116,7 @@ def _classification_section(
 
 
 def _quadrant_section(q: dict[str, Any], d: Path, figures: dict[str, str]) -> list[str]:
-    from mer_classic.plots import plot_confusion
+    from mer_classic.report._plots import plot_confusion
 
     labels = q.get("labels", list(QUADRANTS))
     cm = pd.DataFrame(
@@ -172,7 +163,7 @@ def _quadrant_section(q: dict[str, Any], d: Path, figures: dict[str, str]) -> li
 def _regression_section(
     m: dict[str, Any], d: Path, figures: dict[str, str]
 ) -> list[str]:
-    from mer_classic.plots import plot_scatter, plot_va_plane
+    from mer_classic.report._plots import plot_scatter, plot_va_plane
 
     rows = [
         [name, t["rmse"], t["mae"], t["r2"], t["pearson_r"]]
@@ -191,7 +182,7 @@ def _regression_section(
         _md_table(["target", "RMSE", "MAE", "R²", "Pearson r"], rows),
         "",
     ]
-    pred_file = d / "predictions.csv"
+    pred_file = d / PREDICTIONS_FILE
     if pred_file.exists():
         preds = pd.read_csv(pred_file)
         for name in m["targets"]:
@@ -238,11 +229,15 @@ def _repeats_section(m: dict[str, Any]) -> list[str]:
 
 
 def render_report(run_dir: str | os.PathLike[str]) -> Path:
-    """(Re)draw ``report.md``, tables and figures of a run folder from its JSON files."""
-    from mer_classic.report import read_run
+    """(Re)draw ``report.md``, tables and figures of a run folder from its JSON files.
 
+    A dynamic run (``run.json`` kind ``"dynamic"``) gets its own ``report.md``
+    (:func:`mer_classic.report.render_dynamic`) and no page.
+    """
     d = Path(run_dir)
     metrics, run = read_run(d)
+    if run.get("kind") == DYNAMIC_KIND:
+        return render_dynamic(d, metrics)
     figures: dict[str, str] = {}
     s = run.get("settings", {})
     data = run.get("data", {})
@@ -320,8 +315,8 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
             _md_table(["step", "seconds"], [[k, v] for k, v in run["timings"].items()]),
             "",
         ]
-    write_text_atomic(d / "report.md", "\n".join(lines))
-    from mer_classic.html_report import write_html
+    write_text_atomic(d / REPORT_FILE, "\n".join(lines))
+    from mer_classic.report._page import write_html
 
     write_html(d, metrics, run, figures)
-    return d / "report.md"
+    return d / REPORT_FILE

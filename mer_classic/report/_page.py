@@ -10,7 +10,7 @@ held-out permutation importance (``importance.csv``, see :mod:`mer_classic.impor
 and the chosen hyper-parameters.
 
 The building blocks (style sheet, escaping, tables, embedded PNGs) live in
-:mod:`mer_classic._html` and the page sections in :mod:`mer_classic._html_sections`.
+:mod:`mer_classic.report._html` and the page sections in :mod:`mer_classic.report._sections`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mer_classic._html import CSS, esc
-from mer_classic._html_sections import TOP_FEATURES as TOP_FEATURES
-from mer_classic._html_sections import (
+from mer_classic._io import write_text_atomic
+from mer_classic.report._files import HTML_FILE
+from mer_classic.report._html import CSS, esc
+from mer_classic.report._sections import (
     classification_section,
     honest_section,
     importance_section,
@@ -32,14 +33,10 @@ from mer_classic._html_sections import (
     regression_section,
     summary_section,
 )
-from mer_classic._io import write_text_atomic
 
-__all__ = ["HTML_FILE", "build_html", "write_html"]
+__all__ = ["build_html", "write_html"]
 
 logger = logging.getLogger(__name__)
-
-#: file name of the page inside a run folder
-HTML_FILE = "index.html"
 
 
 def build_html(

@@ -1,14 +1,27 @@
-"""Matplotlib figures for reports (Agg backend; imported only when a report is written)."""
+"""Matplotlib figures for reports and prediction curves (Agg backend, imported lazily)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["plot_confusion", "plot_scatter", "plot_va_plane", "pyplot"]
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "MAX_CURVE_PLOTS",
+    "plot_confusion",
+    "plot_curves",
+    "plot_scatter",
+    "plot_va_plane",
+    "pyplot",
+]
+
+logger = logging.getLogger(__name__)
 
 
 def pyplot() -> Any:
@@ -113,5 +126,60 @@ def plot_va_plane(
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+#: most tracks drawn in one segment-curve figure
+MAX_CURVE_PLOTS = 12
+
+
+def plot_curves(curves: pd.DataFrame, model: Any, path: Path) -> Path:
+    """One panel per track: class probabilities or regressed values over time."""
+    plt = pyplot()
+    ids = list(dict.fromkeys(curves.index.get_level_values("track_id")))
+    if len(ids) > MAX_CURVE_PLOTS:
+        logger.info(
+            "segment figure shows the first %d of %d tracks", MAX_CURVE_PLOTS, len(ids)
+        )
+        ids = ids[:MAX_CURVE_PLOTS]
+    if model.task == "classify":
+        cols = [c for c in curves.columns if c.startswith("proba_")]
+        ylabel = "probability"
+    else:
+        cols = list(model.targets)
+        ylabel = "predicted value"
+    fig, axes = plt.subplots(
+        len(ids), 1, figsize=(8, 2.2 * len(ids) + 0.6), squeeze=False
+    )
+    for ax, tid in zip(axes[:, 0], ids, strict=True):
+        c = curves.xs(tid, level="track_id")
+        t = c.index.to_numpy(dtype=float)
+        if cols:
+            for col in cols:
+                ax.plot(
+                    t, c[col].to_numpy(dtype=float), label=col.removeprefix("proba_")
+                )
+        else:  # a classifier without probabilities: the label as a step plot
+            labels = sorted(set(curves["label"]))
+            ax.step(t, [labels.index(v) for v in c["label"]], where="mid")
+            ax.set_yticks(range(len(labels)), labels=labels)
+        if model.task == "regress" and "quadrant" in c.columns:
+            scale = model.metadata.get("scale")
+            if scale:
+                from mer_classic.labels import scale_bounds
+
+                lo, hi = scale_bounds(scale)
+                ax.axhline((lo + hi) / 2, color="grey", lw=0.8, ls="--")
+        ax.set_title(str(tid), fontsize=9, loc="left")
+        ax.set_ylabel(ylabel if cols else "label", fontsize=8)
+        if cols:
+            ax.legend(fontsize=7, loc="upper right", ncol=min(len(cols), 4))
+    axes[-1, 0].set_xlabel("time (s)")
+    fig.tight_layout()
+    from mer_classic._io import atomic_path
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
     plt.close(fig)
     return path

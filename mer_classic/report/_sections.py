@@ -1,7 +1,7 @@
 """The sections of the run page and the figures drawn only for it.
 
 Each ``*_section`` function returns one ``<section>`` of the page that
-:func:`mer_classic.html_report.build_html` assembles. The per-class F1 bars and the
+:func:`mer_classic.report.build_html` assembles. The per-class F1 bars and the
 permutation-importance bars are drawn here (into the run folder) and added to
 ``figures``; the other figures come from :func:`mer_classic.report.render_report`.
 """
@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from mer_classic._html import (
+from mer_classic.report._files import DATA_SUMMARY_KEYS, read_importance
+from mer_classic.report._html import (
     embed_png,
     esc,
     html_cards,
     html_section,
     html_table,
 )
-from mer_classic._report_render import DATA_SUMMARY_KEYS
 
 __all__ = [
     "TOP_FEATURES",
@@ -42,7 +42,7 @@ TOP_FEATURES = 20
 
 
 def _plot_f1_bars(metrics: dict[str, Any], path: Path) -> Path:
-    from mer_classic.plots import pyplot
+    from mer_classic.report._plots import pyplot
 
     plt = pyplot()
     pc = metrics["per_class"]
@@ -78,7 +78,7 @@ def _plot_f1_bars(metrics: dict[str, Any], path: Path) -> Path:
 
 
 def _plot_importance(imp: Any, path: Path) -> Path:
-    from mer_classic.plots import pyplot
+    from mer_classic.report._plots import pyplot
 
     plt = pyplot()
     top = imp.head(TOP_FEATURES).iloc[::-1]
@@ -311,8 +311,6 @@ def quadrant_section(metrics: dict[str, Any], d: Path, figures: dict[str, str]) 
 
 def importance_section(d: Path, figures: dict[str, str]) -> str:
     """Permutation importance from ``importance.csv`` (or how to compute it)."""
-    from mer_classic.importance import read_importance
-
     imp = read_importance(d)
     if imp is None or imp.empty:
         return html_section(

@@ -5,14 +5,12 @@ A run folder is written in two steps. :func:`write_run` stores the facts
 then draws everything a person reads (``report.md``, CSV tables and PNG figures) from
 those files alone, so ``mer-classic report DIR`` can rebuild it at any time.
 The folder is built under a temporary name and renamed into place, so an existing run is
-never half-overwritten. The drawing itself lives in :mod:`mer_classic._report_render`
-(:func:`render_report` is re-exported here).
+never half-overwritten. The drawing itself lives in :mod:`mer_classic.report._markdown`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import shutil
@@ -25,31 +23,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mer_classic._io import refuse_existing, write_csv_atomic, write_text_atomic
-from mer_classic._report_render import render_report
-from mer_classic.exceptions import ConfigError, DataError
+from mer_classic._io import (
+    json_text,
+    refuse_existing,
+    write_csv_atomic,
+    write_text_atomic,
+)
+from mer_classic.exceptions import ConfigError
+from mer_classic.report._files import (
+    IMPORTANCE_FILE,
+    METRICS_FILE,
+    PREDICTIONS_FILE,
+    RUN_FILE,
+)
+from mer_classic.report._markdown import render_report
 
 __all__ = [
     "default_run_dir",
     "run_folder",
     "write_run",
     "write_evaluation",
-    "render_report",
-    "read_run",
 ]
 
 logger = logging.getLogger(__name__)
-
-
-def _dump(obj: Any) -> str:
-    def default(o: Any) -> Any:
-        if isinstance(o, np.integer | np.floating):
-            return o.item()
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-        return str(o)
-
-    return json.dumps(obj, indent=2, default=default, allow_nan=True) + "\n"
 
 
 def default_run_dir(model: str, base: Path | None = None) -> Path:
@@ -112,7 +108,7 @@ def write_run(
             **{k: v for k, v in result.metrics.items() if k != "task"},
         }
         metrics["evaluation"] = "cross-validated out-of-fold predictions (outer folds)"
-        write_text_atomic(tmp / "metrics.json", _dump(metrics))
+        write_text_atomic(tmp / METRICS_FILE, json_text(metrics))
         run = {
             "kind": "train",
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -125,9 +121,9 @@ def write_run(
             "timings": result.timings,
             **(extra_meta or {}),
         }
-        write_text_atomic(tmp / "run.json", _dump(run))
+        write_text_atomic(tmp / RUN_FILE, json_text(run))
         _write_predictions(
-            tmp / "predictions.csv",
+            tmp / PREDICTIONS_FILE,
             result.cv.predictions,
             result.y_true,
             result.cv.probabilities,
@@ -153,8 +149,6 @@ def write_run(
         }
         save_model(result.estimator, tmp, meta)
         if importance is not None:
-            from mer_classic.importance import IMPORTANCE_FILE
-
             write_csv_atomic(importance, tmp / IMPORTANCE_FILE)
         render_report(tmp)
     return Path(out)
@@ -181,7 +175,7 @@ def write_evaluation(
     )
     metrics["evaluation"] = "saved model applied to an external table (no refit)"
     with run_folder(out, force=force) as tmp:
-        write_text_atomic(tmp / "metrics.json", _dump(metrics))
+        write_text_atomic(tmp / METRICS_FILE, json_text(metrics))
         run = {
             "kind": "evaluate",
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -194,7 +188,7 @@ def write_evaluation(
             "feature_names": model.feature_names,
             "classes": model.classes_,
         }
-        write_text_atomic(tmp / "run.json", _dump(run))
+        write_text_atomic(tmp / RUN_FILE, json_text(run))
         proba = None
         if model.task == "classify":
             cols = [c for c in pred.columns if c.startswith("proba_")]
@@ -208,7 +202,7 @@ def write_evaluation(
                 columns=model.targets,
             )
         _write_predictions(
-            tmp / "predictions.csv", y_pred_s, table.y, proba, table.groups
+            tmp / PREDICTIONS_FILE, y_pred_s, table.y, proba, table.groups
         )
         render_report(tmp)
     return Path(out), metrics
@@ -247,18 +241,3 @@ def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
     if metrics["task"] == "classify":
         return {k: metrics[k] for k in ("accuracy", "f1_macro", "f1_weighted", "mcc")}
     return {"targets": metrics["targets"]}
-
-
-def read_run(run_dir: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Read ``metrics.json`` and ``run.json`` of a run folder with clear errors."""
-    d = Path(run_dir)
-    out = []
-    for name in ("metrics.json", "run.json"):
-        f = d / name
-        if not f.exists():
-            raise DataError(f"{str(d)!r} is not a run folder: {name} is missing")
-        try:
-            out.append(json.loads(f.read_text(encoding="utf-8")))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{str(f)!r} is not valid JSON: {exc}") from exc
-    return out[0], out[1]

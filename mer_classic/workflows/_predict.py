@@ -1,103 +1,26 @@
-"""Writing audio predictions: tables, the segment-curve figure, the predict command.
+"""The ``predict`` command from audio: predictions, curve table and curve figure.
 
-:func:`run_predict_audio` is what ``mer-classic predict AUDIO...`` runs (it is
-re-exported by :mod:`mer_classic.predict`): it predicts with
-:func:`mer_classic.predict.predict_audio_detailed`, then writes the per-track table
-and, with ``segments``, the curve table and its figure (:func:`plot_curves`).
+:func:`run_predict_audio` is what ``mer-classic predict AUDIO...`` runs: it predicts
+with :func:`mer_classic.predict.predict_audio_detailed`, then writes the per-track
+table and, with ``segments``, the curve table and its figure
+(:func:`mer_classic.report.plot_curves`).
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from mer_classic.exceptions import ParameterError
+from mer_classic._io import refuse_existing
+from mer_classic.exceptions import ConfigError, ParameterError
+from mer_classic.workflows._output import FORMATS, table_text, write_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from mer_classic.predict import AudioPredictions
 
-__all__ = [
-    "MAX_CURVE_PLOTS",
-    "plot_curves",
-    "run_predict_audio",
-    "segments_paths",
-    "write_table",
-]
-
-logger = logging.getLogger(__name__)
-
-#: most tracks drawn in one segment-curve figure
-MAX_CURVE_PLOTS = 12
-
-
-def plot_curves(curves: pd.DataFrame, model: Any, path: Path) -> Path:
-    """One panel per track: class probabilities or regressed values over time."""
-    from mer_classic.plots import pyplot
-
-    plt = pyplot()
-    ids = list(dict.fromkeys(curves.index.get_level_values("track_id")))
-    if len(ids) > MAX_CURVE_PLOTS:
-        logger.info(
-            "segment figure shows the first %d of %d tracks", MAX_CURVE_PLOTS, len(ids)
-        )
-        ids = ids[:MAX_CURVE_PLOTS]
-    if model.task == "classify":
-        cols = [c for c in curves.columns if c.startswith("proba_")]
-        ylabel = "probability"
-    else:
-        cols = list(model.targets)
-        ylabel = "predicted value"
-    fig, axes = plt.subplots(
-        len(ids), 1, figsize=(8, 2.2 * len(ids) + 0.6), squeeze=False
-    )
-    for ax, tid in zip(axes[:, 0], ids, strict=True):
-        c = curves.xs(tid, level="track_id")
-        t = c.index.to_numpy(dtype=float)
-        if cols:
-            for col in cols:
-                ax.plot(
-                    t, c[col].to_numpy(dtype=float), label=col.removeprefix("proba_")
-                )
-        else:  # a classifier without probabilities: the label as a step plot
-            labels = sorted(set(curves["label"]))
-            ax.step(t, [labels.index(v) for v in c["label"]], where="mid")
-            ax.set_yticks(range(len(labels)), labels=labels)
-        if model.task == "regress" and "quadrant" in c.columns:
-            scale = model.metadata.get("scale")
-            if scale:
-                from mer_classic.labels import scale_bounds
-
-                lo, hi = scale_bounds(scale)
-                ax.axhline((lo + hi) / 2, color="grey", lw=0.8, ls="--")
-        ax.set_title(str(tid), fontsize=9, loc="left")
-        ax.set_ylabel(ylabel if cols else "label", fontsize=8)
-        if cols:
-            ax.legend(fontsize=7, loc="upper right", ncol=min(len(cols), 4))
-    axes[-1, 0].set_xlabel("time (s)")
-    fig.tight_layout()
-    from mer_classic._io import atomic_path
-
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    return path
-
-
-def write_table(df: pd.DataFrame, path: Path, fmt: str) -> None:
-    """Write ``df`` (index included) as CSV or as JSON records, atomically."""
-    from mer_classic._io import write_csv_atomic, write_text_atomic
-
-    if fmt == "json":
-        write_text_atomic(
-            path, df.reset_index().to_json(orient="records", indent=2) + "\n"
-        )
-    else:
-        write_csv_atomic(df, path)
+__all__ = ["run_predict", "run_predict_audio", "segments_paths"]
 
 
 def segments_paths(out: Path, fmt: str) -> tuple[Path, Path]:
@@ -149,12 +72,11 @@ def run_predict_audio(
     result : AudioPredictions
         Everything predicted, including the per-file errors.
     """
-    from mer_classic._io import refuse_existing
-    from mer_classic.exceptions import ConfigError
     from mer_classic.persistence import load_model
     from mer_classic.predict import predict_audio_detailed
+    from mer_classic.report import plot_curves
 
-    if fmt not in ("csv", "json"):
+    if fmt not in FORMATS:
         raise ParameterError(f"fmt must be 'csv' or 'json'; got {fmt!r}")
     if segments and out is None:
         raise ConfigError(
@@ -172,9 +94,7 @@ def run_predict_audio(
         model, list(inputs), segments=segments, n_jobs=n_jobs, quiet=quiet
     )
     if out is None:
-        if fmt == "json":
-            return res.tracks.reset_index().to_json(orient="records", indent=2), res
-        return res.tracks.to_csv(), res
+        return table_text(res.tracks, fmt), res
     write_table(res.tracks, out, fmt)
     lines = [f"wrote {len(res.tracks)} prediction(s) to {out}"]
     if segments and res.segments is not None:
@@ -185,3 +105,53 @@ def run_predict_audio(
             f"wrote {len(res.segments)} segment row(s) to {seg_file} and {png}"
         )
     return "\n".join(lines), res
+
+
+def run_predict(
+    *,
+    model_path: str | os.PathLike[str],
+    audio: Iterable[str | os.PathLike[str]] = (),
+    data: str | os.PathLike[str] | None = None,
+    id_col: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    fmt: str = "csv",
+    segments: bool = False,
+    force: bool = False,
+    n_jobs: int = 1,
+    quiet: bool = True,
+) -> tuple[str, list[str]]:
+    """What ``mer-classic predict`` runs: a feature table (``data``) or ``audio`` files.
+
+    Returns
+    -------
+    text : str
+        The predictions (when ``out`` is None) or a summary of what was written.
+    problems : list of str
+        One line per audio file that could not be used (empty for a table).
+    """
+    if data is not None:
+        from mer_classic.workflows._train import run_predict_table
+
+        text = run_predict_table(
+            model_path=model_path,
+            data=data,
+            id_col=id_col,
+            out=out,
+            fmt=fmt,
+            force=force,
+        )
+        return text, []
+    text, result = run_predict_audio(
+        model_path=model_path,
+        inputs=audio,
+        out=out,
+        fmt=fmt,
+        segments=segments,
+        force=force,
+        n_jobs=n_jobs,
+        quiet=quiet,
+    )
+    problems = [f"  {row.path}: {row.reason}" for row in result.errors.itertuples()]
+    if problems:
+        problems.insert(0, f"{len(result.errors)} file(s) could not be used:")
+    return text, problems

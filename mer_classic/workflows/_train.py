@@ -1,8 +1,5 @@
-"""Whole commands as library calls: what ``mer-classic train/evaluate/predict`` run.
-
-Each function takes plain values (paths, names, flags), does the job, writes its outputs
-atomically and returns a short human summary for the CLI to echo.
-"""
+"""The model commands: ``train`` (static and ``--dynamic``), ``evaluate`` and
+``predict --data`` (a feature table)."""
 
 from __future__ import annotations
 
@@ -12,10 +9,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from mer_classic._io import refuse_existing, write_csv_atomic, write_text_atomic
+from mer_classic._io import refuse_existing
 from mer_classic.exceptions import ConfigError, ParameterError
+from mer_classic.workflows._output import table_text, write_table
 
 __all__ = [
     "run_train_dynamic",
@@ -123,12 +119,32 @@ def run_train(
     importance: bool = True,
     large_rows: int | None = None,
     on_large: str = "switch",
+    dynamic: bool = False,
+    annotations: str | os.PathLike[str] | None = None,
+    smooth: float = 0.0,
 ) -> str:
     """Train, cross-validate and write a run folder; return the summary text.
 
     ``scheduler`` (None, ``"local"`` or ``"tcp://HOST:PORT"``) runs the cross-validation
     and grid search on a Dask cluster (:func:`mer_classic.parallel.joblib_backend`).
+    With ``dynamic``, this is :func:`run_train_dynamic` (``annotations``, ``smooth``).
     """
+    if dynamic:
+        return run_train_dynamic(
+            model=model,
+            data=data,
+            annotations=annotations,
+            target=target,
+            cv=cv,
+            repeats=repeats,
+            seed=seed,
+            grid=grid,
+            smooth=smooth,
+            n_jobs=n_jobs,
+            out=out,
+            force=force,
+            quiet=quiet,
+        )
     from mer_classic.models import get_spec
     from mer_classic.parallel import check_scheduler, require_dask
     from mer_classic.report import default_run_dir, write_evaluation, write_run
@@ -230,7 +246,9 @@ def _feature_settings_of(data: str | os.PathLike[str] | None) -> dict[str, Any] 
     """Audio-feature settings recorded beside an extracted feature table, if any."""
     if data is None:
         return None
-    sidecar = Path(str(data) + ".json")  # features.settings_path_for(data)
+    from mer_classic.features import settings_path_for
+
+    sidecar = settings_path_for(data)
     if sidecar.exists():
         try:
             info = json.loads(sidecar.read_text(encoding="utf-8"))
@@ -294,7 +312,10 @@ def run_predict_table(
     fmt: str = "csv",
     force: bool = False,
 ) -> str:
-    """Predict a feature table; write ``out`` (CSV/JSON) or return the text for stdout."""
+    """Predict a feature table; write ``out`` (CSV/JSON) or return the text for stdout.
+
+    What ``mer-classic predict --data`` runs (see also :func:`run_predict`).
+    """
     from mer_classic.persistence import load_model
     from mer_classic.table import read_csv
 
@@ -307,19 +328,9 @@ def run_predict_table(
             raise ConfigError(f"id column {id_col!r} not found in {str(data)!r}")
         df = df.set_index(id_col)
     preds = model.predict_frame(df)
-    return _emit(preds, out, fmt)
-
-
-def _emit(preds: pd.DataFrame, out: str | os.PathLike[str] | None, fmt: str) -> str:
-    if fmt == "json":
-        text = preds.reset_index().to_json(orient="records", indent=2)
-        if out is None:
-            return text
-        write_text_atomic(out, text + "\n")
-    else:
-        if out is None:
-            return preds.to_csv()
-        write_csv_atomic(preds, out)
+    if out is None:
+        return table_text(preds, fmt)
+    write_table(preds, out, fmt)
     return f"wrote {len(preds)} prediction(s) to {out}"
 
 

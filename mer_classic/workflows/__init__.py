@@ -1,0 +1,48 @@
+"""Every command body as a library call: what each ``mer-classic`` command runs.
+
+Each ``run_*`` function takes plain values (paths, names, flags), does the job, writes
+its outputs atomically and returns a short human summary for the CLI to echo; each
+CLI command is one call to one of them.
+
+- ``_train``: :func:`run_train`, :func:`run_train_dynamic`, :func:`run_evaluate`,
+  :func:`run_predict_table` (and :func:`resolve_training_table`,
+  :func:`format_metrics`);
+- ``_predict``: :func:`run_predict` (table or audio), :func:`run_predict_audio`;
+- ``_commands``: :func:`run_extract`, :func:`run_fetch`, :func:`run_report`;
+- ``_output``: the CSV/JSON table writer the prediction commands share.
+"""
+
+from __future__ import annotations
+
+from mer_classic.workflows._commands import run_extract, run_fetch, run_report
+from mer_classic.workflows._output import table_text, write_table
+from mer_classic.workflows._predict import (
+    run_predict,
+    run_predict_audio,
+    segments_paths,
+)
+from mer_classic.workflows._train import (
+    format_metrics,
+    resolve_training_table,
+    run_evaluate,
+    run_predict_table,
+    run_train,
+    run_train_dynamic,
+)
+
+__all__ = [
+    "format_metrics",
+    "resolve_training_table",
+    "run_evaluate",
+    "run_extract",
+    "run_fetch",
+    "run_predict",
+    "run_predict_audio",
+    "run_predict_table",
+    "run_report",
+    "run_train",
+    "run_train_dynamic",
+    "segments_paths",
+    "table_text",
+    "write_table",
+]

@@ -1,0 +1,37 @@
+"""Prediction tables as CSV or JSON records: the one table writer of the commands."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from mer_classic._io import write_csv_atomic, write_text_atomic
+from mer_classic.exceptions import ParameterError
+
+__all__ = ["FORMATS", "table_text", "write_table"]
+
+#: output formats of the prediction commands
+FORMATS = ("csv", "json")
+
+
+def _check(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ParameterError(f"fmt must be 'csv' or 'json'; got {fmt!r}")
+
+
+def table_text(df: pd.DataFrame, fmt: str) -> str:
+    """``df`` (index included) as CSV text or as indented JSON records (no newline)."""
+    _check(fmt)
+    if fmt == "json":
+        return df.reset_index().to_json(orient="records", indent=2)
+    return df.to_csv()
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str], fmt: str) -> Path:
+    """Write ``df`` (index included) as CSV or as JSON records, atomically."""
+    _check(fmt)
+    if fmt == "json":
+        return write_text_atomic(path, table_text(df, fmt) + "\n")
+    return write_csv_atomic(df, path)
