@@ -45,3 +45,66 @@ def test_resampling_is_seeded():
     a = AdaptiveSMOTE(random_state=3).fit_resample(X, y)[0]
     b = AdaptiveSMOTE(random_state=3).fit_resample(X, y)[0]
     np.testing.assert_array_equal(a, b)
+
+
+def test_nearest_neighbors_object_is_honoured():
+    """A NearestNeighbors passed as k_neighbors is used, not silently replaced by 5."""
+    from sklearn.neighbors import NearestNeighbors
+
+    X, y = _data((20, 10))
+    nn = NearestNeighbors(n_neighbors=3)  # itself + 2 neighbours
+    sampler = AdaptiveSMOTE(k_neighbors=nn, random_state=0)
+    Xr, yr = sampler.fit_resample(X, y)
+    assert sampler.k_neighbors_ == 2
+    assert np.bincount(yr).tolist() == [20, 20]
+    # the same as imbalanced-learn's SMOTE with that object
+    from imblearn.over_sampling import SMOTE
+
+    Xs, ys = SMOTE(
+        k_neighbors=NearestNeighbors(n_neighbors=3), random_state=0
+    ).fit_resample(X, y)
+    np.testing.assert_array_equal(Xr, Xs)
+    np.testing.assert_array_equal(yr, ys)
+    assert sampler.get_params()["k_neighbors"] is nn  # not modified
+
+
+def test_nearest_neighbors_object_shrinks_for_a_small_class():
+    from sklearn.neighbors import NearestNeighbors
+
+    X, y = _data((20, 3))
+    nn = NearestNeighbors(n_neighbors=6)
+    sampler = AdaptiveSMOTE(k_neighbors=nn, random_state=0)
+    _, yr = sampler.fit_resample(X, y)
+    assert sampler.k_neighbors_ == 2
+    assert np.bincount(yr).tolist() == [20, 20]
+    assert nn.n_neighbors == 6
+
+
+def test_every_smote_parameter_is_passed_through(monkeypatch):
+    import imblearn.over_sampling as ovs
+
+    import mer_classic.samplers as samplers
+
+    seen = {}
+
+    class Spy(ovs.SMOTE):
+        def __init__(
+            self, *, sampling_strategy="auto", random_state=None, k_neighbors=5
+        ):
+            seen.update(
+                sampling_strategy=sampling_strategy,
+                random_state=random_state,
+                k_neighbors=k_neighbors,
+            )
+            super().__init__(
+                sampling_strategy=sampling_strategy,
+                random_state=random_state,
+                k_neighbors=k_neighbors,
+            )
+
+    monkeypatch.setattr(samplers, "SMOTE", Spy)
+    X, y = _data((20, 10))
+    AdaptiveSMOTE(sampling_strategy=0.8, k_neighbors=4, random_state=7).fit_resample(
+        X, y
+    )
+    assert seen == {"sampling_strategy": 0.8, "k_neighbors": 4, "random_state": 7}
