@@ -56,7 +56,7 @@ def cv_scores(
     X: pd.DataFrame, y: pd.Series, groups: pd.Series, model: str, seeds: int
 ) -> dict[str, Any]:
     """Artist-grouped 10-fold CV repeated with ``seeds`` fold seeds."""
-    from mer_classic.evaluate import cross_validate_model
+    from mer_classic.crossval import cross_validate_model
     from mer_classic.models import make_pipeline, param_grid
 
     pipe = make_pipeline(model, "classify", smote=True, random_state=0)
@@ -272,7 +272,7 @@ def main() -> int:
         f"{X.shape[1]} clip-level features. Evaluation: artist-grouped stratified 10-fold "
         f"CV, hyper-parameters chosen by a grid search inside each training fold "
         f"(`mer_classic.models.make_pipeline` + `param_grid`, "
-        f"`mer_classic.evaluate.cross_validate_model`), repeated with {args.seeds} fold seeds.",
+        f"`mer_classic.crossval.cross_validate_model`), repeated with {args.seeds} fold seeds.",
         "",
         "| model | macro-F1 (mean ± sd) | accuracy | F1 Q1 | F1 Q2 | F1 Q3 | F1 Q4 |",
         "|---|---|---|---|---|---|---|",

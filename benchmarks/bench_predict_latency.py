@@ -71,7 +71,7 @@ for name, t in marks:
 _IMPORTS = (
     "import numpy, pandas, sklearn.base, imblearn, joblib; "
     "import mer_classic.persistence, mer_classic.features, mer_classic.predict, "
-    "mer_classic.evaluate, mer_classic.cli.main"
+    "mer_classic.crossval, mer_classic.cli.main"
 )
 
 

@@ -170,8 +170,8 @@ def bench_data_moods(args: argparse.Namespace) -> None:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import MinMaxScaler
 
+    from mer_classic.crossval import classification_metrics
     from mer_classic.datasets import load_dataset
-    from mer_classic.evaluate import classification_metrics
     from mer_classic.table import load_table
     from mer_classic.training import train
 
@@ -926,8 +926,8 @@ def _bench_static_va(args: argparse.Namespace, name: str) -> None:
 def bench_cross(args: argparse.Namespace) -> None:
     import warnings
 
+    from mer_classic.crossval import quadrant_metrics
     from mer_classic.datasets import load_dataset
-    from mer_classic.evaluate import quadrant_metrics
     from mer_classic.models import make_pipeline
     from mer_classic.table import load_table
 

@@ -107,7 +107,7 @@ def permutation_importance_cv(
     from sklearn.inspection import permutation_importance
 
     from mer_classic._progress import progress
-    from mer_classic.evaluate import make_splitter
+    from mer_classic.crossval import make_splitter
 
     if task not in ("classify", "regress"):
         raise ParameterError(f"task must be 'classify' or 'regress'; got {task!r}")

@@ -15,20 +15,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mer_classic.evaluate import (
+from mer_classic.crossval import (
     CVResult,
     classification_metrics,
     cross_validate_model,
-    find_va_columns,
     fit_final,
+    make_splitter,
     quadrant_metrics,
-    quadrants_of_labels,
-    quadrants_of_va,
     regression_metrics,
+    scoring_for,
     summarize_repeats,
 )
 from mer_classic.exceptions import DataError
-from mer_classic.labels import infer_scale
+from mer_classic.labels import (
+    find_va_columns,
+    infer_scale,
+    quadrants_of_labels,
+    quadrants_of_va,
+)
 from mer_classic.models import get_spec
 from mer_classic.table import Table
 
@@ -272,14 +276,10 @@ def train(
         "group": table.meta.get("group"),
         "id": table.meta.get("id"),
         "scale": scale,
-        "splitter": (
-            "StratifiedGroupKFold" if table.groups is not None else "StratifiedKFold"
-        )
-        if task == "classify"
-        else ("GroupKFold" if table.groups is not None else "KFold"),
-        "scoring": "f1_weighted"
-        if task == "classify"
-        else "neg_root_mean_squared_error",
+        "splitter": type(
+            make_splitter(task, cv, grouped=table.groups is not None, seed=seed)
+        ).__name__,
+        "scoring": scoring_for(task),
         "python": platform.python_version(),
         "scheduler": scheduler,
         "scaling": {

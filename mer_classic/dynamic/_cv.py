@@ -99,7 +99,7 @@ def cross_validate_dynamic(
     -------
     DynamicResult
     """
-    from mer_classic.evaluate import cross_validate_model
+    from mer_classic.crossval import cross_validate_model
     from mer_classic.labels import infer_scale
     from mer_classic.models import make_pipeline, param_grid
 

@@ -41,7 +41,7 @@ def _save_final_model(
     feature_settings: dict[str, Any] | None,
 ) -> None:
     """Refit ``model`` on all frames (grid grouped by song) and save it in ``out``."""
-    from mer_classic.evaluate import fit_final
+    from mer_classic.crossval import fit_final
     from mer_classic.models import make_pipeline, param_grid
     from mer_classic.persistence import save_model
 

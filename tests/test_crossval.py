@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mer_classic.evaluate import (
+from mer_classic.crossval import (
     check_cv,
     classification_metrics,
     cross_validate_model,

@@ -1,4 +1,7 @@
-"""Honest evaluation: grouped cross-validation with out-of-fold predictions, and metrics.
+"""Cross-validation and its metrics: grouped CV with out-of-fold predictions, and scores.
+
+(This module was ``mer_classic.evaluate``; the ``evaluate`` command is
+:func:`mer_classic.workflows.run_evaluate`.)
 
 Nested by construction: when a grid is given, the hyper-parameters are chosen by
 a :class:`~sklearn.model_selection.GridSearchCV` that sees only the outer training
@@ -39,12 +42,7 @@ from sklearn.model_selection import (
 
 from mer_classic._progress import progress
 from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.labels import (
-    QUADRANTS,
-    find_va_columns,
-    quadrants_of_labels,
-    quadrants_of_va,
-)
+from mer_classic.labels import QUADRANTS
 
 __all__ = [
     "CVResult",
@@ -56,10 +54,7 @@ __all__ = [
     "classification_metrics",
     "regression_metrics",
     "quadrant_metrics",
-    "find_va_columns",
     "summarize_repeats",
-    "quadrants_of_labels",
-    "quadrants_of_va",
 ]
 
 logger = logging.getLogger(__name__)
