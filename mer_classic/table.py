@@ -210,6 +210,54 @@ def load_table(
         else repr(str(source))
     )
     df = source.copy() if isinstance(source, pd.DataFrame) else read_csv(source)
+    targets = _check_columns(
+        df,
+        name,
+        target=target,
+        task=task,
+        group=group,
+        id=id,
+        exclude=exclude,
+        features=features,
+    )
+    notes: list[str] = []
+    n_read = len(df)
+    df = _clean_targets(df, targets, task=task, name=name, notes=notes)
+    df = _drop_duplicates(df, targets, id=id, dedupe=dedupe, notes=notes)
+    df = _index_by_id(df, id)
+    reserved = set(targets) | set(exclude) | {c for c in (group, id) if c is not None}
+    X = _numeric_features(df, reserved, features=features, name=name, notes=notes)
+    y, groups = _target_and_groups(df, targets, task=task, group=group)
+    used = pd.concat([X, y], axis=1)
+    meta = {
+        "source": str(source)
+        if not isinstance(source, pd.DataFrame)
+        else (label or "<DataFrame>"),
+        "task": task,
+        "target": targets if task == "regress" else targets[0],
+        "group": group,
+        "id": id,
+        "n_rows_read": n_read,
+        "n_rows": len(X),
+        "n_features": X.shape[1],
+        "notes": notes,
+        "fingerprint": fingerprint(used),
+    }
+    return Table(X=X, y=y, groups=groups, meta=meta)
+
+
+def _check_columns(
+    df: pd.DataFrame,
+    name: str,
+    *,
+    target: str | Sequence[str],
+    task: str,
+    group: str | None,
+    id: str | None,  # noqa: A002 - mirrors the CLI option --id
+    exclude: Sequence[str],
+    features: Sequence[str] | None,
+) -> list[str]:
+    """Refuse an empty table or missing columns; return the target column names."""
     if df.empty:
         raise DataError(f"{name} has no rows")
     targets = _as_list(target)
@@ -228,11 +276,13 @@ def load_table(
     _require_columns(df, list(exclude), "excluded", name)
     if features is not None:
         _require_columns(df, list(features), "feature", name)
+    return targets
 
-    notes: list[str] = []
-    n_read = len(df)
 
-    # -- targets -----------------------------------------------------------
+def _clean_targets(
+    df: pd.DataFrame, targets: list[str], *, task: str, name: str, notes: list[str]
+) -> pd.DataFrame:
+    """Numeric regression targets; rows without a target value are dropped."""
     if task == "regress":
         for col in targets:
             converted = pd.to_numeric(df[col], errors="coerce")
@@ -250,8 +300,18 @@ def load_table(
         df = df.loc[~missing_target]
     if df.empty:
         raise DataError(f"no rows of {name} have a value in {targets}")
+    return df
 
-    # -- duplicates ----------------------------------------------------------
+
+def _drop_duplicates(
+    df: pd.DataFrame,
+    targets: list[str],
+    *,
+    id: str | None,  # noqa: A002 - mirrors the CLI option --id
+    dedupe: bool,
+    notes: list[str],
+) -> pd.DataFrame:
+    """Remove duplicate rows (same id, or identical rows); refuse conflicting labels."""
     if dedupe:
         if id is not None:
             if df[id].isna().any():
@@ -281,17 +341,29 @@ def load_table(
                 df = df.loc[~dup]
     elif id is not None and df[id].duplicated().any():
         notes.append("duplicate ids kept (dedupe=False)")
+    return df
 
-    # -- index ---------------------------------------------------------------
+
+def _index_by_id(df: pd.DataFrame, id: str | None) -> pd.DataFrame:  # noqa: A002
+    """Index by the id column (as text), or a fresh range index."""
     if id is not None:
         df = df.set_index(id, drop=False)
         df.index = df.index.astype(str)
         df.index.name = id
     else:
         df = df.reset_index(drop=True)
+    return df
 
-    # -- features --------------------------------------------------------------
-    reserved = set(targets) | set(exclude) | {c for c in (group, id) if c is not None}
+
+def _numeric_features(
+    df: pd.DataFrame,
+    reserved: set[str],
+    *,
+    features: Sequence[str] | None,
+    name: str,
+    notes: list[str],
+) -> pd.DataFrame:
+    """The numeric feature columns as floats, without empty or constant columns."""
     if features is not None:
         cand = [c for c in features if c not in reserved]
     else:
@@ -348,8 +420,17 @@ def load_table(
         raise DataError(
             f"every feature column of {name} is constant; nothing to learn from"
         )
+    return X
 
-    # -- y / groups --------------------------------------------------------------
+
+def _target_and_groups(
+    df: pd.DataFrame,
+    targets: list[str],
+    *,
+    task: str,
+    group: str | None,
+) -> tuple[pd.Series | pd.DataFrame, pd.Series | None]:
+    """``y`` (labels as text, or float values) and the groups (as text)."""
     if task == "classify":
         y: pd.Series | pd.DataFrame = df[targets[0]].astype(str)
         counts = y.value_counts()
@@ -372,20 +453,4 @@ def load_table(
                 f"group column {group!r} has {int(df[group].isna().sum())} empty value(s); "
                 "fill them (e.g. with the track id) or drop --group"
             )
-
-    used = pd.concat([X, y], axis=1)
-    meta = {
-        "source": str(source)
-        if not isinstance(source, pd.DataFrame)
-        else (label or "<DataFrame>"),
-        "task": task,
-        "target": targets if task == "regress" else targets[0],
-        "group": group,
-        "id": id,
-        "n_rows_read": n_read,
-        "n_rows": len(X),
-        "n_features": X.shape[1],
-        "notes": notes,
-        "fingerprint": fingerprint(used),
-    }
-    return Table(X=X, y=y, groups=groups, meta=meta)
+    return y, groups
