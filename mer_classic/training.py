@@ -187,81 +187,41 @@ def train(
     """
     task = task or table.meta.get("task", "classify")
     get_spec(model, task)  # fail fast on an unknown name
-    n_targets = len(table.targets) if task == "regress" else 1
-    from mer_classic.parallel import check_n_jobs, check_scheduler, joblib_backend
-    from mer_classic.scaling import (
-        LARGE_ROWS,
-        SubsampledGridSearch,
-        downcast_float32,
-        plan_for_size,
-    )
+    from mer_classic.parallel import check_n_jobs, check_scheduler
+    from mer_classic.scaling import SubsampledGridSearch, downcast_float32
 
     scheduler = check_scheduler(scheduler)
     jobs = -1 if scheduler is not None else check_n_jobs(n_jobs)
-    plan = plan_for_size(
-        model,
-        task,
-        len(table),
+    plan = _plan(
+        table,
+        model=model,
+        task=task,
         smote=smote,
-        n_targets=n_targets,
-        random_state=seed,
+        seed=seed,
         grid=grid,
-        large_rows=LARGE_ROWS if large_rows is None else large_rows,
+        large_rows=large_rows,
         on_large=on_large,
         n_jobs=1 if scheduler is not None else n_jobs,
     )
-    pipeline, the_grid = plan.pipeline, plan.grid
     X = downcast_float32(table.X)[0] if plan.float32 else table.X
-    y = table.y
-    t0 = time.perf_counter()
     if task == "regress" and scale is None:
-        scale = infer_scale(np.asarray(y, dtype=float).ravel())
-
-    def metrics_fn(yt: Any, yp: Any) -> dict[str, Any]:
-        return score_predictions(task, yt, yp, scale=scale)
-
-    with joblib_backend(scheduler):
-        cvres = cross_validate_model(
-            pipeline,
-            X,
-            y,
-            table.groups,
-            task=task,
-            grid=the_grid,
-            cv=cv,
-            repeats=repeats,
-            seed=seed,
-            n_jobs=jobs,
-            quiet=quiet,
-            metrics_fn=metrics_fn,
-        )
-        t_cv = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        estimator, best = fit_final(
-            pipeline,
-            the_grid,
-            X,
-            y,
-            table.groups,
-            task=task,
-            n_splits=cv,
-            seed=seed,
-            n_jobs=jobs,
-        )
-        t_fit = time.perf_counter() - t1
+        scale = infer_scale(np.asarray(table.y, dtype=float).ravel())
+    cvres, estimator, best, timings = _cross_validate_and_refit(
+        plan,
+        X,
+        table,
+        task=task,
+        cv=cv,
+        repeats=repeats,
+        seed=seed,
+        jobs=jobs,
+        quiet=quiet,
+        scale=scale,
+        scheduler=scheduler,
+    )
     if isinstance(estimator, SubsampledGridSearch):
         best = dict(estimator.best_params_)
         estimator = estimator.best_estimator_
-    metrics = dict(cvres.repeat_metrics[0])
-    if task == "classify":
-        keys = ["accuracy", "f1_macro", "f1_weighted", "mcc"]
-    else:
-        keys = [
-            f"targets.{t}.{m}"
-            for t in table.targets
-            for m in ("rmse", "r2", "pearson_r")
-        ]
-    metrics["repeats"] = {"n": repeats, **summarize_repeats(cvres.repeat_metrics, keys)}
     classes = [str(c) for c in estimator.classes_] if task == "classify" else None
     settings = {
         "model": model,
@@ -293,12 +253,109 @@ def train(
         estimator=estimator,
         best_params=best,
         cv=cvres,
-        metrics=metrics,
+        metrics=_run_metrics(cvres, task, table.targets, repeats),
         settings=settings,
         table_meta=dict(table.meta),
         feature_names=list(table.X.columns),
         classes=classes,
         y_true=table.y,
         groups=table.groups,
-        timings={"cross_validation_s": t_cv, "final_fit_s": t_fit},
+        timings=timings,
     )
+
+
+def _plan(
+    table: Table,
+    *,
+    model: str,
+    task: str,
+    smote: bool,
+    seed: int,
+    grid: bool,
+    large_rows: int | None,
+    on_large: str,
+    n_jobs: int,
+) -> Any:
+    """The pipeline and grid for the table's size (:func:`mer_classic.scaling.plan_for_size`)."""
+    from mer_classic.scaling import LARGE_ROWS, plan_for_size
+
+    return plan_for_size(
+        model,
+        task,
+        len(table),
+        smote=smote,
+        n_targets=len(table.targets) if task == "regress" else 1,
+        random_state=seed,
+        grid=grid,
+        large_rows=LARGE_ROWS if large_rows is None else large_rows,
+        on_large=on_large,
+        n_jobs=n_jobs,
+    )
+
+
+def _cross_validate_and_refit(
+    plan: Any,
+    X: pd.DataFrame,
+    table: Table,
+    *,
+    task: str,
+    cv: int,
+    repeats: int,
+    seed: int,
+    jobs: int,
+    quiet: bool,
+    scale: str | None,
+    scheduler: str | None,
+) -> tuple[CVResult, Any, dict[str, Any], dict[str, float]]:
+    """Outer CV (nested grid) then the refit on all rows, on the chosen backend."""
+    from mer_classic.parallel import joblib_backend
+
+    def metrics_fn(yt: Any, yp: Any) -> dict[str, Any]:
+        return score_predictions(task, yt, yp, scale=scale)
+
+    t0 = time.perf_counter()
+    with joblib_backend(scheduler):
+        cvres = cross_validate_model(
+            plan.pipeline,
+            X,
+            table.y,
+            table.groups,
+            task=task,
+            grid=plan.grid,
+            cv=cv,
+            repeats=repeats,
+            seed=seed,
+            n_jobs=jobs,
+            quiet=quiet,
+            metrics_fn=metrics_fn,
+        )
+        t_cv = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        estimator, best = fit_final(
+            plan.pipeline,
+            plan.grid,
+            X,
+            table.y,
+            table.groups,
+            task=task,
+            n_splits=cv,
+            seed=seed,
+            n_jobs=jobs,
+        )
+        t_fit = time.perf_counter() - t1
+    return cvres, estimator, best, {"cross_validation_s": t_cv, "final_fit_s": t_fit}
+
+
+def _run_metrics(
+    cvres: CVResult, task: str, targets: list[str], repeats: int
+) -> dict[str, Any]:
+    """Metrics of the first repetition plus mean ± sd over all repetitions."""
+    metrics = dict(cvres.repeat_metrics[0])
+    if task == "classify":
+        keys = ["accuracy", "f1_macro", "f1_weighted", "mcc"]
+    else:
+        keys = [
+            f"targets.{t}.{m}" for t in targets for m in ("rmse", "r2", "pearson_r")
+        ]
+    metrics["repeats"] = {"n": repeats, **summarize_repeats(cvres.repeat_metrics, keys)}
+    return metrics
