@@ -384,3 +384,45 @@ def test_bad_annotation_files_are_clear_errors(tmp_path):
     (tmp_path / "empty.csv").write_bytes(b"")
     with pytest.raises(DataError, match="annotation file .* is empty"):
         read_dynamic_annotations(tmp_path / "empty.csv")
+
+
+def test_report_rebuilds_a_dynamic_run(tmp_path):
+    """`mer-classic report RUN` redraws a `train --dynamic` folder from its files."""
+    import json
+
+    from click.testing import CliRunner
+    from mer_classic.cli.main import main
+
+    X, ann = _synthetic(6)
+    X.reset_index().to_csv(tmp_path / "seg.csv", index=False)
+    ann.to_csv(tmp_path / "ann.csv", index=False)
+    out = tmp_path / "run"
+    res = CliRunner().invoke(
+        main,
+        [
+            "train",
+            "--dynamic",
+            "--model",
+            "ridge",
+            "--no-grid",
+            "--data",
+            str(tmp_path / "seg.csv"),
+            "--annotations",
+            str(tmp_path / "ann.csv"),
+            "--cv",
+            "3",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["kind"] == "dynamic" and run["settings"]["model"] == "ridge"
+    original = (out / "report.md").read_text(encoding="utf-8")
+    assert "song-held-out" in original
+    (out / "report.md").unlink()
+    rebuilt = CliRunner().invoke(main, ["report", str(out)])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert rebuilt.output == f"wrote {out / 'report.md'}\n"
+    assert (out / "report.md").read_text(encoding="utf-8") == original

@@ -109,3 +109,40 @@ def test_help_does_not_import_heavy_libraries(tmp_path):
     res = _run(code, tmp_path)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "[]"
+
+
+#: most modules directly in mer_classic/ (STYLE.md section 1): a concern with several
+#: files becomes a subpackage with a face
+MAX_TOP_LEVEL_MODULES = 20
+
+
+def test_top_level_stays_small():
+    modules = sorted(p.name for p in (ROOT / "mer_classic").glob("*.py"))
+    assert len(modules) <= MAX_TOP_LEVEL_MODULES, modules
+
+
+def test_no_import_cycles():
+    """No cycle among the package's modules, lazy imports included."""
+    tool = ROOT.parent / "shared" / "tools" / "import_cycles.py"
+    if not tool.exists():
+        pytest.skip(f"{tool} (the shared import-cycle finder) is not beside the repo")
+    res = subprocess.run(
+        [sys.executable, str(tool), str(ROOT)], capture_output=True, text=True
+    )
+    assert res.returncode == 0, res.stderr
+    cycles = [line for line in res.stdout.splitlines() if line.startswith("cycle:")]
+    # fetch/client ⇄ fetch/retry is removed on its own branch (issue 12, fetch part);
+    # drop this filter once that is merged
+    cycles = [
+        c
+        for c in cycles
+        if not all(m.startswith("mer_classic.fetch") for m in c.split()[1:])
+    ]
+    assert cycles == []
+
+
+def test_pickled_classes_keep_their_import_paths():
+    """Classes inside users' model.joblib files stay importable where they were."""
+    from mer_classic.samplers import AdaptiveSMOTE  # noqa: F401
+    from mer_classic.scaling import SubsampledGridSearch  # noqa: F401
+    from mer_classic.transformers import AudioFeatureExtractor  # noqa: F401
