@@ -1,8 +1,9 @@
 """The ``mer-classic`` command group.
 
 Each command lives in a small module of this package (``train.py``, ``extract.py``,
-``fetch.py``, ``report.py``) that exposes ``COMMANDS``; command bodies parse options,
-call the library and echo a summary. Library errors (:class:`MerClassicError`) are
+``fetch.py``, ``predict.py``, ``report.py``) that lists its commands in ``COMMANDS``;
+each command body parses options, makes one ``mer_classic.workflows.run_*`` call and
+echoes its summary. Library errors (:class:`MerClassicError`) are
 mapped once, here, to ``Error: ...`` and exit code 1.
 """
 
