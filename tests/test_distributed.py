@@ -1,4 +1,4 @@
-"""Tests for mer_classic.distributed: extraction on a real Dask LocalCluster."""
+"""Tests for mer_classic.features.distributed: extraction on a real Dask LocalCluster."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mer_classic.distributed import (
+from mer_classic.features.distributed import (
     DistributedExtraction,
     _PartFile,
     extract_to_csv_distributed,
@@ -26,6 +26,13 @@ distributed = pytest.importorskip(
 )
 
 N_GOOD = 12
+
+
+def test_documented_import_path_still_works():
+    import mer_classic.distributed as documented
+
+    assert documented.extract_to_csv_distributed is extract_to_csv_distributed
+    assert documented.DistributedExtraction is DistributedExtraction
 
 
 @pytest.fixture(scope="module")
