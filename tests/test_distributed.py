@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mer_classic.exceptions import ParameterError
 from mer_classic.features.distributed import (
     DistributedExtraction,
     _PartFile,
     extract_to_csv_distributed,
     part_paths,
 )
-from mer_classic.exceptions import ParameterError
 
 distributed = pytest.importorskip(
     "distributed",

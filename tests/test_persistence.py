@@ -147,3 +147,17 @@ def test_model_without_probabilities_says_which_models_have_them(tmp_path, featu
     assert "logreg" in msg and "stacking" in msg and "svm," not in msg
     frame = model.predict_frame(X)  # the frame simply has no proba_ columns
     assert not [c for c in frame.columns if c.startswith("proba_")]
+
+
+def test_every_exception_and_warning_class_lives_in_exceptions():
+    import mer_classic.exceptions as exc
+    import mer_classic.persistence as persistence
+
+    assert persistence.VersionMismatchWarning is exc.VersionMismatchWarning
+    assert issubclass(exc.VersionMismatchWarning, UserWarning)
+    err = exc.ApiError("forbidden", status=403, endpoint="audio_features")
+    assert isinstance(err, exc.FetchError) and (err.status, err.endpoint) == (
+        403,
+        "audio_features",
+    )
+    assert {"ApiError", "VersionMismatchWarning"} <= set(exc.__all__)
