@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.report._files import IMPORTANCE_FILE as IMPORTANCE_FILE
-from mer_classic.report._files import read_importance as read_importance
+from mer_classic.report import IMPORTANCE_FILE as IMPORTANCE_FILE
+from mer_classic.report import read_importance as read_importance
 
 __all__ = [
     "IMPORTANCE_FILE",
