@@ -14,6 +14,8 @@ __all__ = [
     "ParameterError",
     "FetchError",
     "RateLimitError",
+    "ApiError",
+    "FetchInterrupted",
     "ModelFileError",
     "AudioError",
 ]
@@ -51,6 +53,41 @@ class RateLimitError(FetchError):
     def __init__(self, message: str, retry_after: float = 0.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ApiError(FetchError):
+    """The Web API answered an HTTP error that retrying cannot fix (403, 404, 400 ...).
+
+    Attributes
+    ----------
+    status : int
+        HTTP status code.
+    endpoint : str
+        Short name of the endpoint that answered (``"playlist_items"`` ...).
+    """
+
+    def __init__(self, message: str, *, status: int, endpoint: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.endpoint = endpoint
+
+
+class FetchInterrupted(FetchError, KeyboardInterrupt):
+    """A crawl was interrupted (Ctrl-C); its progress was saved for ``--resume``.
+
+    It is both a :class:`FetchError` (the CLI prints its message, which says how
+    to continue) and a :class:`KeyboardInterrupt` (code that stops on Ctrl-C still
+    stops).
+
+    Attributes
+    ----------
+    out : str
+        The output folder holding the saved crawl.
+    """
+
+    def __init__(self, message: str, *, out: str = "") -> None:
+        super().__init__(message)
+        self.out = out
 
 
 class ModelFileError(MerClassicError):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mer_classic._progress import progress
-from mer_classic.exceptions import FetchError
+from mer_classic.exceptions import ApiError, FetchError
 from mer_classic.fetch.dedup import (
     attributes_from_row,
     entry_from_row,
@@ -168,7 +168,6 @@ class Crawler:
         )
 
     def _collect_playlist(self, source: PlaylistSource, prog: dict[str, Any]) -> None:
-        from mer_classic.fetch.retry import ApiError
 
         client = self.client
         if client.auth == "client" and self._forbidden("playlist_items"):
@@ -279,7 +278,6 @@ class Crawler:
         prog["done"] = True
 
     def _tracks_metadata(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        from mer_classic.fetch.retry import ApiError
 
         client = self.client
         found: dict[str, dict[str, Any]] = {}
@@ -345,7 +343,7 @@ class Crawler:
     def download_previews(self, rows: list[dict[str, Any]]) -> None:
         """Adopt verified ``audio/<track_id>.mp3`` files; download missing clips."""
         from mer_classic.exceptions import AudioError
-        from mer_classic.fetch.client import CountingSession
+        from mer_classic.fetch.session import CountingSession
         from mer_classic.fetch.previews import download_preview, verify_audio
 
         audio_dir = self.out / "audio"
