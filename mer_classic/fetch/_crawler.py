@@ -343,8 +343,8 @@ class Crawler:
     def download_previews(self, rows: list[dict[str, Any]]) -> None:
         """Adopt verified ``audio/<track_id>.mp3`` files; download missing clips."""
         from mer_classic.exceptions import AudioError
-        from mer_classic.fetch.session import CountingSession
         from mer_classic.fetch.previews import download_preview, verify_audio
+        from mer_classic.fetch.session import CountingSession
 
         audio_dir = self.out / "audio"
         todo = []
