@@ -37,6 +37,7 @@ from mer_classic.fetch._output import (
     write_outputs,
 )
 from mer_classic.fetch.dedup import resolve_entries
+from mer_classic.fetch.previews import remove_stale_temporaries
 from mer_classic.fetch.sources import PlaylistSource
 from mer_classic.fetch.state import STATE_NAME, FetchState, load_state
 
@@ -210,6 +211,7 @@ def crawl(
             open_browser=open_browser,
         )
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir / "audio")  # left by a killed run
     crawler = Crawler(
         sources,
         state,
