@@ -93,7 +93,7 @@ def command_line(
     from click.core import ParameterSource
 
     skip = set(omit)
-    parts = [ctx.command_path]
+    parts: list[str] = []
     for param in ctx.command.params:
         name = param.name
         if name is None or name in skip:
@@ -115,4 +115,4 @@ def command_line(
             for item in values:
                 parts += [param.opts[0], str(item)]
     parts += list(add)
-    return " ".join(shlex.quote(p) for p in parts)
+    return " ".join([ctx.command_path, *(shlex.quote(p) for p in parts)])
