@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mer_classic._progress import progress
-from mer_classic.exceptions import ApiError, FetchError
+from mer_classic.exceptions import ApiError, AudioError, FetchError
 from mer_classic.fetch.dedup import (
     attributes_from_row,
     entry_from_row,
@@ -176,7 +176,6 @@ class Crawler:
         )
 
     def _collect_playlist(self, source: PlaylistSource, prog: dict[str, Any]) -> None:
-
         client = self.client
         if client.auth == "client" and self._forbidden("playlist_items"):
             self._problem(source, "playlist_forbidden", _FORBIDDEN_PLAYLIST_CLIENT)
@@ -380,7 +379,6 @@ class Crawler:
     # -- stage 4: previews -------------------------------------------------------
     def download_previews(self, rows: list[dict[str, Any]]) -> None:
         """Adopt verified ``audio/<track_id>.mp3`` files; download missing clips."""
-        from mer_classic.exceptions import AudioError
         from mer_classic.fetch.previews import download_preview, verify_audio
         from mer_classic.fetch.session import CountingSession
 
