@@ -6,7 +6,8 @@ Only light imports here: the CLI's start-up path must not load the ML stack.
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable
+import shlex
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import click
@@ -21,6 +22,7 @@ __all__ = [
     "force_option",
     "scheduler_option",
     "model_path_option",
+    "command_line",
 ]
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -76,3 +78,41 @@ def model_path_option(
         type=click.Path(path_type=pathlib.Path),
         help=help,
     )
+
+
+def command_line(
+    ctx: click.Context, *, add: Iterable[str] = (), omit: Iterable[str] = ()
+) -> str:
+    """Rebuild the running command from the parameters typed on the command line.
+
+    Only parameters given on the command line are repeated (defaults and
+    environment variables apply again by themselves), in the command's order,
+    shell-quoted. ``omit`` names parameters to leave out (secrets, ``--force``);
+    ``add`` is appended. Used to print the exact command that continues a run.
+    """
+    from click.core import ParameterSource
+
+    skip = set(omit)
+    parts: list[str] = []
+    for param in ctx.command.params:
+        name = param.name
+        if name is None or name in skip:
+            continue
+        if ctx.get_parameter_source(name) is not ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params.get(name)
+        values = list(value) if param.multiple or param.nargs != 1 else [value]
+        if not isinstance(param, click.Option):
+            parts += [str(v) for v in values]
+        elif param.count:
+            parts += [param.opts[0]] * int(value or 0)
+        elif param.is_flag:
+            if value:
+                parts.append(param.opts[0])
+            elif param.secondary_opts:
+                parts.append(param.secondary_opts[0])
+        else:
+            for item in values:
+                parts += [param.opts[0], str(item)]
+    parts += list(add)
+    return " ".join([ctx.command_path, *(shlex.quote(p) for p in parts)])

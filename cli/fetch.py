@@ -6,7 +6,7 @@ import pathlib
 import sys
 
 import click
-from mer_classic.cli._options import force_option, quiet_option
+from mer_classic.cli._options import command_line, force_option, quiet_option
 
 __all__ = ["COMMANDS", "fetch"]
 
@@ -145,6 +145,11 @@ def fetch(
             max_wait=max_wait,
             open_browser=not no_browser,
             quiet=quiet or not sys.stderr.isatty(),
+            resume_command=command_line(
+                click.get_current_context(),
+                add=["--resume"],
+                omit=("resume", "force", "client_secret"),
+            ),
         )
     )
 

@@ -15,6 +15,7 @@ __all__ = [
     "FetchError",
     "RateLimitError",
     "ApiError",
+    "FetchInterrupted",
     "ModelFileError",
     "AudioError",
     "VersionMismatchWarning",
@@ -70,6 +71,24 @@ class ApiError(FetchError):
         super().__init__(message)
         self.status = status
         self.endpoint = endpoint
+
+
+class FetchInterrupted(FetchError, KeyboardInterrupt):
+    """A crawl was interrupted (Ctrl-C); its progress was saved for ``--resume``.
+
+    It is both a :class:`FetchError` (the CLI prints its message, which says how
+    to continue) and a :class:`KeyboardInterrupt` (code that stops on Ctrl-C still
+    stops).
+
+    Attributes
+    ----------
+    out : str
+        The output folder holding the saved crawl.
+    """
+
+    def __init__(self, message: str, *, out: str = "") -> None:
+        super().__init__(message)
+        self.out = out
 
 
 class ModelFileError(MerClassicError):

@@ -91,13 +91,20 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class Cdn:
-    """Preview clips at /mp3-preview/<track_id>; ``modes`` picks a failure per id."""
+    """Preview clips at /mp3-preview/<track_id>; ``modes`` picks a failure per id.
+
+    Mode ``"hang"`` sets :attr:`holding` and holds the answer until :attr:`release`
+    is set (to interrupt a client in the middle of a download).
+    """
 
     def __init__(self, mp3: bytes) -> None:
         self.mp3 = mp3
-        self.modes: dict[str, str] = {}  # "404", "truncated", "cut", "garbage", "500"
+        # "404", "truncated", "cut", "garbage", "500", "hang"
+        self.modes: dict[str, str] = {}
         self.log: list[str] = []
         self.dead = False
+        self.holding = threading.Event()
+        self.release = threading.Event()
         cdn = self
 
         class Handler(_Handler):
@@ -108,6 +115,10 @@ class Cdn:
                 if cdn.dead:
                     self.close_connection = True
                     return
+                if mode == "hang":
+                    cdn.holding.set()
+                    cdn.release.wait(30)
+                    mode = None
                 if mode == "404":
                     self.send_json(404, {"error": "not found"})
                 elif mode == "500":
@@ -134,6 +145,7 @@ class Cdn:
         return sum(1 for p in self.log if p.endswith("/" + track_id))
 
     def close(self) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -173,6 +185,21 @@ class Catalog:
         }
         self.features[track_id]["duration_ms"] = 180000 + n
         return track_id
+
+    def add_crafted(self, n: int, crafted_id: str, *, answer_for_valid: bool) -> str:
+        """Track ``n`` whose answers carry ``crafted_id`` as their id.
+
+        With ``answer_for_valid`` the track is found under the valid id ``tid(n)``
+        (``/tracks?ids=`` and ``/tracks/{id}`` answer the crafted id for it);
+        otherwise it is stored under the crafted id (for playlist entries).
+        Returns the key it is stored under.
+        """
+        self.add_track(n)
+        track = self.tracks.pop(tid(n))
+        track["id"] = crafted_id
+        key = tid(n) if answer_for_valid else crafted_id
+        self.tracks[key] = track
+        return key
 
     def add_playlist(self, playlist_id: str, entries: list[Any], owned: bool = False):
         self.playlists[playlist_id] = entries

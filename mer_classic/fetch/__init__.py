@@ -3,10 +3,12 @@
 Modules:
 
 - :mod:`~mer_classic.fetch.sources`: playlists and track tables, id/URI/URL parsing;
-- :mod:`~mer_classic.fetch.client`: spotipy client factory (auth modes, test seams,
-  token cache, request counting);
+- :mod:`~mer_classic.fetch.client`: spotipy client factory and
+  :class:`~mer_classic.fetch.client.SpotifyClient` (auth modes, test seams, token
+  cache);
 - :mod:`~mer_classic.fetch.retry`: the retry policy of every Web API call (backoff,
-  ``Retry-After``, rate limits, error translation);
+  ``Retry-After``, rate limits, error translation, one line per retry);
+- :mod:`~mer_classic.fetch.session`: HTTP sessions that count their requests;
 - :mod:`~mer_classic.fetch.attributes`: Spotify audio attributes (403 → disabled);
 - :mod:`~mer_classic.fetch.previews`: verified, atomic preview downloads;
 - :mod:`~mer_classic.fetch.dedup`: de-duplication by id and ISRC, label conflicts;

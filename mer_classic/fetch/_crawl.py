@@ -28,7 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from mer_classic.config import data_dir
-from mer_classic.exceptions import DataError, FetchError, ParameterError, RateLimitError
+from mer_classic.exceptions import (
+    DataError,
+    FetchError,
+    FetchInterrupted,
+    ParameterError,
+    RateLimitError,
+)
 from mer_classic.fetch._crawler import PLAYLIST_PAGE_LIMIT, Crawler, Source
 from mer_classic.fetch._output import (
     CONFLICT_COLUMNS,
@@ -37,6 +43,7 @@ from mer_classic.fetch._output import (
     write_outputs,
 )
 from mer_classic.fetch.dedup import resolve_entries
+from mer_classic.fetch.previews import remove_stale_temporaries
 from mer_classic.fetch.sources import PlaylistSource
 from mer_classic.fetch.state import STATE_NAME, FetchState, load_state
 
@@ -120,6 +127,7 @@ def crawl(
     sleep: Callable[[float], None] = time.sleep,
     open_browser: bool = True,
     quiet: bool = True,
+    resume_command: str | None = None,
 ) -> dict[str, Any]:
     """Build a labelled track table from Spotify playlists and/or track tables.
 
@@ -162,6 +170,10 @@ def crawl(
         ``auth="user"``: open the login page in a browser.
     quiet : bool, default=True
         Hide progress bars.
+    resume_command : str, optional
+        The command that continues this crawl, quoted in the message of
+        :class:`~mer_classic.exceptions.FetchInterrupted` (the CLI passes its own
+        command line plus ``--resume``).
 
     Returns
     -------
@@ -178,6 +190,9 @@ def crawl(
         Spotify or the network failed; progress is saved, rerun with ``resume=True``.
     RateLimitError
         ``Retry-After`` above ``max_wait``; the message says when to resume.
+    FetchInterrupted
+        Ctrl-C (a :class:`KeyboardInterrupt`) during the crawl: the progress is
+        saved and the message says how to continue.
     """
     if not sources:
         raise ParameterError("no sources: give at least one playlist or tracks file")
@@ -210,6 +225,7 @@ def crawl(
             open_browser=open_browser,
         )
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir / "audio")  # left by a killed run
     crawler = Crawler(
         sources,
         state,
@@ -223,6 +239,25 @@ def crawl(
         sleep=sleep,
         quiet=quiet,
     )
+    try:
+        return _run(crawler, require_audio)
+    except FetchInterrupted:
+        raise
+    except KeyboardInterrupt as exc:  # the state was saved by _checkpoint_on_error
+        how = (
+            f"continue with:\n  {resume_command}"
+            if resume_command
+            else "continue by running the same command with --resume"
+        )
+        raise FetchInterrupted(
+            f"interrupted; the progress is saved in {out_dir}: {how}",
+            out=str(out_dir),
+        ) from exc
+
+
+def _run(crawler: Crawler, require_audio: bool) -> dict[str, Any]:
+    """Run the stages of a crawl whose state is open (see :func:`crawl`)."""
+    state, out_dir = crawler.state, crawler.out
     state.runs += 1
     if not state.complete:
         with _checkpoint_on_error(crawler):

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from mer_classic._progress import progress
-from mer_classic.exceptions import FetchError
+from mer_classic.exceptions import ApiError, AudioError, FetchError
 from mer_classic.fetch.dedup import (
     attributes_from_row,
     entry_from_row,
     entry_from_track,
 )
-from mer_classic.fetch.sources import PlaylistSource, TracksFileSource
+from mer_classic.fetch.sources import PlaylistSource, TracksFileSource, is_spotify_id
 from mer_classic.fetch.state import STATE_NAME, FetchState, save_state
 
 __all__ = [
@@ -72,6 +72,13 @@ _NOT_FOUND_404 = (
     "playlist may be deleted or private (private playlists need --auth user)."
 )
 _EMPTY = "playlist {id} (label {label!r}) has no tracks."
+#: skip reason of a track id from the API that is not 22 base-62 characters
+INVALID_API_ID = "invalid_id_from_api"
+
+
+def _shown(value: Any) -> str:
+    """A bad id as it may be shown and stored: quoted, escaped, at most 60 chars."""
+    return repr(str(value)[:60])
 
 
 class Crawler:
@@ -106,6 +113,7 @@ class Crawler:
         self.quiet = quiet
         self.run_counts = {"api": 0, "token": 0, "preview": 0}
         self._seen = {"api": 0, "token": 0, "preview": 0}
+        self._invalid_answers: dict[str, str] = {}  # asked id -> id answered
 
     # -- plumbing ---------------------------------------------------------------
     @property
@@ -168,8 +176,6 @@ class Crawler:
         )
 
     def _collect_playlist(self, source: PlaylistSource, prog: dict[str, Any]) -> None:
-        from mer_classic.fetch.retry import ApiError
-
         client = self.client
         if client.auth == "client" and self._forbidden("playlist_items"):
             self._problem(source, "playlist_forbidden", _FORBIDDEN_PLAYLIST_CLIENT)
@@ -242,7 +248,19 @@ class Crawler:
         if not track.get("id"):
             self._skip(source.key, None, "unavailable")
             return
+        if not is_spotify_id(track["id"]):
+            self._invalid_api_id(source.key, track["id"])
+            return
         self.state.entries.append(entry_from_track(track, source.label, source.key))
+
+    def _invalid_api_id(self, source_key: str, value: Any) -> None:
+        logger.warning(
+            "Spotify answered a track id that is not 22 letters/digits (%s, %s): "
+            "skipped",
+            _shown(value),
+            source_key,
+        )
+        self._skip(source_key, _shown(value), INVALID_API_ID)
 
     def _collect_table(self, source: TracksFileSource, prog: dict[str, Any]) -> None:
         known: dict[str, dict[str, Any]] = {}
@@ -250,7 +268,14 @@ class Crawler:
             known.setdefault(e["track_id"], e)
         rows = source.rows
         while prog["offset"] < len(rows):
-            chunk = rows[prog["offset"] : prog["offset"] + TRACKS_BATCH]
+            step = rows[prog["offset"] : prog["offset"] + TRACKS_BATCH]
+            chunk = []
+            for row in step:  # read_tracks_file checks ids; rows built in code may not
+                if is_spotify_id(row.track_id):
+                    chunk.append(row)
+                else:
+                    shown = f"{_shown(row.track_id)} (line {row.line})"
+                    self._skip(source.key, shown, "invalid_id")
             need = list(
                 dict.fromkeys(r.track_id for r in chunk if r.track_id not in known)
             )
@@ -265,12 +290,16 @@ class Crawler:
                 known.update(self._tracks_metadata(need))
             for row in chunk:
                 meta = known.get(row.track_id)
+                if meta is None and row.track_id in self._invalid_answers:
+                    answered = self._invalid_answers[row.track_id]
+                    self._invalid_api_id(source.key, answered)
+                    continue
                 if meta is None:
                     self._skip(source.key, row.track_id, "track_not_found")
                     continue
                 entry = dict(meta, label=row.label, source=source.key)
                 self.state.entries.append(entry)
-            prog["offset"] += len(chunk)
+            prog["offset"] += len(step)
             if prog["offset"] >= len(rows):
                 for line, value, reason in source.invalid:
                     self._skip(source.key, f"{value} (line {line})", reason)
@@ -279,8 +308,6 @@ class Crawler:
         prog["done"] = True
 
     def _tracks_metadata(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        from mer_classic.fetch.retry import ApiError
-
         client = self.client
         found: dict[str, dict[str, Any]] = {}
         if not self._forbidden("tracks_batch"):
@@ -288,9 +315,14 @@ class Crawler:
                 answer = client.call(
                     "tracks_batch", client.sp.tracks, ids, market=self.market
                 )
-                for track in answer.get("tracks") or []:
-                    if isinstance(track, dict) and track.get("id"):
+                tracks = answer.get("tracks") or []
+                for asked, track in zip(ids, tracks, strict=False):
+                    if not isinstance(track, dict) or not track.get("id"):
+                        continue
+                    if is_spotify_id(track["id"]):
                         found[track["id"]] = entry_from_track(track, "", "")
+                    else:  # answers come in the order asked
+                        self._invalid_answers[asked] = track["id"]
                 return found
             except ApiError as exc:
                 if exc.status != 403:
@@ -311,6 +343,9 @@ class Crawler:
                     continue
                 raise
             if isinstance(track, dict) and track.get("id"):
+                if not is_spotify_id(track["id"]):
+                    self._invalid_answers[track_id] = track["id"]
+                    continue
                 # a relinked track answers with another id: keep the one asked for
                 found[track_id] = entry_from_track(track, "", "")
                 found[track_id]["track_id"] = track_id
@@ -344,14 +379,16 @@ class Crawler:
     # -- stage 4: previews -------------------------------------------------------
     def download_previews(self, rows: list[dict[str, Any]]) -> None:
         """Adopt verified ``audio/<track_id>.mp3`` files; download missing clips."""
-        from mer_classic.exceptions import AudioError
-        from mer_classic.fetch.client import CountingSession
         from mer_classic.fetch.previews import download_preview, verify_audio
+        from mer_classic.fetch.session import CountingSession
 
         audio_dir = self.out / "audio"
         todo = []
         for row in rows:
             track_id = row["track_id"]
+            if not is_spotify_id(track_id):  # checked when collected; never a path
+                logger.warning("no preview for invalid track id %s", _shown(track_id))
+                continue
             dest = audio_dir / f"{track_id}.mp3"
             status = self.state.previews.get(track_id)
             if status in _FINAL_PREVIEW_FAILURES:
@@ -377,6 +414,7 @@ class Crawler:
                 self._preview_session,
                 row["preview_url"],
                 dest,
+                root=audio_dir,
                 backoff_base=self.backoff_base,
                 sleep=self.sleep,
             )

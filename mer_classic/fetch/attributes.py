@@ -12,8 +12,10 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mer_classic.exceptions import ApiError
+
 if TYPE_CHECKING:  # pragma: no cover
-    from mer_classic.fetch.retry import SpotifyClient
+    from mer_classic.fetch.client import SpotifyClient
 
 __all__ = [
     "AUDIO_ATTRIBUTES",
@@ -102,7 +104,6 @@ class SpotifyAttributes:
 
     def fetch(self, track_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Return attributes for ``track_ids`` (at most 100 per request)."""
-        from mer_classic.fetch.retry import ApiError
 
         out: dict[str, dict[str, Any]] = {}
         for start in range(0, len(track_ids), BATCH):

@@ -7,26 +7,27 @@ spotipy does the HTTP work; this module decides *how*:
 - spotipy's urllib3 retries are off (``retries=0``, ``status_retries=0`` and our own
   :class:`requests.Session`), because urllib3 sleeps through a daily-cap
   ``Retry-After`` of hours and then drops the header. The returned
-  :class:`~mer_classic.fetch.retry.SpotifyClient` retries itself (see
-  :mod:`mer_classic.fetch.retry`): bounded backoff on 5xx and network errors,
-  ``Retry-After`` honoured up to ``max_wait`` and a
+  :class:`SpotifyClient` retries itself (its policy is
+  :class:`mer_classic.fetch.retry.RetryPolicy`): bounded backoff on 5xx and network
+  errors, ``Retry-After`` honoured up to ``max_wait`` and a
   :class:`~mer_classic.exceptions.RateLimitError` beyond it, one token refresh on 401;
 - tokens are cached in a file under the data folder (never spotipy's ``.cache`` in
-  the working directory), written atomically with mode 0600;
-- every HTTP request is counted, API and token requests separately.
+  the working directory), written atomically with mode 0600, with a salted
+  fingerprint of the client secret (see :mod:`mer_classic.fetch._token_cache`);
+- every HTTP request is counted, API and token requests separately
+  (:class:`~mer_classic.fetch.session.CountingSession`).
 
 Secrets (client secret, tokens) are never logged: a filter redacts them from
 spotipy's own debug log lines.
 
-:class:`~mer_classic.fetch.retry.ApiError`, :class:`~mer_classic.fetch.retry.SpotifyClient`
-and :func:`~mer_classic.fetch.retry.format_wait` live in :mod:`mer_classic.fetch.retry`
-and are re-exported here.
+:class:`~mer_classic.exceptions.ApiError`,
+:class:`~mer_classic.fetch.session.CountingSession` and
+:func:`~mer_classic.fetch.retry.format_wait` are re-exported here.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
@@ -35,15 +36,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import requests
 import spotipy
-from spotipy.cache_handler import CacheHandler
+from spotipy.exceptions import SpotifyOauthError
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyPKCE
 
-from mer_classic._io import atomic_open
 from mer_classic.config import data_dir
-from mer_classic.exceptions import ConfigError, ParameterError
-from mer_classic.fetch.retry import ApiError, SpotifyClient, format_wait
+from mer_classic.exceptions import ApiError, ConfigError, ParameterError
+from mer_classic.fetch._token_cache import FileTokenCache
+from mer_classic.fetch.retry import RetryPolicy, credentials_error, format_wait
+from mer_classic.fetch.session import CountingSession
 
 __all__ = [
     "API_URL",
@@ -91,48 +92,116 @@ def token_url() -> str:
     return os.environ.get(ENV_TOKEN_URL) or TOKEN_URL
 
 
-class CountingSession(requests.Session):
-    """A :class:`requests.Session` that counts the requests it sends.
+class SpotifyClient(RetryPolicy):
+    """A spotipy client plus retry policy and request counters.
 
-    It mounts plain adapters (``max_retries=0``), so nothing below us retries.
+    Parameters
+    ----------
+    sp : spotipy.Spotify
+        The client, built with ``requests_session=api_session``.
+    api_session : CountingSession
+        The session ``sp`` sends API requests with.
+    token_session : CountingSession
+        The session the auth manager uses (counted separately).
+    auth : {"client", "user"}, default="client"
+        Which auth flow ``sp`` uses (decides how a 401 refreshes the token).
+    max_wait, max_retries, backoff_base, sleep
+        Retry policy, see :class:`~mer_classic.fetch.retry.RetryPolicy`.
+
+    Attributes
+    ----------
+    forbidden : set of str
+        Endpoints that answered 403 in this run (never asked again).
+    waits : list of float
+        Every delay slept, in seconds.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-        adapter = requests.adapters.HTTPAdapter(max_retries=0)
-        self.mount("http://", adapter)
-        self.mount("https://", adapter)
+    def __init__(
+        self,
+        sp: spotipy.Spotify,
+        api_session: CountingSession,
+        token_session: CountingSession,
+        *,
+        auth: str = "client",
+        max_wait: float = 300.0,
+        max_retries: int = 5,
+        backoff_base: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(
+            max_wait=max_wait,
+            max_retries=max_retries,
+            backoff_base=backoff_base,
+            sleep=sleep,
+        )
+        self.sp = sp
+        self.api_session = api_session
+        self.token_session = token_session
+        self.auth = auth
+        self.forbidden: set[str] = set()
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any):  # type: ignore[override]
-        """Send a request and count it."""
-        self.count += 1
-        return super().request(method, url, *args, **kwargs)
+    @property
+    def api_requests(self) -> int:
+        """Number of Web API requests sent so far."""
+        return self.api_session.count
 
+    @property
+    def token_requests(self) -> int:
+        """Number of token requests sent so far."""
+        return self.token_session.count
 
-class _FileTokenCache(CacheHandler):
-    """spotipy token cache in one JSON file, written atomically with mode 0600."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-
-    def get_cached_token(self) -> dict[str, Any] | None:
+    def _refresh_token(self) -> None:
+        manager = self.sp.auth_manager
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError):
-            logger.warning("ignoring unreadable token cache %s", self.path)
-            return None
+            if isinstance(manager, SpotifyPKCE):
+                cached = manager.cache_handler.get_cached_token() or {}
+                if not cached.get("refresh_token"):
+                    raise ConfigError(
+                        "the Spotify user token expired and there is no refresh token; "
+                        "rerun to log in again"
+                    )
+                manager.refresh_access_token(cached["refresh_token"])
+            else:
+                manager.get_access_token(as_dict=False, check_cache=False)
+        except SpotifyOauthError as exc:
+            raise credentials_error(exc) from exc
 
-    def save_token_to_cache(self, token_info: dict[str, Any]) -> None:
+    def call(
+        self, endpoint: str, fn: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        """Call a spotipy method with retries; translate failures to mer-classic errors.
+
+        Parameters
+        ----------
+        endpoint : str
+            Short endpoint name used in messages and in :attr:`forbidden`.
+        fn : callable
+            A bound spotipy method (``self.sp.playlist_items`` ...).
+        *args, **kwargs
+            Passed to ``fn``.
+
+        Returns
+        -------
+        object
+            The decoded JSON answer.
+
+        Raises
+        ------
+        ApiError
+            On a non-retryable HTTP status (403 adds ``endpoint`` to :attr:`forbidden`).
+        RateLimitError
+            When ``Retry-After`` exceeds ``max_wait``.
+        FetchError
+            When retries are exhausted.
+        """
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_open(self.path, "w") as fh:
-                os.chmod(fh.name, 0o600)
-                json.dump(token_info, fh)
-        except OSError as exc:
-            logger.warning("could not write token cache %s: %s", self.path, exc)
+            return self.run(
+                endpoint, lambda: fn(*args, **kwargs), refresh=self._refresh_token
+            )
+        except ApiError as exc:
+            if exc.status == 403:
+                self.forbidden.add(endpoint)
+            raise
 
 
 class _RedactSecrets(logging.Filter):
@@ -240,7 +309,7 @@ def make_client(
         )
     _install_log_filter()
     token_session = CountingSession()
-    cache = _FileTokenCache(_cache_path(cache_dir, auth, client_id))
+    cache_path = _cache_path(cache_dir, auth, client_id)
     manager: SpotifyClientCredentials | SpotifyPKCE
     if auth == "client":
         client_secret = client_secret or os.environ.get("SPOTIPY_CLIENT_SECRET")
@@ -250,6 +319,7 @@ def make_client(
                 "(app Settings on https://developer.spotify.com/dashboard); or use "
                 "--auth user, which needs only the client id"
             )
+        cache = FileTokenCache(cache_path, secret=client_secret)
         manager = SpotifyClientCredentials(
             client_id=client_id,
             client_secret=client_secret,
@@ -258,6 +328,7 @@ def make_client(
             cache_handler=cache,
         )
     else:
+        cache = FileTokenCache(cache_path)
         redirect_uri = (
             redirect_uri
             or os.environ.get("SPOTIPY_REDIRECT_URI")

@@ -3,13 +3,16 @@
 A preview is fetched to a temporary file beside ``audio/<track_id>.mp3``, checked
 (complete body, a chain of whole MPEG audio frames up to the end of the file, or
 a file soundfile can decode) and only then renamed into place. A truncated or
-undecodable download is retried once and then reported, never kept.
+undecodable download is retried once and then reported, never kept. The writer
+refuses any destination outside the audio folder it is given, and
+:func:`remove_stale_temporaries` clears the temporary files a killed run left.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,9 +21,15 @@ from pathlib import Path
 import requests
 
 from mer_classic._io import atomic_path
-from mer_classic.exceptions import AudioError
+from mer_classic.exceptions import AudioError, DataError
 
-__all__ = ["PreviewResult", "download_preview", "verify_audio", "mp3_frame_count"]
+__all__ = [
+    "PreviewResult",
+    "download_preview",
+    "verify_audio",
+    "mp3_frame_count",
+    "remove_stale_temporaries",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +44,9 @@ _BITRATES = {
 }
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 _TRAILERS = (b"TAG", b"APETAGEX", b"LYRICSBEGIN")
+#: temporary files of :func:`download_preview` (``_io.atomic_path`` beside
+#: ``<track_id>.mp3``: ``.<track_id>.mp3.<random>.tmp``), and nothing else
+_TEMPORARY = re.compile(r"\.[0-9A-Za-z]{22}\.mp3\.[0-9A-Za-z_]{1,32}\.tmp")
 
 
 def _frame_length(header: bytes) -> int:
@@ -141,6 +153,7 @@ def download_preview(
     url: str,
     dest: str | os.PathLike[str],
     *,
+    root: str | os.PathLike[str] | None = None,
     retries: int = 1,
     backoff_base: float = 1.0,
     timeout: float = 30.0,
@@ -156,6 +169,9 @@ def download_preview(
         The preview URL.
     dest : path
         Final file path (``audio/<track_id>.mp3``).
+    root : path, optional
+        The folder ``dest`` must be directly in, once both are resolved (symbolic
+        links, ``..``); anything else is refused before any request.
     retries : int, default=1
         Extra attempts after a truncated/undecodable body, a 5xx or a network error.
     backoff_base : float, default=1.0
@@ -169,8 +185,20 @@ def download_preview(
     -------
     PreviewResult
         Never raises for HTTP or decoding problems: they are reported in ``status``.
+
+    Raises
+    ------
+    DataError
+        If ``dest`` is not directly inside ``root``.
     """
     dest = Path(dest)
+    if root is not None:
+        folder = Path(root).resolve()
+        if dest.suffix != ".mp3" or dest.parent.resolve() != folder:
+            raise DataError(
+                f"refusing to write a preview to {str(dest)!r}: not a .mp3 file "
+                f"directly inside {folder}"
+            )
     sent = 0
     status = "preview_invalid"
     for attempt in range(retries + 1):
@@ -200,6 +228,44 @@ def download_preview(
             status = "preview_network"
             logger.info("preview %s: %s", url, type(exc).__name__)
     return PreviewResult(status, None, sent)
+
+
+def remove_stale_temporaries(folder: str | os.PathLike[str]) -> int:
+    """Delete the temporary preview files a killed run left in ``folder``.
+
+    Only regular files named like :func:`download_preview`'s temporaries
+    (``.<22-character id>.mp3.<random>.tmp``) are removed; anything else, such
+    as the user's own files, is left alone. Call it when no download runs.
+
+    Returns
+    -------
+    int
+        Number of files removed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for name in (".4uLU6hMCjMI75M1A2tKUQC.mp3.k2x_9a1b.tmp", "mine.tmp", "a.mp3"):
+    ...     _ = (d / name).write_bytes(b"x")
+    >>> remove_stale_temporaries(d), sorted(p.name for p in d.iterdir())
+    (1, ['a.mp3', 'mine.tmp'])
+    """
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        if _TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            try:
+                os.unlink(entry.path)
+            except FileNotFoundError:
+                continue
+            removed += 1
+    if removed:
+        logger.info("removed %d temporary file(s) left by an earlier run", removed)
+    return removed
 
 
 class _HttpStatus(Exception):

@@ -1,16 +1,20 @@
 """Retry policy for Web API calls: backoff, ``Retry-After`` and error translation.
 
-:class:`SpotifyClient` wraps the spotipy client built by
-:func:`mer_classic.fetch.client.make_client` and retries each call itself (spotipy's
-and urllib3's retries are off there):
+:class:`RetryPolicy` runs one Web API call and retries it (spotipy's and
+urllib3's retries are off, see :func:`mer_classic.fetch.client.make_client`):
 
 - bounded exponential backoff on 5xx answers and network errors;
 - ``Retry-After`` honoured up to ``max_wait``, and a
   :class:`~mer_classic.exceptions.RateLimitError` beyond it, so a daily cap of hours
   ends the run with its progress saved instead of sleeping through it;
-- one token refresh on 401;
-- any other HTTP error becomes an :class:`ApiError` (a 403 also marks the endpoint
-  as forbidden for the rest of the run).
+- one token refresh on 401 (through the ``refresh`` callable it is given);
+- any other HTTP error becomes an :class:`~mer_classic.exceptions.ApiError`.
+
+Every retry is announced with one warning line (what failed, which retry, how
+long the wait), which ``mer-classic`` shows by default.
+:class:`~mer_classic.fetch.client.SpotifyClient` is a :class:`RetryPolicy` bound to
+a spotipy client. :class:`~mer_classic.exceptions.ApiError` is re-exported here
+for backward compatibility.
 """
 
 from __future__ import annotations
@@ -19,19 +23,14 @@ import logging
 import time
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
-import spotipy
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
-from spotipy.oauth2 import SpotifyPKCE
 
-from mer_classic.exceptions import ConfigError, FetchError, RateLimitError
+from mer_classic.exceptions import ApiError, ConfigError, FetchError, RateLimitError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from mer_classic.fetch.client import CountingSession
-
-__all__ = ["ApiError", "SpotifyClient", "format_wait"]
+__all__ = ["ApiError", "RetryPolicy", "credentials_error", "format_wait"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,23 +40,6 @@ _TRANSIENT_EXC = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-
-
-class ApiError(FetchError):
-    """The Web API answered an HTTP error that retrying cannot fix (403, 404, 400 ...).
-
-    Attributes
-    ----------
-    status : int
-        HTTP status code.
-    endpoint : str
-        Short name of the endpoint that answered (``"playlist_items"`` ...).
-    """
-
-    def __init__(self, message: str, *, status: int, endpoint: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.endpoint = endpoint
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -79,7 +61,11 @@ def format_wait(seconds: float) -> str:
     '1 h 30 min'
     >>> format_wait(42)
     '42 s'
+    >>> format_wait(0.25)
+    '0.25 s'
     """
+    if seconds < 10 and seconds != int(seconds):
+        return f"{seconds:.3g} s"
     seconds = int(round(seconds))
     if seconds < 60:
         return f"{seconds} s"
@@ -88,19 +74,11 @@ def format_wait(seconds: float) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
-class SpotifyClient:
-    """A spotipy client plus retry policy and request counters.
+class RetryPolicy:
+    """Retries of Web API calls: how often, how long to wait, what to raise.
 
     Parameters
     ----------
-    sp : spotipy.Spotify
-        The client, built with ``requests_session=api_session``.
-    api_session : CountingSession
-        The session ``sp`` sends API requests with.
-    token_session : CountingSession
-        The session the auth manager uses (counted separately).
-    auth : {"client", "user"}, default="client"
-        Which auth flow ``sp`` uses (decides how a 401 refreshes the token).
     max_wait : float, default=300
         Longest ``Retry-After`` (seconds) to sleep through; a longer one raises
         :class:`~mer_classic.exceptions.RateLimitError`.
@@ -113,84 +91,58 @@ class SpotifyClient:
 
     Attributes
     ----------
-    forbidden : set of str
-        Endpoints that answered 403 in this run (never asked again).
     waits : list of float
         Every delay slept, in seconds.
     """
 
     def __init__(
         self,
-        sp: spotipy.Spotify,
-        api_session: CountingSession,
-        token_session: CountingSession,
         *,
-        auth: str = "client",
         max_wait: float = 300.0,
         max_retries: int = 5,
         backoff_base: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.sp = sp
-        self.api_session = api_session
-        self.token_session = token_session
-        self.auth = auth
         self.max_wait = max_wait
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.sleep = sleep
-        self.forbidden: set[str] = set()
         self.waits: list[float] = []
-
-    # -- counters -----------------------------------------------------------------
-    @property
-    def api_requests(self) -> int:
-        """Number of Web API requests sent so far."""
-        return self.api_session.count
-
-    @property
-    def token_requests(self) -> int:
-        """Number of token requests sent so far."""
-        return self.token_session.count
-
-    # -- the retry loop ---------------------------------------------------------
-    def _wait(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        if seconds > 0:
-            self.sleep(seconds)
 
     def _backoff(self, attempt: int) -> float:
         return min(60.0, self.backoff_base * (2**attempt))
 
-    def _refresh_token(self) -> None:
-        manager = self.sp.auth_manager
-        try:
-            if isinstance(manager, SpotifyPKCE):
-                cached = manager.cache_handler.get_cached_token() or {}
-                if not cached.get("refresh_token"):
-                    raise ConfigError(
-                        "the Spotify user token expired and there is no refresh token; "
-                        "rerun to log in again"
-                    )
-                manager.refresh_access_token(cached["refresh_token"])
-            else:
-                manager.get_access_token(as_dict=False, check_cache=False)
-        except SpotifyOauthError as exc:
-            raise _credentials_error(exc) from exc
+    def _retry(self, what: str, attempt: int, seconds: float) -> None:
+        """Announce retry ``attempt + 1`` (one warning line) and wait before it."""
+        logger.warning(
+            "%s; retry %d of %d in %s",
+            what,
+            attempt + 1,
+            self.max_retries,
+            format_wait(seconds),
+        )
+        self.waits.append(seconds)
+        if seconds > 0:
+            self.sleep(seconds)
 
-    def call(
-        self, endpoint: str, fn: Callable[..., Any], *args: Any, **kwargs: Any
+    def run(
+        self,
+        endpoint: str,
+        attempt_call: Callable[[], Any],
+        *,
+        refresh: Callable[[], None] | None = None,
     ) -> Any:
-        """Call a spotipy method with retries; translate failures to mer-classic errors.
+        """Run ``attempt_call`` with retries; translate failures to mer-classic errors.
 
         Parameters
         ----------
         endpoint : str
-            Short endpoint name used in messages and in :attr:`forbidden`.
-        fn : callable
-            A bound spotipy method (``self.sp.playlist_items`` ...).
-        *args, **kwargs
-            Passed to ``fn``.
+            Short endpoint name used in messages.
+        attempt_call : callable
+            Sends the request once and returns the decoded JSON answer (spotipy
+            raises :class:`~spotipy.exceptions.SpotifyException` on HTTP errors).
+        refresh : callable, optional
+            Gets a new access token; called once on the first 401.
 
         Returns
         -------
@@ -200,11 +152,13 @@ class SpotifyClient:
         Raises
         ------
         ApiError
-            On a non-retryable HTTP status (403 adds ``endpoint`` to :attr:`forbidden`).
+            On a non-retryable HTTP status.
         RateLimitError
             When ``Retry-After`` exceeds ``max_wait``.
         FetchError
             When retries are exhausted.
+        ConfigError
+            When Spotify refuses the credentials.
         """
         attempt = 0
         refreshed = False
@@ -214,19 +168,19 @@ class SpotifyClient:
                     # spotipy flags audio_features as deprecated by Spotify; we handle
                     # its 403 ourselves.
                     warnings.simplefilter("ignore", DeprecationWarning)
-                    result = fn(*args, **kwargs)
+                    result = attempt_call()
                 if result is None:  # spotipy turns an undecodable body into None
                     raise requests.exceptions.ContentDecodingError(
                         "response body is not JSON (truncated?)"
                     )
                 return result
             except SpotifyOauthError as exc:
-                raise _credentials_error(exc) from exc
+                raise credentials_error(exc) from exc
             except SpotifyException as exc:
                 status = exc.http_status
-                if status == 401 and not refreshed:
+                if status == 401 and not refreshed and refresh is not None:
                     logger.info("access token rejected (401): refreshing it")
-                    self._refresh_token()
+                    refresh()
                     refreshed = True
                     continue
                 if status == 429:
@@ -243,16 +197,21 @@ class SpotifyClient:
                             f"Spotify kept answering 429 on {endpoint} after "
                             f"{attempt} retries; wait a while and rerun with --resume"
                         ) from exc
-                    self._wait(delay if delay is not None else self._backoff(attempt))
+                    self._retry(
+                        f"Spotify rate limit (429) on {endpoint}",
+                        attempt,
+                        delay if delay is not None else self._backoff(attempt),
+                    )
                     attempt += 1
                     continue
                 if status >= 500 and attempt < self.max_retries:
-                    logger.info("%s answered %s; retrying", endpoint, status)
-                    self._wait(self._backoff(attempt))
+                    self._retry(
+                        f"Spotify answered {status} on {endpoint}",
+                        attempt,
+                        self._backoff(attempt),
+                    )
                     attempt += 1
                     continue
-                if status == 403:
-                    self.forbidden.add(endpoint)
                 raise ApiError(
                     f"Spotify answered {status} on {endpoint}: {_short(exc.msg)}",
                     status=status,
@@ -265,8 +224,11 @@ class SpotifyClient:
                         f"{attempt} retries: {type(exc).__name__}; check the "
                         "connection and rerun with --resume"
                     ) from exc
-                logger.info("%s: %s; retrying", endpoint, type(exc).__name__)
-                self._wait(self._backoff(attempt))
+                self._retry(
+                    f"cannot reach Spotify ({endpoint}: {type(exc).__name__})",
+                    attempt,
+                    self._backoff(attempt),
+                )
                 attempt += 1
 
 
@@ -275,7 +237,8 @@ def _short(msg: Any) -> str:
     return text[:200] if text else "(no message)"
 
 
-def _credentials_error(exc: SpotifyOauthError) -> ConfigError:
+def credentials_error(exc: SpotifyOauthError) -> ConfigError:
+    """Translate spotipy's refusal of the credentials into a :class:`ConfigError`."""
     error = getattr(exc, "error", None) or "unknown error"
     return ConfigError(
         f"Spotify refused the credentials ({error}); check SPOTIPY_CLIENT_ID / "

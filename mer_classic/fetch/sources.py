@@ -26,6 +26,7 @@ __all__ = [
     "PlaylistSource",
     "TracksFileSource",
     "TrackRow",
+    "is_spotify_id",
     "parse_spotify_id",
     "parse_playlist_option",
     "read_playlists_file",
@@ -34,7 +35,7 @@ __all__ = [
     "LABEL_COLUMNS",
 ]
 
-_ID_RE = re.compile(r"^[0-9A-Za-z]{22}$")
+_ID_RE = re.compile(r"[0-9A-Za-z]{22}")
 _URI_RE = re.compile(r"^spotify:(?:user:[^:]+:)?(?P<kind>[a-z]+):(?P<id>[0-9A-Za-z]+)$")
 _URL_RE = re.compile(
     r"^(?:https?://)?open\.spotify\.com/(?:intl-[a-zA-Z-]+/)?(?:user/[^/]+/)?"
@@ -56,6 +57,23 @@ ID_COLUMNS = (
 #: accepted names of the label column of a ``--tracks`` table (first match wins)
 LABEL_COLUMNS = ("label", "mood", "emotion", "class", "quadrant", "labels", "category")
 _TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+def is_spotify_id(value: object) -> bool:
+    """Tell whether ``value`` is a bare Spotify id: 22 base-62 characters.
+
+    Every track id used as a file name (``audio/<track_id>.mp3``) passes this
+    check first, whatever its source (a table, a playlist page, a track answer),
+    so an id can never be a path such as ``../x`` or ``/tmp/x``.
+
+    Examples
+    --------
+    >>> is_spotify_id("4uLU6hMCjMI75M1A2tKUQC"), is_spotify_id("../../../../tmp/y")
+    (True, False)
+    >>> is_spotify_id("4uLU6hMCjMI75M1A2tKUQC.mp3"), is_spotify_id(None)
+    (False, False)
+    """
+    return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
 
 
 def parse_spotify_id(value: str, kind: str = "track") -> str:
@@ -94,7 +112,7 @@ def parse_spotify_id(value: str, kind: str = "track") -> str:
                 f"expected a Spotify {kind}; got a {match.group('kind')} link: {text!r}"
             )
         text = match.group("id")
-    if not _ID_RE.match(text):
+    if not is_spotify_id(text):
         raise DataError(
             f"not a Spotify {kind} id, URI or URL: {value!r}; expected 22 "
             "letters/digits "
