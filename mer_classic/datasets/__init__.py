@@ -29,11 +29,11 @@ import os
 from collections.abc import Callable
 
 from mer_classic.datasets._base import AUDIO_EXTENSIONS, Dataset
-from mer_classic.datasets._bundled import load_soundtracks_dataset
 from mer_classic.datasets.deam import load_deam
 from mer_classic.datasets.emomusic import load_emomusic
 from mer_classic.datasets.pmemo import load_pmemo
 from mer_classic.datasets.quadrants import load_quadrants
+from mer_classic.datasets.soundtracks import load_soundtracks_dataset
 from mer_classic.datasets.spotify import load_spotify_moods
 from mer_classic.exceptions import ParameterError
 
