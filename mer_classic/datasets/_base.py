@@ -274,8 +274,11 @@ class Layout:
         if self.root.is_file():
             for rel in sorted(rel_paths, key=lambda r: -len(_rel_parts(r))):
                 parts = _rel_parts(rel)
-                if kind == "file" and self.root.parts[-len(parts) :] == parts:
-                    self.home = self.root.parents[len(parts) - 1]
+                if kind != "file" or self.root.parts[-len(parts) :] != parts:
+                    continue
+                home = self.root.parents[len(parts) - 1]
+                if _matches([home], [rel], kind):  # the rest of the marker is there
+                    self.home = home
                     return self.use(self.root)
             raise DataError(
                 f"{self.dataset}: {str(self.root)!r} is not {what}; pass the dataset "

@@ -74,7 +74,11 @@ def load_emomusic(root: str | os.PathLike[str]) -> Dataset:
     layout = Layout(root, _NAME, hint=hint)
     notes: list[str] = []
     static_path = layout.find_home(
-        ["annotations/static_annotations.csv", "static_annotations.csv"]
+        [
+            ("annotations/static_annotations.csv", "annotations/songs_info.csv"),
+            ("static_annotations.csv", "songs_info.csv"),
+        ],
+        what="'static_annotations.csv' with 'songs_info.csv'",
     )
     # the other CSVs sit beside static_annotations.csv
     ann = static_path.parent.relative_to(layout.home).as_posix()

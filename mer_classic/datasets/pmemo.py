@@ -59,7 +59,7 @@ _STATIC_COLS = ("musicId", "Arousal(mean)", "Valence(mean)")
 _DYN_COLS = ("musicId", "frameTime", "Arousal(mean)", "Valence(mean)")
 
 
-_RELEASE = "annotations/static_annotations.csv"
+_RELEASE = ("annotations/static_annotations.csv", "metadata.csv")
 _DEMO = "index.json"
 #: (static, metadata with musicId/artist/title/fileName, dynamic or None, audio map)
 _Tables = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, dict[str, Path]]
@@ -68,8 +68,7 @@ _Tables = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, dict[str, Path]
 def _release_tables(layout: Layout, static_path: Path, notes: list[str]) -> _Tables:
     """The PMEmo2019 release: metadata.csv, annotations/*.csv, chorus/."""
     static = read_dataset_csv(static_path, dataset=_NAME)
-    meta_path = layout.find(["metadata.csv"], required=True)
-    assert meta_path is not None
+    meta_path = layout.home / "metadata.csv"  # part of the layout's marker
     meta_df = read_dataset_csv(meta_path, dataset=_NAME)
     require_columns(meta_df, ("musicId", "artist"), path=meta_path, dataset=_NAME)
     dyn_path = layout.find(["annotations/dynamic_annotations.csv"])
@@ -197,7 +196,10 @@ def load_pmemo(root: str | os.PathLike[str]) -> Dataset:
     layout = Layout(root, _NAME, hint=hint)
     marker = layout.find_home(
         [_RELEASE, _DEMO],
-        what=f"{_RELEASE!r} (PMEmo2019 release) or {_DEMO!r} (PMEmo demo page)",
+        what=(
+            "'annotations/static_annotations.csv' with 'metadata.csv' (PMEmo2019 "
+            f"release) or {_DEMO!r} (PMEmo demo page)"
+        ),
     )
     notes: list[str] = []
     if marker.name == _DEMO:
