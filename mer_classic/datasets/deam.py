@@ -10,6 +10,10 @@ Layout (``DEAM_Annotations/`` and ``DEAM_audio/``)::
     MEMD_audio/<song_id>.mp3
     metadata/metadata_2013.csv ... (optional: artists)
 
+The static (and dynamic) CSVs may also sit directly in the dataset folder (a flat
+copy); ``MEMD_audio/`` and ``metadata/`` may sit in it or beside it, in the folder
+the user passed (e.g. ``DEAM_audio/MEMD_audio`` next to ``DEAM_Annotations``).
+
 The static headers have a leading space after each comma (``" valence_mean"``) and
 one column is called ``"valence_ max_mean"``; headers are stripped on reading.
 Static values are on 1..9, the 2 Hz dynamic values on -1..1.
@@ -28,17 +32,16 @@ import pandas as pd
 
 from mer_classic.datasets._base import (
     Dataset,
-    Layout,
     audio_series,
     check_range,
     drop_duplicate_ids,
     groups_or_own,
     read_dataset_csv,
     require_columns,
-    scan_audio,
     track_ids,
     va_labels,
 )
+from mer_classic.datasets._layout import Layout, scan_audio
 from mer_classic.exceptions import DataError
 
 __all__ = ["load_deam", "read_wide_dynamic", "sample_columns", "CITATION"]

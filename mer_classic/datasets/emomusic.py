@@ -23,7 +23,6 @@ import pandas as pd
 
 from mer_classic.datasets._base import (
     Dataset,
-    Layout,
     audio_series,
     check_range,
     clean_str,
@@ -31,10 +30,10 @@ from mer_classic.datasets._base import (
     groups_or_own,
     read_dataset_csv,
     require_columns,
-    scan_audio,
     track_ids,
     va_labels,
 )
+from mer_classic.datasets._layout import Layout, scan_audio
 from mer_classic.datasets.deam import read_va_dynamic
 
 __all__ = ["load_emomusic", "CITATION"]

@@ -35,17 +35,16 @@ import pandas as pd
 
 from mer_classic.datasets._base import (
     Dataset,
-    Layout,
     audio_series,
     check_range,
     drop_duplicate_ids,
     groups_or_own,
     read_dataset_csv,
     require_columns,
-    scan_audio,
     track_ids,
     va_labels,
 )
+from mer_classic.datasets._layout import Layout, scan_audio
 from mer_classic.exceptions import DataError
 
 __all__ = ["load_pmemo", "CITATION"]

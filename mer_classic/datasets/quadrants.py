@@ -21,15 +21,14 @@ from pathlib import Path
 import pandas as pd
 
 from mer_classic.datasets._base import (
-    AUDIO_EXTENSIONS,
     Dataset,
-    Layout,
     audio_series,
     drop_duplicate_ids,
     groups_or_own,
     read_dataset_csv,
     track_ids,
 )
+from mer_classic.datasets._layout import AUDIO_EXTENSIONS, Layout
 from mer_classic.exceptions import DataError
 from mer_classic.labels import QUADRANTS
 

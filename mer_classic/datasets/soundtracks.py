@@ -27,7 +27,6 @@ import pandas as pd
 
 from mer_classic.datasets._base import (
     Dataset,
-    Layout,
     check_range,
     drop_duplicate_ids,
     groups_or_own,
@@ -36,6 +35,7 @@ from mer_classic.datasets._base import (
     track_ids,
     va_labels,
 )
+from mer_classic.datasets._layout import Layout
 
 __all__ = [
     "CITATION",

@@ -20,12 +20,12 @@ import pandas as pd
 
 from mer_classic.datasets._base import (
     Dataset,
-    Layout,
     drop_duplicate_ids,
     groups_or_own,
     read_dataset_csv,
     track_ids,
 )
+from mer_classic.datasets._layout import Layout
 from mer_classic.exceptions import DataError
 from mer_classic.fetch.attributes import AUDIO_ATTRIBUTES
 from mer_classic.labels import MOOD_TO_QUADRANT
