@@ -24,7 +24,6 @@ import json
 import logging
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -541,67 +540,6 @@ def _load_or_extract(
 
 
 # --------------------------------------------------------------------------- PMEmo
-def pmemo_layout_from_demo(demo: Path, dest: Path) -> Path:
-    """Build a PMEmo2019-layout folder from the PMEmo demo-page files (JSON + clips)."""
-    import ast
-
-    home = dest / "PMEmo2019"
-    (home / "annotations").mkdir(parents=True, exist_ok=True)
-    (home / "chorus").mkdir(exist_ok=True)
-    meta, dyn = [], []
-    lit = lambda x: ast.literal_eval(x) if isinstance(x, str) else x  # noqa: E731
-    for jf in sorted(demo.glob("*.json")):
-        if not jf.stem.isdigit():
-            continue
-        j = json.loads(jf.read_text())
-        meta.append(
-            {
-                "musicId": int(j["id"]),
-                "fileName": f"{j['id']}.mp3",
-                "title": j["title"],
-                "artist": j["artist"],
-            }
-        )
-        d = lit(j["dynamic"])
-        for t, v, a in zip(d["t"], d["v"], d["a"], strict=False):
-            dyn.append(
-                {
-                    "musicId": int(j["id"]),
-                    "frameTime": t,
-                    "Arousal(mean)": a,
-                    "Valence(mean)": v,
-                }
-            )
-        src = demo / f"{j['id']}.mp3"
-        link = home / "chorus" / src.name
-        if src.is_file() and not link.exists():
-            link.symlink_to(src.resolve())
-    static = demo / "static_annotations_test.csv"
-    if static.is_file():
-        st = pd.read_csv(static)
-    else:
-        st = pd.DataFrame([{"musicId": m["musicId"]} for m in meta])
-    scatter = demo / "scatter.json"
-    if scatter.is_file():  # artists of all 767 songs
-        known = {m["musicId"] for m in meta}
-        for s in json.loads(scatter.read_text()):
-            if int(s["id"]) not in known:
-                meta.append(
-                    {
-                        "musicId": int(s["id"]),
-                        "fileName": f"{s['id']}.mp3",
-                        "title": s["title"],
-                        "artist": s["artist"],
-                    }
-                )
-    pd.DataFrame(meta).to_csv(home / "metadata.csv", index=False)
-    st.to_csv(home / "annotations" / "static_annotations.csv", index=False)
-    pd.DataFrame(dyn).to_csv(
-        home / "annotations" / "dynamic_annotations.csv", index=False
-    )
-    return home
-
-
 def _static_regression(
     feats: pd.DataFrame,
     labels: pd.DataFrame,
@@ -663,16 +601,13 @@ def bench_pmemo(args: argparse.Namespace) -> None:
 
     root = Path(args.root or SHARED / "pmemo")
     out = Path(args.out or OUT / "pmemo")
-    tmp = None
-    if (root / "index.json").is_file() and not (root / "metadata.csv").exists():
-        tmp = tempfile.TemporaryDirectory()
-        layout = pmemo_layout_from_demo(root, Path(tmp.name))
-        built = (
-            "built a PMEmo2019-layout view of the demo folder (4 clips, JSON labels)"
-        )
-    else:
-        layout, built = root, "PMEmo2019 folder as distributed"
-    ds = load_dataset("pmemo", layout)
+    ds = load_dataset("pmemo", root)  # the release folder or the demo-page folder
+    demo = any("demo-page layout" in n for n in ds.meta["notes"])
+    built = (
+        "PMEmo demo-page folder (clips, JSON labels) read by the library loader"
+        if demo
+        else "PMEmo2019 folder as distributed"
+    )
     audio_ds = ds.with_audio()
     n = audio_ds.n_audio
     feats = _features(audio_ds.audio, Path(args.cache), duration=None)
@@ -768,8 +703,6 @@ def bench_pmemo(args: argparse.Namespace) -> None:
         "../shared/data/pmemo`",
     ]
     _write(out, metrics, "\n".join(lines))
-    if tmp is not None:
-        tmp.cleanup()
 
 
 # ----------------------------------------------------------------- emoMusic / DEAM
@@ -935,14 +868,11 @@ def bench_cross(args: argparse.Namespace) -> None:
     base = Path(args.root or SHARED)
     src = load_dataset("quadrants", base / "4q-dev").with_audio()
     Xs = _load_or_extract(src.audio, args, duration=None)
-    tmp = tempfile.TemporaryDirectory()
     targets = {
         "emomusic": load_dataset(
             "emomusic", base / "emomusic-1000songs-subset"
         ).with_audio(),
-        "pmemo": load_dataset(
-            "pmemo", pmemo_layout_from_demo(base / "pmemo", Path(tmp.name))
-        ).with_audio(),
+        "pmemo": load_dataset("pmemo", base / "pmemo").with_audio(),
     }
     df = Xs.assign(
         _label=src.labels["label"].reindex(Xs.index).to_numpy(),
@@ -995,7 +925,6 @@ def bench_cross(args: argparse.Namespace) -> None:
                 f"{ {k: int(v) for k, v in sorted(truth.value_counts().items())} } | "
                 f"{m['accuracy'] * 100:.1f} | {m['f1_macro'] * 100:.1f} |"
             )
-    tmp.cleanup()
     lines += [
         "",
         "## Caveats",

@@ -41,6 +41,20 @@ MISSING = {
 }
 
 
+#: loader name → the dataset folder inside the prepared fixture ("" = the fixture)
+HOME = {"pmemo": "PMEmo2019", "deam": "DEAM_Annotations"}
+
+#: loader name → the layout's main file, relative to the prepared fixture
+MAIN_FILE = {
+    "pmemo": "PMEmo2019/annotations/static_annotations.csv",
+    "deam": MISSING["deam"][0],
+    "emomusic": "annotations/static_annotations.csv",
+    "quadrants": "metadata.csv",
+    "spotify_moods": "data_moods.csv",
+    "soundtracks": "soundtracks.csv",
+}
+
+
 def _tone(path: Path, seconds: float = 0.2, sr: int = 8000) -> None:
     import soundfile as sf
 
@@ -78,7 +92,7 @@ def _problems(ds: Dataset, name: str) -> list[str]:
         out.append("labels index must be a unique 'track_id'")
     if not all(isinstance(i, str) for i in lab.index):
         out.append("track ids must be str")
-    for key in ("task", "targets", "scale", "group_kind", "citation", "notes"):
+    for key in ("task", "targets", "scale", "group_kind", "citation", "notes", "files"):
         if key not in ds.meta:
             out.append(f"meta lacks {key!r}")
     missing_t = [t for t in ds.meta.get("targets", []) if t not in lab.columns]
@@ -116,6 +130,9 @@ def _problems(ds: Dataset, name: str) -> list[str]:
             out.append("meta lacks 'dynamic_scale'")
         if ds.dynamic.duplicated(["track_id", "time"]).any():
             out.append("dynamic has repeated (track_id, time)")
+    files = ds.meta.get("files", [])
+    if not files or not all(Path(f).exists() for f in files):
+        out.append("meta['files'] must list the files read (all existing)")
     if ds.features is not None:
         if not set(ds.features.index) <= set(lab.index):
             out.append("feature rows not in labels")
@@ -161,6 +178,111 @@ def test_loader_refuses_a_missing_folder(name, tmp_path):
 def test_load_dataset_unknown_name():
     with pytest.raises(ParameterError, match="unknown dataset 'mirex'.*pmemo"):
         load_dataset("mirex", "/tmp")
+
+
+# --------------------------------------------------------------------------- layout search
+@pytest.mark.parametrize("name", sorted(LOADERS))
+def test_loader_ignores_a_deep_copy(name, tmp_path):
+    """load_dataset("deam", "/tmp") once loaded a fixture from deep inside /tmp."""
+    root = tmp_path / "root"
+    _prepare(name, root / "projects" / "old")  # the home is 3+ levels down
+    with pytest.raises(DataError, match="folder directly inside it") as err:
+        LOADERS[name](root)
+    assert name in str(err.value)
+
+
+@pytest.mark.parametrize("name", sorted(LOADERS))
+def test_loader_finds_the_dataset_one_level_down(name, tmp_path, caplog):
+    prepared = _prepare(name, tmp_path / "outer")
+    home = prepared / HOME.get(name, "")
+    at_home = LOADERS[name](home)
+    with caplog.at_level("INFO", logger="mer_classic.datasets"):
+        above = LOADERS[name](home.parent)
+    assert len(above) == len(at_home) > 0
+    assert above.meta["files"] == at_home.meta["files"]
+    # the files read are logged and listed
+    assert str(prepared / MAIN_FILE[name]) in above.meta["files"]
+    assert f"{name}: using {above.meta['files'][0]}" in caplog.text
+
+
+@pytest.mark.parametrize("name", sorted(LOADERS))
+def test_loader_refuses_two_candidates(name, tmp_path):
+    home = _prepare(name, tmp_path / "src") / HOME.get(name, "")
+    two = tmp_path / "two"
+    shutil.copytree(home, two / "copy_a")
+    shutil.copytree(home, two / "copy_b")
+    with pytest.raises(DataError, match="2 candidates") as err:
+        LOADERS[name](two)
+    msg = str(err.value)
+    assert str(two / "copy_a") in msg and str(two / "copy_b") in msg
+    assert "pass the one you mean" in msg
+    # the way out the message gives: pass the exact folder
+    assert len(LOADERS[name](two / "copy_a")) == len(LOADERS[name](home))
+
+
+@pytest.mark.parametrize("name", sorted(LOADERS))
+def test_loader_accepts_its_main_file(name, tmp_path):
+    root = _prepare(name, tmp_path)
+    main = root / MAIN_FILE[name]
+    ds = LOADERS[name](main)
+    assert len(ds) == len(LOADERS[name](root))
+    assert str(main) in ds.meta["files"]
+    assert not _problems(ds, name)
+
+
+def test_root_level_wins_over_one_level_down(tmp_path):
+    root = _prepare("spotify_moods", tmp_path)
+    shutil.copytree(root, root / "backup")
+    ds = load_dataset("spotify_moods", root)
+    assert ds.meta["files"] == [str(root / "data_moods.csv")]
+
+
+def test_two_tables_in_one_folder_are_refused(tmp_path):
+    root = _prepare("spotify_moods", tmp_path)
+    shutil.copy(root / "data_moods.csv", root / "tracks.csv")
+    with pytest.raises(DataError, match=r"2 candidates.*data_moods\.csv.*tracks\.csv"):
+        load_dataset("spotify_moods", root)
+    assert len(load_dataset("spotify_moods", root / "tracks.csv")) == 13
+
+
+def test_two_metadata_tables_beside_quadrant_folders(tmp_path):
+    root = _prepare("quadrants", tmp_path)
+    meta = pd.read_csv(root / "metadata.csv")
+    # an annotation table without artists beside the metadata: the metadata wins
+    meta[["Song", "Quadrant"]].to_csv(root / "annotations.csv", index=False)
+    ds = load_dataset("quadrants", root)
+    assert ds.meta["group_kind"] == "artist"
+    assert str(root / "metadata.csv") in ds.meta["files"]
+    meta.to_csv(root / "metadata_copy.csv", index=False)
+    with pytest.raises(DataError, match="metadata_copy.csv") as err:
+        load_dataset("quadrants", root)
+    assert "metadata.csv" in str(err.value)
+    assert len(load_dataset("quadrants", root / "metadata.csv")) == 8
+
+
+# --------------------------------------------------------------------------- groups
+def test_quadrants_song_without_artist_is_its_own_group(tmp_path):
+    root = _prepare("quadrants", tmp_path)
+    meta = pd.read_csv(root / "metadata.csv")
+    lone = [str(meta.loc[0, "Song"]), str(meta.loc[3, "Song"])]
+    meta.loc[[0, 3], "Artist"] = None
+    meta.to_csv(root / "metadata.csv", index=False)
+    ds = load_dataset("quadrants", root)
+    assert [ds.groups[i] for i in lone] == [f"song:{i}" for i in lone]
+    assert ds.groups.nunique() == ds.groups.drop(lone).nunique() + 2
+    assert "2 track(s) without an artist: each is its own group" in ds.meta["notes"]
+    assert not _problems(ds, "quadrants")
+
+
+def test_spotify_tracks_without_artist_are_not_one_group(tmp_path):
+    src = pd.read_csv(FIXTURES / "spotify_moods" / "data_moods.csv")
+    src.loc[[0, 1], "artist"] = None  # was one shared group called "nan"
+    src.to_csv(tmp_path / "data_moods.csv", index=False)
+    ds = load_dataset("spotify_moods", tmp_path)
+    ids = [str(i) for i in src.loc[[0, 1], "id"]]
+    assert [ds.groups[i] for i in ids] == [f"song:{i}" for i in ids]
+    assert "nan" not in set(ds.groups)
+    assert "2 track(s) without an artist: each is its own group" in ds.meta["notes"]
 
 
 # --------------------------------------------------------------------------- PMEmo
@@ -215,6 +337,69 @@ def test_pmemo_names_a_missing_column(tmp_path):
     static.write_text("musicId,Arousal\n108,0.5\n")
     with pytest.raises(DataError, match=r"lacks column\(s\) \['Arousal\(mean\)'"):
         load_dataset("pmemo", root)
+
+
+def _pmemo_demo(folder: Path) -> Path:
+    """A PMEmo demo-page folder (docs/data/samples of HuiZhangDB/PMEmo) in small."""
+    import json
+
+    folder.mkdir(parents=True)
+    songs = [
+        {"id": 108, "title": "A", "artist": "Calvin Harris", "v": 0.863, "a": 0.863},
+        {"id": 372, "title": "Zoom", "artist": "Future", "v": 0.175, "a": 0.825},
+    ]
+    (folder / "index.json").write_text(json.dumps(songs))
+    for s in songs:
+        page = {
+            "id": s["id"],
+            "title": s["title"],
+            "artist": s["artist"],
+            "valence_mean": s["v"],
+            "arousal_mean": s["a"],
+            "dynamic": {"t": [15.5, 16.0, 16.5], "v": [0.5, 0.6, 0.7], "a": [0.4] * 3},
+        }
+        (folder / f"{s['id']}.json").write_text(json.dumps(page))
+    scatter = [
+        *songs,
+        {"id": 5, "title": "No Heart", "artist": "", "v": 0.2, "a": 0.15},
+    ]
+    (folder / "scatter.json").write_text(json.dumps(scatter))
+    _tone(folder / "108.wav")
+    return folder
+
+
+def test_pmemo_demo_page_layout(tmp_path):
+    """The folder `bench_published.py pmemo` used to convert, read directly."""
+    demo = _pmemo_demo(tmp_path / "samples")
+    ds = load_dataset("pmemo", demo)
+    assert not _problems(ds, "pmemo")
+    assert sorted(ds.labels.index) == ["108", "372", "5"]  # all of scatter.json
+    assert ds.labels.loc["372", ["valence", "arousal"]].tolist() == [0.175, 0.825]
+    assert ds.groups.to_dict() == {
+        "108": "Calvin Harris",
+        "372": "Future",
+        "5": "song:5",
+    }
+    assert "1 track(s) without an artist: each is its own group" in ds.meta["notes"]
+    assert any("static labels from scatter.json" in n for n in ds.meta["notes"])
+    assert ds.dynamic.groupby("track_id").size().to_dict() == {"108": 3, "372": 3}
+    assert list(ds.audio.index) == ["108"]
+    assert str(demo / "index.json") in ds.meta["files"]
+    # the release's static CSV beside the pages wins over scatter.json's rounding
+    (demo / "static_annotations_test.csv").write_text(
+        "musicId,Arousal(mean),Valence(mean)\n108,0.8625,0.8625\n372,0.825,0.175\n"
+    )
+    ds = load_dataset("pmemo", tmp_path)  # one level down works too
+    assert ds.labels.loc["108", "valence"] == 0.8625 and len(ds) == 2
+    assert str(demo / "static_annotations_test.csv") in ds.meta["files"]
+
+
+def test_pmemo_demo_and_release_side_by_side_are_refused(tmp_path):
+    _pmemo_demo(tmp_path / "samples")
+    shutil.copytree(FIXTURES / "pmemo" / "PMEmo2019", tmp_path / "PMEmo2019")
+    with pytest.raises(DataError, match="2 candidates") as err:
+        load_dataset("pmemo", tmp_path)
+    assert "samples" in str(err.value) and "PMEmo2019" in str(err.value)
 
 
 # --------------------------------------------------------------------------- DEAM
@@ -350,6 +535,37 @@ def test_soundtracks_bundled():
     assert ds.groups["010"] == ds.groups["095"]
 
 
+def test_soundtracks_is_one_module_with_one_citation():
+    """soundtracks.py and _bundled.py were two modules (and citations) for one set."""
+    import mer_classic.datasets as datasets
+    from mer_classic.datasets import soundtracks
+
+    assert datasets.load_soundtracks_dataset is soundtracks.load_soundtracks_dataset
+    assert soundtracks.SOUNDTRACKS_CITATION is soundtracks.CITATION
+    ds = load_dataset("soundtracks")
+    assert ds.meta["citation"] == soundtracks.CITATION
+    assert ds.meta["files"] == [str(soundtracks.soundtracks_path())]
+    pkg = Path(datasets.__file__).parent
+    assert not (pkg / "_bundled.py").exists()
+    # the string is written once in the package; the README quotes it verbatim
+    holders = [
+        p.name
+        for p in pkg.parent.rglob("*.py")
+        if "Vuoskoski, J. K. (2011)" in p.read_text(encoding="utf-8")
+    ]
+    assert holders == ["soundtracks.py"]
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    cited = [line for line in readme.splitlines() if "Vuoskoski, J. K." in line]
+    assert cited and all(soundtracks.CITATION in line for line in cited), cited
+
+
+def test_soundtracks_from_a_folder(tmp_path):
+    _prepare("soundtracks", tmp_path / "a")
+    ds = load_dataset("soundtracks", tmp_path / "a")
+    assert len(ds) == 6 and ds.meta["group_kind"] == "film"
+    assert ds.meta["files"] == [str(tmp_path / "a" / "soundtracks" / "soundtracks.csv")]
+
+
 # --------------------------------------------------------------------------- real data
 def test_real_shared_data(shared_data):
     moods = load_dataset("spotify_moods", shared_data / "spotify-data-moods")
@@ -368,5 +584,20 @@ def test_real_shared_data(shared_data):
         "development": 619,
         "evaluation": 125,
     }
+    assert "1 track(s) without an artist: each is its own group" in q.meta["notes"]
     deam = load_dataset("deam", shared_data / "deam-annotations")
     assert len(deam) == 1802 and deam.dynamic is None
+    # the PMEmo demo-page folder, as bench_published.py pmemo reads it
+    pm = load_dataset("pmemo", shared_data / "pmemo")
+    assert len(pm) == 767 and pm.n_audio == 4
+    assert pm.dynamic["track_id"].nunique() == 4
+    assert pm.groups["108"] == "Calvin Harris"
+    for name, ds in [("spotify_moods", moods), ("quadrants", q), ("pmemo", pm)]:
+        assert not _problems(ds, name)
+
+
+def test_real_shared_data_one_level_down(shared_data):
+    """The folder holding every shared dataset is ambiguous for none of the loaders."""
+    assert len(load_dataset("pmemo", shared_data)) == 767
+    assert len(load_dataset("emomusic", shared_data)) == 744
+    assert len(load_dataset("quadrants", shared_data)) == 300

@@ -2,15 +2,16 @@
 
 Every loader is a function ``load_<name>(root) -> Dataset``. It finds the files of
 the layout the authors distribute under ``root`` (searching sub-folders, so both
-the archive's top folder and the folder above it work), validates them, and fills
-one :class:`Dataset`. The helpers here do the searching, the column checks and the
-de-duplication so that every loader raises the same kind of message.
+at the folder given or one folder directly inside it, so both the archive's top
+folder and the folder above it work, and never deeper), validates them, and fills
+one :class:`Dataset`. The helpers here do the searching (:class:`Layout`), the
+column checks, the groups and the de-duplication so that every loader behaves and
+words its messages the same way.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,24 +24,18 @@ from mer_classic.exceptions import DataError
 
 __all__ = [
     "Dataset",
-    "AUDIO_EXTENSIONS",
-    "as_root",
     "audio_series",
     "check_range",
     "clean_str",
     "drop_duplicate_ids",
-    "find_file",
+    "groups_or_own",
     "read_dataset_csv",
     "require_columns",
-    "scan_audio",
     "track_ids",
     "va_labels",
 ]
 
 logger = logging.getLogger(__name__)
-
-#: file endings treated as audio when a loader scans a folder
-AUDIO_EXTENSIONS: tuple[str, ...] = (".mp3", ".wav", ".ogg", ".flac", ".m4a", ".aiff")
 
 
 @dataclass
@@ -132,53 +127,6 @@ class Dataset:
 
 
 # --------------------------------------------------------------------------- helpers
-def as_root(root: str | os.PathLike[str] | None, name: str) -> Path:
-    """The dataset folder as a Path, or a :class:`DataError` when it is missing."""
-    if root is None:
-        raise DataError(
-            f"{name}: no dataset folder given; pass the folder as distributed"
-        )
-    path = Path(root).expanduser()
-    if not path.exists():
-        raise DataError(
-            f"{name}: dataset folder {str(path)!r} does not exist; pass the folder "
-            "you unpacked the dataset into"
-        )
-    return path
-
-
-def find_file(
-    root: Path,
-    names: Sequence[str],
-    *,
-    dataset: str,
-    required: bool = True,
-    hint: str = "",
-) -> Path | None:
-    """Return the first file called one of ``names`` under ``root`` (depth-first).
-
-    A direct child wins over a deeper match; among deeper matches the shortest
-    path wins, so the result does not depend on the file system's listing order.
-    """
-    if root.is_file():
-        return root if root.name in names else None
-    for name in names:
-        direct = root / name
-        if direct.is_file():
-            return direct
-    hits: list[Path] = []
-    for name in names:
-        hits.extend(p for p in root.rglob(name) if p.is_file())
-    if hits:
-        return min(hits, key=lambda p: (len(p.parts), str(p)))
-    if required:
-        raise DataError(
-            f"{dataset}: no {' or '.join(repr(n) for n in names)} under {str(root)!r}"
-            + (f"; {hint}" if hint else "")
-        )
-    return None
-
-
 def read_dataset_csv(path: Path, *, dataset: str, **kwargs: Any) -> pd.DataFrame:
     """Read a CSV, strip whitespace from the headers, and wrap parser errors."""
     try:
@@ -255,15 +203,47 @@ def audio_series(
     return s
 
 
-def scan_audio(folder: Path | None) -> dict[str, Path]:
-    """Map file stem → audio path for every audio file under ``folder``."""
-    if folder is None or not folder.is_dir():
-        return {}
-    out: dict[str, Path] = {}
-    for p in sorted(folder.rglob("*")):
-        if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file():
-            out.setdefault(p.stem.strip(), p)
-    return out
+def groups_or_own(
+    values: pd.Series, *, notes: list[str], what: str = "artist"
+) -> pd.Series:
+    """Groups for grouped CV: a track without a value becomes its own group.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        ``track_id`` → group value (artist, film...); NaN, None or blank = missing.
+    notes : list of str
+        The loader's notes; one is added saying how many tracks had no value.
+    what : str, default="artist"
+        Name of the group value, for the note.
+
+    Returns
+    -------
+    pandas.Series
+        ``track_id`` → group (str); a missing value gives ``"song:<track_id>"``.
+
+    Examples
+    --------
+    >>> notes = []
+    >>> s = pd.Series(["Ann", None, " "], index=["1", "2", "3"])
+    >>> groups_or_own(s, notes=notes).tolist(), notes
+    (['Ann', 'song:2', 'song:3'], ['2 track(s) without an artist: each is its own group'])
+    """
+    out = []
+    n_missing = 0
+    for i, v in values.items():
+        text = "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+        if text.strip():
+            out.append(text.strip())
+        else:
+            out.append(f"song:{i}")
+            n_missing += 1
+    if n_missing:
+        article = "an " if what[:1] in "aeiou" else "a "
+        notes.append(
+            f"{n_missing} track(s) without {article}{what}: each is its own group"
+        )
+    return pd.Series(out, index=values.index, name="group", dtype=object)
 
 
 def va_labels(ids: pd.Index, valence: Any, arousal: Any, scale: str) -> pd.DataFrame:

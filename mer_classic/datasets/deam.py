@@ -10,6 +10,10 @@ Layout (``DEAM_Annotations/`` and ``DEAM_audio/``)::
     MEMD_audio/<song_id>.mp3
     metadata/metadata_2013.csv ... (optional: artists)
 
+The static (and dynamic) CSVs may also sit directly in the dataset folder (a flat
+copy); ``MEMD_audio/`` and ``metadata/`` may sit in it or beside it, in the folder
+the user passed (e.g. ``DEAM_audio/MEMD_audio`` next to ``DEAM_Annotations``).
+
 The static headers have a leading space after each comma (``" valence_mean"``) and
 one column is called ``"valence_ max_mean"``; headers are stripped on reading.
 Static values are on 1..9, the 2 Hz dynamic values on -1..1.
@@ -20,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,17 +32,16 @@ import pandas as pd
 
 from mer_classic.datasets._base import (
     Dataset,
-    as_root,
     audio_series,
     check_range,
     drop_duplicate_ids,
-    find_file,
+    groups_or_own,
     read_dataset_csv,
     require_columns,
-    scan_audio,
     track_ids,
     va_labels,
 )
+from mer_classic.datasets._layout import Layout, scan_audio
 from mer_classic.exceptions import DataError
 
 __all__ = ["load_deam", "read_wide_dynamic", "sample_columns", "CITATION"]
@@ -52,6 +55,10 @@ CITATION = (
 )
 _NAME = "deam"
 _SAMPLE = re.compile(r"^sample_(\d+)ms$")
+_STATIC_1 = "static_annotations_averaged_songs_1_2000.csv"
+_STATIC_2 = "static_annotations_averaged_songs_2000_2058.csv"
+_SONG_LEVEL = "annotations/annotations averaged per song/song_level"
+_DYNAMIC = "annotations/annotations averaged per song/dynamic (per second annotations)"
 
 
 def sample_columns(columns: Iterable[object]) -> tuple[list[str], np.ndarray]:
@@ -107,15 +114,16 @@ def read_wide_dynamic(path: Path, *, target: str, dataset: str) -> pd.DataFrame:
 
 
 def read_va_dynamic(
-    base: Path, *, arousal: str, valence: str, dataset: str
+    layout: Layout, *, arousal: Sequence[str], valence: Sequence[str], dataset: str
 ) -> pd.DataFrame | None:
-    """Find and merge the wide per-frame arousal and valence files (−1..1) under ``base``.
+    """Find and merge the wide per-frame arousal and valence files (−1..1).
 
-    Returns the long table ``track_id, time, valence, arousal`` (range-checked), or None
-    when either file is absent.
+    ``arousal`` and ``valence`` are the files' paths relative to the dataset folder
+    (:meth:`Layout.find`). Returns the long table ``track_id, time, valence,
+    arousal`` (range-checked), or None when either file is absent.
     """
-    a_path = find_file(base, [arousal], dataset=dataset, required=False)
-    v_path = find_file(base, [valence], dataset=dataset, required=False)
+    a_path = layout.find(arousal)
+    v_path = layout.find(valence)
     if a_path is None or v_path is None:
         return None
     dyn = read_wide_dynamic(a_path, target="arousal", dataset=dataset).merge(
@@ -129,11 +137,11 @@ def read_va_dynamic(
     return dyn.sort_values(["track_id", "time"], kind="stable").reset_index(drop=True)
 
 
-def _artists(home: Path) -> dict[str, str]:
+def _artists(layout: Layout) -> dict[str, str]:
     """Best-effort artist lookup from DEAM's metadata_20xx.csv files."""
     out: dict[str, str] = {}
     for name in ("metadata_2013.csv", "metadata_2014.csv", "metadata_2015.csv"):
-        p = find_file(home, [name], dataset=_NAME, required=False)
+        p = layout.find([f"metadata/{name}", name], beside=True)
         if p is None:
             continue
         try:
@@ -158,8 +166,10 @@ def load_deam(root: str | os.PathLike[str]) -> Dataset:
     Parameters
     ----------
     root : path
-        A folder holding the DEAM annotation archive (and ``MEMD_audio/`` if you
-        have the audio).
+        The unpacked annotation archive (``DEAM_Annotations``, or a folder with
+        the static CSVs), the folder directly above it (which may also hold
+        ``DEAM_audio/MEMD_audio`` and ``metadata/``), or the first static CSV
+        itself. Nothing deeper than one folder level is searched.
 
     Returns
     -------
@@ -174,32 +184,24 @@ def load_deam(root: str | os.PathLike[str]) -> Dataset:
         When ``static_annotations_averaged_songs_1_2000.csv`` is missing or lacks
         ``song_id``/``valence_mean``/``arousal_mean``.
     """
-    base = as_root(root, _NAME)
     hint = (
         "download DEAM_Annotations.zip from cvml.unige.ch/databases/DEAM/ and unpack it"
     )
+    layout = Layout(root, _NAME, hint=hint)
     notes: list[str] = []
-    first = find_file(
-        base, ["static_annotations_averaged_songs_1_2000.csv"], dataset=_NAME, hint=hint
-    )
-    assert first is not None
+    first = layout.find_home([f"{_SONG_LEVEL}/{_STATIC_1}", _STATIC_1])
     parts = []
     cols = ("song_id", "valence_mean", "arousal_mean")
     df = read_dataset_csv(first, dataset=_NAME)
     require_columns(df, cols, path=first, dataset=_NAME)
     parts.append(df[list(cols)])
-    second = find_file(
-        base,
-        ["static_annotations_averaged_songs_2000_2058.csv"],
-        dataset=_NAME,
-        required=False,
-    )
+    second = layout.find([f"{_SONG_LEVEL}/{_STATIC_2}", _STATIC_2])
     if second is not None:
         df2 = read_dataset_csv(second, dataset=_NAME)
         require_columns(df2, cols, path=second, dataset=_NAME)
         parts.append(df2[list(cols)])
     else:
-        notes.append("static_annotations_averaged_songs_2000_2058.csv not found")
+        notes.append(f"{_STATIC_2} not found")
     static = pd.concat(parts, ignore_index=True)
     static.index = track_ids(static["song_id"])
     static = drop_duplicate_ids(
@@ -212,26 +214,35 @@ def load_deam(root: str | os.PathLike[str]) -> Dataset:
     )
 
     dynamic = read_va_dynamic(
-        base, arousal="arousal.csv", valence="valence.csv", dataset=_NAME
+        layout,
+        arousal=[f"{_DYNAMIC}/arousal.csv", "arousal.csv"],
+        valence=[f"{_DYNAMIC}/valence.csv", "valence.csv"],
+        dataset=_NAME,
     )
     if dynamic is None:
         notes.append("dynamic arousal.csv/valence.csv not found: no dynamic labels")
 
-    audio_dirs = [p for p in base.rglob("MEMD_audio") if p.is_dir()]
-    found = scan_audio(audio_dirs[0] if audio_dirs else None)
-    audio = audio_series(labels.index, found, dataset=_NAME)
-
-    artists = _artists(base)
-    # a song without a known artist is its own group
-    groups = pd.Series(
-        [artists.get(i, f"song:{i}") for i in labels.index],
-        index=labels.index,
-        name="group",
-        dtype=object,
+    audio_dir = layout.find(
+        ["MEMD_audio", "DEAM_audio/MEMD_audio"], kind="dir", beside=True
     )
+    audio = audio_series(labels.index, scan_audio(audio_dir), dataset=_NAME)
+
+    artists = _artists(layout)
     kind = "artist" if artists else "song"
-    if not artists:
+    if artists:
+        groups = groups_or_own(
+            pd.Series([artists.get(i) for i in labels.index], index=labels.index),
+            notes=notes,
+        )
+    else:  # every song is its own group
+        groups = pd.Series(
+            [f"song:{i}" for i in labels.index],
+            index=labels.index,
+            name="group",
+            dtype=object,
+        )
         notes.append("no metadata_20xx.csv with artists: one group per song")
+    base = layout.home
 
     return Dataset(
         name=_NAME,
@@ -250,6 +261,7 @@ def load_deam(root: str | os.PathLike[str]) -> Dataset:
             "url": "https://cvml.unige.ch/databases/DEAM/",
             "terms": "audio CC-licensed (FMA, Jamendo, MedleyDB); cite the paper",
             "audio_hint": "unpack DEAM_audio.zip (MEMD_audio/) into the folder",
+            "files": layout.used(),
             "notes": notes,
         },
     )

@@ -1,6 +1,7 @@
 """emoMusic / MediaEval 2013 loader ("1000 Songs", Soleymani et al. 2013).
 
-Layout (``annotations/`` and ``clips_45seconds/``, any folder names work)::
+Layout (``annotations/`` and ``clips_45seconds/``; the CSVs may also sit directly
+in the dataset folder, and the clips in any folder directly inside it)::
 
     static_annotations.csv     song_id,mean_arousal,std_arousal,mean_valence,
                                std_valence (1..9)
@@ -22,18 +23,17 @@ import pandas as pd
 
 from mer_classic.datasets._base import (
     Dataset,
-    as_root,
     audio_series,
     check_range,
     clean_str,
     drop_duplicate_ids,
-    find_file,
+    groups_or_own,
     read_dataset_csv,
     require_columns,
-    scan_audio,
     track_ids,
     va_labels,
 )
+from mer_classic.datasets._layout import Layout, scan_audio
 from mer_classic.datasets.deam import read_va_dynamic
 
 __all__ = ["load_emomusic", "CITATION"]
@@ -52,7 +52,10 @@ def load_emomusic(root: str | os.PathLike[str]) -> Dataset:
     Parameters
     ----------
     root : path
-        Folder holding the ``annotations`` and (optionally) the 45 s clips.
+        Folder holding ``annotations/`` (or the CSVs themselves) and optionally
+        the 45 s clips in a folder directly inside it; or the folder directly
+        above it, or ``static_annotations.csv`` itself. Nothing deeper than one
+        folder level is searched for the dataset.
 
     Returns
     -------
@@ -66,12 +69,21 @@ def load_emomusic(root: str | os.PathLike[str]) -> Dataset:
         When ``static_annotations.csv`` or ``songs_info.csv`` is missing or lacks
         a documented column.
     """
-    base = as_root(root, _NAME)
     hint = "download the emoMusic annotations from cvml.unige.ch/databases/emoMusic/"
+    layout = Layout(root, _NAME, hint=hint)
     notes: list[str] = []
-    static_path = find_file(base, ["static_annotations.csv"], dataset=_NAME, hint=hint)
-    info_path = find_file(base, ["songs_info.csv"], dataset=_NAME, hint=hint)
-    assert static_path is not None and info_path is not None
+    static_path = layout.find_home(
+        [
+            ("annotations/static_annotations.csv", "annotations/songs_info.csv"),
+            ("static_annotations.csv", "songs_info.csv"),
+        ],
+        what="'static_annotations.csv' with 'songs_info.csv'",
+    )
+    # the other CSVs sit beside static_annotations.csv
+    ann = static_path.parent.relative_to(layout.home).as_posix()
+    here = "" if ann == "." else f"{ann}/"
+    info_path = layout.find([f"{here}songs_info.csv"], required=True)
+    assert info_path is not None
 
     static = read_dataset_csv(static_path, dataset=_NAME)
     require_columns(
@@ -105,24 +117,21 @@ def load_emomusic(root: str | os.PathLike[str]) -> Dataset:
         labels["split"] = info[split_col].reindex(labels.index)
     if "Genre" in info.columns:
         labels["genre"] = info["Genre"].reindex(labels.index)
-    artists = info["Artist"].reindex(labels.index)
-    groups = pd.Series(
-        [a if isinstance(a, str) and a else f"song:{i}" for i, a in artists.items()],
-        index=labels.index,
-        name="group",
-        dtype=object,
-    )
+    groups = groups_or_own(info["Artist"].reindex(labels.index), notes=notes)
 
     dynamic = read_va_dynamic(
-        base,
-        arousal="arousal_cont_average.csv",
-        valence="valence_cont_average.csv",
+        layout,
+        arousal=[f"{here}arousal_cont_average.csv"],
+        valence=[f"{here}valence_cont_average.csv"],
         dataset=_NAME,
     )
     if dynamic is None:
         notes.append("arousal/valence_cont_average.csv not found: no dynamic labels")
 
+    base = layout.home
     stems = scan_audio(base)
+    if stems:
+        layout.use(base)
     by_name = {p.name: p for p in stems.values()}
     found = {}
     for i in labels.index:
@@ -148,6 +157,7 @@ def load_emomusic(root: str | os.PathLike[str]) -> Dataset:
             "url": "https://cvml.unige.ch/databases/emoMusic/",
             "terms": "CC music from the Free Music Archive; cite the paper",
             "audio_hint": "unpack clips_45seconds (the 45 s mp3s) into the folder",
+            "files": layout.used(),
             "notes": notes,
         },
     )

@@ -9,7 +9,8 @@ Layout::
                      Song,Artist,Title,Quadrant,Moods,Genres)
 
 The label is the quadrant (``Q1``..``Q4``). The folder a clip sits in must agree
-with the metadata's quadrant; a disagreement is refused.
+with the metadata's quadrant; a disagreement is refused. A song without an artist
+is its own group (a note says how many).
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from pathlib import Path
 import pandas as pd
 
 from mer_classic.datasets._base import (
-    AUDIO_EXTENSIONS,
     Dataset,
-    as_root,
     audio_series,
     drop_duplicate_ids,
+    groups_or_own,
     read_dataset_csv,
     track_ids,
 )
+from mer_classic.datasets._layout import AUDIO_EXTENSIONS, Layout
 from mer_classic.exceptions import DataError
 from mer_classic.labels import QUADRANTS
 
@@ -42,38 +43,56 @@ _NAME = "quadrants"
 _ID_COLS = ("song", "audio_song", "song_id", "id", "track_id")
 
 
-def _quadrant_dirs(base: Path) -> dict[str, Path]:
-    if not base.is_dir():
-        raise DataError(
-            f"{_NAME}: {str(base)!r} is a file; pass the folder holding Q1..Q4"
-        )
-    for cand in [base, *sorted(p for p in base.iterdir() if p.is_dir())]:
-        dirs = {q: cand / q for q in QUADRANTS if (cand / q).is_dir()}
-        if len(dirs) == len(QUADRANTS):
-            return dirs
-    raise DataError(
-        f"{_NAME}: no Q1, Q2, Q3 and Q4 folders under {str(base)!r}; the 4Q/MERGE "
-        "layout keeps each quadrant's clips in a folder named after it"
-    )
+def _read_metadata(path: Path) -> pd.DataFrame | None:
+    """The metadata rows (quadrant, artist, ...) if ``path`` has id + Quadrant."""
+    df = read_dataset_csv(path, dataset=_NAME)
+    lower = {c.lower(): c for c in df.columns}
+    id_col = next((lower[c] for c in _ID_COLS if c in lower), None)
+    if id_col is None or "quadrant" not in lower:
+        return None
+    out = pd.DataFrame(index=track_ids(df[id_col]))
+    out["quadrant"] = [str(q).strip().upper() for q in df[lower["quadrant"]]]
+    art = lower.get("artist") or lower.get("artists")
+    out["artist"] = df[art].to_numpy() if art is not None else None
+    for extra in ("title", "genres", "moods"):
+        if extra in lower:
+            out[extra] = df[lower[extra]].to_numpy()
+    return out
 
 
-def _metadata(home: Path) -> tuple[pd.DataFrame, Path] | None:
-    for p in sorted(home.glob("*.csv")):
-        df = read_dataset_csv(p, dataset=_NAME)
-        lower = {c.lower(): c for c in df.columns}
-        id_col = next((lower[c] for c in _ID_COLS if c in lower), None)
-        if id_col is not None and "quadrant" in lower:
-            out = pd.DataFrame(index=track_ids(df[id_col]))
-            out["quadrant"] = [str(q).strip().upper() for q in df[lower["quadrant"]]]
-            art = lower.get("artist") or lower.get("artists")
-            out["artist"] = (
-                [str(a).strip() for a in df[art]] if art is not None else None
+def _metadata(layout: Layout) -> tuple[pd.DataFrame, Path] | None:
+    """The one metadata CSV beside ``Q1..Q4`` (or the CSV the user passed)."""
+    if layout.root.is_file():
+        df = _read_metadata(layout.root)
+        if df is None:
+            raise DataError(
+                f"{_NAME}: {str(layout.root)!r} has no id ({', '.join(_ID_COLS)}) "
+                "and Quadrant columns; pass the metadata CSV or the dataset folder"
             )
-            for extra in ("title", "genres", "moods"):
-                if extra in lower:
-                    out[extra] = df[lower[extra]].to_numpy()
-            return out, p
-    return None
+        return df, layout.use(layout.root)
+    folders = [layout.home]
+    if layout.root != layout.home:
+        folders.append(layout.root)
+    found = []
+    for folder in folders:
+        for p in sorted(folder.glob("*.csv")):
+            df = _read_metadata(p)
+            if df is not None:
+                found.append((df, p))
+    if len(found) > 1:  # an annotation table beside the metadata: the artists decide
+        with_artist = [(d, p) for d, p in found if d["artist"].notna().any()]
+        found = with_artist or found
+    if len(found) > 1:
+        names = ", ".join(repr(str(p)) for _, p in found)
+        raise DataError(
+            f"{_NAME}: {len(found)} metadata CSVs with an id and a Quadrant column: "
+            f"{names}; pass the one you mean as the dataset path (its folder must "
+            "hold Q1..Q4)"
+        )
+    if not found:
+        return None
+    layout.use(found[0][1])
+    return found[0]
 
 
 def load_quadrants(root: str | os.PathLike[str]) -> Dataset:
@@ -82,7 +101,9 @@ def load_quadrants(root: str | os.PathLike[str]) -> Dataset:
     Parameters
     ----------
     root : path
-        Folder holding ``Q1``..``Q4`` and the metadata CSV.
+        Folder holding ``Q1``..``Q4`` and the metadata CSV, the folder directly
+        above it, or the metadata CSV itself (to choose among several CSVs).
+        Nothing deeper than one folder level is searched.
 
     Returns
     -------
@@ -96,9 +117,21 @@ def load_quadrants(root: str | os.PathLike[str]) -> Dataset:
         When a quadrant folder is missing, the metadata's quadrants are not
         Q1..Q4, or a clip's folder disagrees with its metadata row.
     """
-    base = as_root(root, _NAME)
-    dirs = _quadrant_dirs(base)
-    home = next(iter(dirs.values())).parent
+    layout = Layout(root, _NAME, hint="unpack the dataset's Q1..Q4 clip folders")
+    home = layout.home
+    if layout.root.is_dir():
+        layout.find_home(
+            [tuple(QUADRANTS)], kind="dir", what="Q1, Q2, Q3 and Q4 folders"
+        )
+        home = layout.home
+    dirs = {q: home / q for q in QUADRANTS}
+    missing = [q for q, d in dirs.items() if not d.is_dir()]
+    if missing:
+        raise DataError(
+            f"{_NAME}: no Q1, Q2, Q3 and Q4 folders beside {str(layout.root)!r} "
+            f"(missing {missing}); the 4Q/MERGE layout keeps each quadrant's clips "
+            "in a folder named after it"
+        )
     notes: list[str] = []
     clips: dict[str, Path] = {}
     folder_q: dict[str, str] = {}
@@ -114,7 +147,7 @@ def load_quadrants(root: str | os.PathLike[str]) -> Dataset:
                 clips.setdefault(sid, p)
                 folder_q[sid] = q
 
-    found = _metadata(home)
+    found = _metadata(layout)
     if found is None:
         notes.append(
             "no metadata CSV with an id and a Quadrant column: labels from folders"
@@ -153,15 +186,15 @@ def load_quadrants(root: str | os.PathLike[str]) -> Dataset:
             )
         kind = "artist" if labels["artist"].notna().any() else "song"
     labels["label"] = labels["quadrant"]
-    groups = pd.Series(
-        [
-            a if isinstance(a, str) and a and a.lower() != "nan" else f"song:{i}"
-            for i, a in labels["artist"].items()
-        ],
-        index=labels.index,
-        name="group",
-        dtype=object,
-    )
+    if kind == "artist":  # a song without an artist is its own group, with a note
+        groups = groups_or_own(labels["artist"], notes=notes)
+    else:
+        groups = pd.Series(
+            [f"song:{i}" for i in labels.index],
+            index=labels.index,
+            name="group",
+            dtype=object,
+        )
     audio = audio_series(labels.index, clips, dataset=_NAME)
     n_missing = len(labels) - len(audio)
     if n_missing:
@@ -182,6 +215,7 @@ def load_quadrants(root: str | os.PathLike[str]) -> Dataset:
             "url": "http://mir.dei.uc.pt/downloads.html",
             "terms": "research use only (commercial previews); never redistribute",
             "audio_hint": "unpack the dataset's Q1..Q4 clip folders",
+            "files": layout.used(),
             "notes": notes,
         },
     )

@@ -20,12 +20,12 @@ import pandas as pd
 
 from mer_classic.datasets._base import (
     Dataset,
-    as_root,
     drop_duplicate_ids,
-    find_file,
+    groups_or_own,
     read_dataset_csv,
     track_ids,
 )
+from mer_classic.datasets._layout import Layout
 from mer_classic.exceptions import DataError
 from mer_classic.fetch.attributes import AUDIO_ATTRIBUTES
 from mer_classic.labels import MOOD_TO_QUADRANT
@@ -78,7 +78,9 @@ def load_spotify_moods(root: str | os.PathLike[str]) -> Dataset:
     Parameters
     ----------
     root : path
-        A folder with ``data_moods.csv`` or ``tracks.csv``, or such a CSV file.
+        A folder with ``data_moods.csv`` or ``tracks.csv`` (directly, or in a
+        folder directly inside it, e.g. ``data/`` for ``data/raw/tracks.csv``), or
+        such a CSV file. Nothing deeper is searched.
 
     Returns
     -------
@@ -93,18 +95,15 @@ def load_spotify_moods(root: str | os.PathLike[str]) -> Dataset:
     DataError
         When no table is found, or it lacks an id, a mood/label, or an artist column.
     """
-    base = as_root(root, _NAME)
-    path = (
-        base
-        if base.is_file()
-        else find_file(
-            base,
-            _FILES,
-            dataset=_NAME,
-            hint="pass data_moods.csv, or run `mer-classic fetch` to write tracks.csv",
-        )
+    layout = Layout(
+        root,
+        _NAME,
+        hint="pass data_moods.csv, or run `mer-classic fetch` to write tracks.csv",
     )
-    assert path is not None
+    if layout.root.is_file():  # any table with the columns, whatever its name
+        path = layout.use(layout.root)
+    else:
+        path = layout.find_home(_FILES)
     df = read_dataset_csv(path, dataset=_NAME)
     cols = list(df.columns)
     id_col = _pick(cols, "id", "track_id")
@@ -168,12 +167,10 @@ def load_spotify_moods(root: str | os.PathLike[str]) -> Dataset:
     if features is None:
         notes.append("no Spotify attribute values: features is None")
     # fetch writes every artist joined by "; "; the first one is the group
-    groups = pd.Series(
-        [str(a).split("; ")[0].strip() for a in df[artist_col]],
-        index=df.index,
-        name="group",
-        dtype=object,
+    first_artist = df[artist_col].map(
+        lambda a: a.split("; ")[0] if isinstance(a, str) else a
     )
+    groups = groups_or_own(first_artist, notes=notes)
     audio = _audio_paths(df, Path(path).parent)
 
     return Dataset(
@@ -193,6 +190,7 @@ def load_spotify_moods(root: str | os.PathLike[str]) -> Dataset:
             "url": "https://developer.spotify.com/documentation/web-api",
             "terms": "unknown (Spotify developer terms apply); never redistribute",
             "source_file": Path(path).name,
+            "files": layout.used(),
             "n_rows_raw": n_raw,
             "notes": notes,
         },
