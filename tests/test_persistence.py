@@ -123,7 +123,7 @@ def test_saved_model_is_predict_only(saved, tmp_path):
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "['impute', 'scale', 'model'] False"
+    assert out.stdout.strip() == "['columns', 'impute', 'scale', 'model'] False"
 
 
 def test_model_without_probabilities_says_which_models_have_them(tmp_path, features_df):
