@@ -149,7 +149,7 @@ def run_predict_audio(
     result : AudioPredictions
         Everything predicted, including the per-file errors.
     """
-    from mer_classic._io import refuse_existing
+    from mer_classic._io import check_writable, refuse_existing
     from mer_classic.exceptions import ConfigError
     from mer_classic.persistence import load_model
     from mer_classic.predict import predict_audio_detailed
@@ -167,6 +167,7 @@ def run_predict_audio(
         if segments:
             targets += list(segments_paths(out, fmt))
         refuse_existing(*targets, force=force)
+        check_writable(out)
     model = load_model(model_path)
     res = predict_audio_detailed(
         model, list(inputs), segments=segments, n_jobs=n_jobs, quiet=quiet

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mer_classic._io import write_csv_atomic, write_text_atomic
+from mer_classic._io import check_writable, write_csv_atomic, write_text_atomic
 from mer_classic.labels import QUADRANTS
 
 __all__ = ["render_report", "DATA_SUMMARY_KEYS"]
@@ -243,6 +243,7 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
 
     d = Path(run_dir)
     metrics, run = read_run(d)
+    check_writable(d / "report.md")
     figures: dict[str, str] = {}
     s = run.get("settings", {})
     data = run.get("data", {})
