@@ -52,9 +52,11 @@ _TAG_RE = r"(?P<pid>\d+)-(?P<host>[0-9a-f]{6})-[0-9a-z]{8}"
 #: our temporaries: ``.<name>.<pid>-<host>-<rand>.tmp`` / ``.tmpdir`` / ``.old``
 _TEMP_RE = re.compile(rf"^\.(?P<name>.+)\.{_TAG_RE}\.(?:tmp|tmpdir|old)$")
 #: temporaries of mer-classic versions before the pid tag (tempfile's 8 characters)
-_LEGACY_FILE_RE = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
+#: (8 random characters with a letter and a digit, so ``.backup.20240101`` is not one)
+_LEGACY_RAND = r"(?=[a-z0-9_]*[a-z_])(?=[a-z0-9_]*[0-9])[a-z0-9_]{8}"
+_LEGACY_FILE_RE = re.compile(rf"^\.(?P<name>.+)\.{_LEGACY_RAND}\.tmp$")
 #: run folders of those versions (``.<name>.XXXXXXXX``, ``.<name>.old.XXXXXXXX``)
-_LEGACY_DIR_RE = re.compile(r"^\.(?P<name>.+)\.(?:old\.)?[a-z0-9_]{8}$")
+_LEGACY_DIR_RE = re.compile(rf"^\.(?P<name>.+)\.(?:old\.)?{_LEGACY_RAND}$")
 #: what a legacy temporary run folder holds (it is removed only if it holds one)
 _RUN_MARKERS = ("model.joblib", "metrics.json", "run.json", "run")
 

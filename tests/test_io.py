@@ -142,6 +142,8 @@ def test_remove_stale_temporaries_rule(tmp_path):
         make(".cache.abcdefgh", age=old, marker=None),  # legacy-like, no run files
         make(".r.zz_cd123", marker="model.joblib"),  # legacy, fresh
         make("r.1-abcdef-abcdefgh.tmpdir", age=old),  # not hidden
+        make(".backup.20240101", age=old, marker="metrics.json"),  # a user's
+        make(".x.csv.abcdefgh.tmp", folder=False, age=old),  # no digit: not tempfile's
     ]
     removed = remove_stale_temporaries(tmp_path)
     assert sorted(removed) == sorted(gone)
