@@ -9,7 +9,10 @@ mapped once, here, to ``Error: ...`` and exit code 1.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -27,10 +30,33 @@ __all__ = ["main"]
 EXIT_RESUME_LATER = 75
 
 
+@contextlib.contextmanager
+def _brief_warnings() -> Iterator[None]:
+    """Show mer-classic's own warnings as one ``Warning: ...`` line on stderr.
+
+    Other warnings keep Python's format. The previous hook is restored afterwards, so
+    ``warnings.catch_warnings`` and ``pytest.warns`` around library calls still work.
+    """
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+        if category.__module__.split(".")[0] == "mer_classic":
+            click.echo(f"Warning: {message}", err=True)
+        else:
+            previous(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _brief_warnings():
+                return super().invoke(ctx)
         except RateLimitError as err:
             click.echo(f"Error: {err}", err=True)
             ctx.exit(EXIT_RESUME_LATER)

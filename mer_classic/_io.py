@@ -1,11 +1,35 @@
-"""Private file helpers: atomic writes, so nothing already written is ever half-overwritten."""
+"""Private file helpers: atomic writes, so nothing already written is ever half-overwritten.
+
+Temporary names
+---------------
+Every temporary this module creates sits beside its target and is named
+``.<target name>.<pid>-<host>-<random>.tmp`` (files) or ``….tmpdir`` (folders;
+``….old`` for a folder moved aside by ``--force``), where ``<pid>`` is the writing
+process and ``<host>`` six hex digits of a hash of its host name. A process killed
+mid-write (SIGKILL, power loss) leaves such an entry behind;
+:func:`remove_stale_temporaries` removes those whose owner is known to be gone.
+
+Modes
+-----
+Temporary files are created with ``os.open(..., 0o666)`` and folders with
+``os.mkdir(..., 0o777)``, so the kernel applies the current umask exactly as for a
+plain ``open()``/``mkdir`` (``tempfile.mkstemp``/``mkdtemp`` would give 0600/0700).
+A replaced file gets the mode a newly created file would get. Pass ``mode=`` for a
+file that must stay private (the Spotify token cache uses 0600).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import json
 import os
-import tempfile
+import re
+import secrets
+import shutil
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -15,26 +39,87 @@ import numpy as np
 __all__ = [
     "atomic_path",
     "atomic_open",
+    "atomic_dir",
     "write_text_atomic",
     "write_csv_atomic",
     "refuse_existing",
     "json_text",
+    "check_writable",
+    "remove_stale_temporaries",
+    "STALE_AGE",
 ]
+
+#: age (seconds) after which a temporary whose owner cannot be checked is stale
+STALE_AGE = 24 * 3600.0
+
+_TAG_RE = r"(?P<pid>\d+)-(?P<host>[0-9a-f]{6})-[0-9a-z]{8}"
+#: our temporaries: ``.<name>.<pid>-<host>-<rand>.tmp`` / ``.tmpdir`` / ``.old``
+_TEMP_RE = re.compile(rf"^\.(?P<name>.+)\.{_TAG_RE}\.(?:tmp|tmpdir|old)$")
+#: temporaries of mer-classic versions before the pid tag (tempfile's 8 characters)
+#: (8 random characters with a letter and a digit, so ``.backup.20240101`` is not one)
+_LEGACY_RAND = r"(?=[a-z0-9_]*[a-z_])(?=[a-z0-9_]*[0-9])[a-z0-9_]{8}"
+_LEGACY_FILE_RE = re.compile(rf"^\.(?P<name>.+)\.{_LEGACY_RAND}\.tmp$")
+#: run folders of those versions (``.<name>.XXXXXXXX``, ``.<name>.old.XXXXXXXX``)
+_LEGACY_DIR_RE = re.compile(rf"^\.(?P<name>.+)\.(?:old\.)?{_LEGACY_RAND}$")
+#: what a legacy temporary run folder holds (it is removed only if it holds one)
+_RUN_MARKERS = ("model.joblib", "metrics.json", "run.json", "run")
+
+
+def _host_tag() -> str:
+    return hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+
+
+def _temp_name(target: Path, kind: str) -> Path:
+    rand = "".join(
+        secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(8)
+    )
+    return target.with_name(f".{target.name}.{os.getpid()}-{_host_tag()}-{rand}.{kind}")
+
+
+def _create_temp_file(target: Path, mode: int | None) -> Path:
+    for _ in range(100):
+        tmp = _temp_name(target, "tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:  # pragma: no cover - 36**8 names
+            continue
+        try:
+            if mode is not None:
+                os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+        return tmp
+    raise FileExistsError(  # pragma: no cover
+        errno.EEXIST, "no free temporary name", str(target)
+    )
+
+
+def _create_temp_dir(target: Path, kind: str = "tmpdir") -> Path:
+    for _ in range(100):
+        tmp = _temp_name(target, kind)
+        try:
+            os.mkdir(tmp, 0o777)  # the umask applies, as for a plain mkdir
+        except FileExistsError:  # pragma: no cover
+            continue
+        return tmp
+    raise FileExistsError(  # pragma: no cover
+        errno.EEXIST, "no free temporary name", str(target)
+    )
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_path(
+    path: str | os.PathLike[str], *, mode: int | None = None
+) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
-    On any exception the temporary file is removed and ``path`` is untouched.
+    On any exception the temporary file is removed and ``path`` is untouched. The
+    file gets the mode a plain ``open()`` would give (the umask applies) unless
+    ``mode`` is given (e.g. ``0o600`` for a secret).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = _create_temp_file(target, mode)
     try:
         yield tmp_path
         os.replace(tmp_path, target)
@@ -46,12 +131,19 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def atomic_open(
-    path: str | os.PathLike[str], mode: str = "w", **kwargs: Any
+    path: str | os.PathLike[str],
+    mode: str = "w",
+    *,
+    file_mode: int | None = None,
+    **kwargs: Any,
 ) -> Iterator[IO[Any]]:
-    """Open a temporary file for writing and move it onto ``path`` when closed cleanly."""
+    """Open a temporary file for writing and move it onto ``path`` when closed cleanly.
+
+    ``file_mode`` sets the permission bits (default: what ``open()`` gives).
+    """
     if "b" not in mode:
         kwargs.setdefault("encoding", "utf-8")
-    with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as fh:
+    with atomic_path(path, mode=file_mode) as tmp, open(tmp, mode, **kwargs) as fh:
         yield fh
 
 
@@ -115,3 +207,166 @@ def json_text(obj: Any) -> str:
     }
     """
     return json.dumps(obj, indent=2, default=_json_default, allow_nan=True) + "\n"
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Raise a ConfigError unless ``path`` (a file or folder to write) can be created.
+
+    Checks the nearest existing folder above ``path``: it must be a folder this user
+    may write into (``os.access``, which honours ACLs and read-only mounts). Call it
+    before any long work, so a run never fails at its last step.
+    """
+    from mer_classic.exceptions import ConfigError
+
+    target = Path(path).absolute()
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(
+            f"cannot write {str(path)!r}: {str(parent)!r} is a file, not a folder; "
+            "choose another output path"
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"cannot write {str(path)!r}: this user has no write permission in "
+            f"{str(parent)!r}; choose another output path or fix the folder's permissions"
+        )
+    if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"cannot write into {str(path)!r}: this user has no write permission "
+            "there; choose another output path or fix the folder's permissions"
+        )
+
+
+def _owner_gone(pid: int, host: str) -> bool | None:
+    """True/False when the owner is known to be gone/alive; None when unknowable."""
+    if host != _host_tag():
+        return None  # another machine sharing the folder: its pids mean nothing here
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, owned by another user
+        return False
+    except OSError:  # pragma: no cover - e.g. pid out of range
+        return None
+    return False
+
+
+def _age(path: Path, now: float) -> float:
+    try:
+        return now - path.lstat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+def remove_stale_temporaries(
+    folder: str | os.PathLike[str], *, max_age: float = STALE_AGE
+) -> list[Path]:
+    """Remove temporaries left in ``folder`` by killed mer-classic processes.
+
+    Only entries with this module's exact naming are considered (see the module
+    docstring), never anything else. One is removed when
+
+    - its owning process (pid and host in the name) was on this host and is gone, or
+    - its owner cannot be checked (written on another host, or by a mer-classic
+      version whose temporaries carried no pid: ``.<name>.XXXXXXXX.tmp`` files and
+      ``.<name>.[old.]XXXXXXXX`` folders holding a run's files) and it was last
+      modified more than ``max_age`` ago.
+
+    A temporary of a live process (a concurrent run) is always kept.
+
+    Parameters
+    ----------
+    folder : path
+        The folder to clean (not recursive).
+    max_age : float, default=STALE_AGE
+        Seconds after which a temporary of an uncheckable owner is stale.
+
+    Returns
+    -------
+    list of Path
+        What was removed.
+    """
+    d = Path(folder)
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(d))
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return removed
+    now = time.time()
+    for entry in entries:
+        m = _TEMP_RE.match(entry.name)
+        if m is not None:
+            gone = _owner_gone(int(m["pid"]), m["host"])
+        elif _LEGACY_FILE_RE.match(entry.name) and entry.is_file(follow_symlinks=False):
+            gone = None
+        elif (
+            _LEGACY_DIR_RE.match(entry.name)
+            and entry.is_dir(follow_symlinks=False)
+            and any(os.path.lexists(os.path.join(entry.path, m)) for m in _RUN_MARKERS)
+        ):
+            gone = None
+        else:
+            continue
+        path = Path(entry.path)
+        if gone is False or (gone is None and _age(path, now) <= max_age):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except FileNotFoundError:  # removed by a concurrent cleaner
+            continue
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | os.PathLike[str], *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path`` that becomes ``path`` on success.
+
+    The final step is a rename onto a name that must not exist: when ``path`` appeared
+    while the block ran (a concurrent run), a ConfigError is raised and nothing is
+    replaced, unless ``force``. With ``force`` an existing ``path`` is moved aside,
+    the new folder renamed in, and the old one removed. On any exception the
+    temporary folder is removed. Stale temporaries of killed runs beside ``path``
+    are cleaned first (:func:`remove_stale_temporaries`).
+    """
+    from mer_classic.exceptions import ConfigError
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target.parent)
+    tmp = _create_temp_dir(target)
+    try:
+        yield tmp
+        aside = None
+        if force and target.exists():
+            aside = _temp_name(target, "old")
+            os.rename(target, aside)
+        try:
+            if target.exists():  # an empty folder would be replaced silently
+                raise FileExistsError(errno.EEXIST, "exists", str(target))
+            os.rename(tmp, target)
+        except OSError as exc:
+            if aside is not None and not target.exists():
+                os.rename(aside, target)
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR):
+                raise
+            raise ConfigError(
+                f"{str(target)!r} appeared while this run was working (another run "
+                "wrote it); nothing was replaced and this run's output was discarded. "
+                "Choose another --out, or pass --force to replace it"
+            ) from exc
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

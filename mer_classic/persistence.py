@@ -35,6 +35,8 @@ __all__ = [
     "MODEL_FILE",
     "META_FILE",
     "FORMAT",
+    "pipeline_feature_names",
+    "pipeline_classes",
 ]
 
 logger = logging.getLogger(__name__)
@@ -96,8 +98,11 @@ class MerModel:
 
     @property
     def feature_names(self) -> list[str]:
-        """Feature columns the model expects, in order."""
-        return list(self.metadata.get("feature_names", []))
+        """Feature columns the model expects, in order (read from the pipeline)."""
+        names = pipeline_feature_names(self.pipeline)
+        if names is None:
+            return list(self.metadata.get("feature_names", []))
+        return names
 
     @property
     def task(self) -> str:
@@ -112,8 +117,11 @@ class MerModel:
 
     @property
     def classes_(self) -> list[str] | None:
-        """Class labels of a classifier."""
-        return self.metadata.get("classes")
+        """Class labels of a classifier, in ``predict_proba`` column order (from the pipeline)."""
+        classes = pipeline_classes(self.pipeline)
+        if classes is None:
+            return self.metadata.get("classes")
+        return classes
 
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
         if not isinstance(X, pd.DataFrame):
@@ -224,22 +232,152 @@ def predict_only(estimator: Any) -> Any:
     return Pipeline([(n, s) for n, s in steps if not hasattr(s, "fit_resample")])
 
 
+def pipeline_feature_names(estimator: Any) -> list[str] | None:
+    """Feature columns a fitted estimator takes, in order (None when it records none)."""
+    from mer_classic.transformers import ColumnSelector
+
+    steps = getattr(estimator, "steps", None)
+    if steps and isinstance(steps[0][1], ColumnSelector):
+        names = getattr(steps[0][1], "feature_names_in_", None)
+    else:
+        try:
+            names = getattr(estimator, "feature_names_in_", None)
+        except Exception:  # noqa: BLE001 - a broken object records nothing usable
+            names = None
+    return None if names is None else [str(n) for n in names]
+
+
+def pipeline_classes(estimator: Any) -> list[str] | None:
+    """Class labels of a fitted classifier, as strings (None for a regressor)."""
+    try:
+        classes = getattr(estimator, "classes_", None)
+    except Exception:  # noqa: BLE001
+        classes = None
+    return None if classes is None else [str(c) for c in np.asarray(classes)]
+
+
+def _n_outputs(estimator: Any) -> int | None:
+    """Number of regression targets of a fitted pipeline (None when unknown)."""
+    from sklearn.multioutput import MultiOutputRegressor
+
+    final = estimator.steps[-1][1] if getattr(estimator, "steps", None) else estimator
+    if isinstance(final, MultiOutputRegressor):
+        return len(getattr(final, "estimators_", []))
+    n = getattr(final, "n_outputs_", None)
+    return int(n) if isinstance(n, int | np.integer) else None
+
+
+def _with_selector(estimator: Any, feature_names: list[str]) -> Any:
+    """The predict-only pipeline with a :class:`ColumnSelector` first step."""
+    from sklearn.pipeline import Pipeline
+
+    from mer_classic.transformers import ColumnSelector
+
+    est = predict_only(estimator)
+    steps = getattr(est, "steps", None)
+    if steps and isinstance(steps[0][1], ColumnSelector):
+        return est
+    selector = ColumnSelector(columns=list(feature_names))
+    selector.fit(pd.DataFrame(columns=list(feature_names)))
+    inner = list(steps) if steps else [("model", est)]
+    return Pipeline([("columns", selector), *inner])
+
+
+def _check_against(
+    fitted: Any, meta: dict[str, Any], key: str, where: str, hint: str
+) -> None:
+    if key in meta and meta[key] is not None and meta[key] != fitted:
+        raise ModelFileError(
+            f"{where} disagrees with {MODEL_FILE} on {key!r}: {_describe(meta[key])} "
+            f"vs {_describe(fitted)}{hint}"
+        )
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list) and len(value) > 8:
+        return f"[{', '.join(map(repr, value[:8]))}, ... ({len(value)} items)]"
+    return repr(value)
+
+
+def _fitted_facts(estimator: Any, meta: dict[str, Any], where: str, hint: str) -> None:
+    """Raise ModelFileError when ``meta`` disagrees with the fitted ``estimator``."""
+    names = pipeline_feature_names(estimator)
+    if names is None:
+        raise ModelFileError(
+            f"{MODEL_FILE} records no feature names (the model was not fitted on a "
+            f"DataFrame){hint}"
+        )
+    meta_names = meta.get("feature_names")
+    if isinstance(meta_names, list) and meta_names != names:
+        if sorted(map(str, meta_names)) == sorted(names):
+            detail = "the same columns in another order"
+        else:
+            detail = f"{_describe(meta_names)} vs {_describe(names)}"
+        raise ModelFileError(
+            f"{where} disagrees with {MODEL_FILE} on 'feature_names': {detail}{hint}"
+        )
+    classes = pipeline_classes(estimator)
+    task = meta.get("task", "classify")
+    if (classes is not None) != (task == "classify"):
+        fitted_task = "classify" if classes is not None else "regress"
+        _check_against(fitted_task, meta, "task", where, hint)
+    if classes is not None:
+        meta_classes = meta.get("classes")
+        if meta_classes is not None:
+            meta_classes = [str(c) for c in meta_classes]
+        _check_against(classes, {"classes": meta_classes}, "classes", where, hint)
+    else:
+        n = _n_outputs(estimator)
+        target = meta.get("target")
+        n_meta = len(target) if isinstance(target, list) else 1
+        if n is not None and target is not None and n != n_meta:
+            raise ModelFileError(
+                f"{where} disagrees with {MODEL_FILE} on 'target': {n_meta} target(s) "
+                f"{target!r} vs a model with {n} output(s){hint}"
+            )
+
+
 def save_model(
     estimator: Any, directory: str | os.PathLike[str], metadata: dict[str, Any]
 ) -> Path:
     """Write ``model.joblib`` and ``model.json`` (with versions and sha256) into ``directory``.
 
-    Both files are written to temporary names first and renamed, so an interrupted save
-    never leaves a half-written model.
+    The saved pipeline is predict-only (:func:`predict_only`) and starts with a
+    :class:`~mer_classic.transformers.ColumnSelector`, so
+    ``joblib.load(path).predict(df)`` picks the feature columns from ``df`` by name.
+    ``feature_names`` and ``classes`` in ``model.json`` are read from the fitted
+    estimator; ``metadata`` that disagrees with it is refused. Both files are written
+    to temporary names first and renamed, so an interrupted save never leaves a
+    half-written model.
+
+    Raises
+    ------
+    ModelFileError
+        ``metadata`` disagrees with the fitted estimator, or the estimator records no
+        feature names and ``metadata`` gives none.
     """
     import joblib
 
+    meta = dict(metadata)
+    names = pipeline_feature_names(estimator)
+    if names is None:
+        names = [str(n) for n in meta.get("feature_names") or []]
+        if not names:
+            raise ModelFileError(
+                "cannot save a model without feature names: fit it on a DataFrame or "
+                "give metadata['feature_names']"
+            )
+    to_save = _with_selector(estimator, names)
+    _fitted_facts(to_save, meta, "metadata", "")
+    meta["feature_names"] = names
+    classes = pipeline_classes(to_save)
+    if classes is not None:
+        meta["classes"] = classes
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     with atomic_path(d / MODEL_FILE) as tmp:
-        joblib.dump(predict_only(estimator), tmp, compress=3)
+        joblib.dump(to_save, tmp, compress=3)
         digest = _sha256(tmp)
-    meta = dict(metadata)
     meta.update(
         {
             "format": FORMAT,
@@ -282,7 +420,10 @@ def load_model(
     Raises
     ------
     ModelFileError
-        Missing files, a sidecar that is not ours, or a hash mismatch.
+        Missing files, a sidecar that is not ours, a hash mismatch, an object that is
+        not a fitted model, or a ``model.json`` whose ``feature_names``, ``classes``,
+        ``task`` or ``target`` disagree with the fitted pipeline (the pipeline is the
+        truth: a tampered or mismatched sidecar is never trusted).
     """
     import joblib
 
@@ -336,4 +477,17 @@ def load_model(
         pipeline = joblib.load(model_file)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad model file
         raise ModelFileError(f"cannot load {str(model_file)!r}: {exc}") from exc
+    if not (hasattr(pipeline, "predict") and hasattr(pipeline, "get_params")):
+        raise ModelFileError(
+            f"{str(model_file)!r} holds a {type(pipeline).__module__}."
+            f"{type(pipeline).__name__}, not a fitted scikit-learn model; it was not "
+            "written by mer-classic: retrain with `mer-classic train`"
+        )
+    _fitted_facts(
+        pipeline,
+        meta,
+        META_FILE,
+        " — the files do not belong together; re-save the model "
+        "(`mer-classic train`) or restore the original pair",
+    )
     return MerModel(pipeline=pipeline, metadata=meta, path=model_file.parent)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -17,7 +17,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from mer_classic.exceptions import DataError
 
-__all__ = ["AudioFeatureExtractor"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["AudioFeatureExtractor", "ColumnSelector"]
 
 
 def _as_paths(X: Any) -> list[str]:
@@ -186,5 +189,120 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
+        tags.requires_fit = True
+        return tags
+
+
+class ColumnSelector(TransformerMixin, BaseEstimator):
+    """Pick a model's feature columns, by name and in order, from a DataFrame.
+
+    The first step of every pipeline that :func:`mer_classic.persistence.save_model`
+    writes, so ``joblib.load("model.joblib").predict(df)`` works on a frame with extra
+    columns or another column order. Unlike most transformers, ``transform`` accepts
+    other columns than ``fit`` saw: that is its purpose (it does not call
+    ``validate_data(reset=False)``).
+
+    Parameters
+    ----------
+    columns : list of str or None, default=None
+        The columns to keep, in this order (None: every column seen in ``fit``).
+
+    Attributes
+    ----------
+    feature_names_in_ : ndarray of str
+        The columns kept (the input features the model uses), in order.
+    n_features_in_ : int
+        Their number.
+
+    See Also
+    --------
+    mer_classic.persistence.save_model : adds this step to a saved pipeline.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sel = ColumnSelector(columns=["b", "a"]).fit(pd.DataFrame(columns=["a", "b"]))
+    >>> sel.transform(pd.DataFrame({"a": [1], "c": [2], "b": [3]})).columns.tolist()
+    ['b', 'a']
+    """
+
+    def __init__(self, *, columns: list[str] | None = None) -> None:
+        self.columns = columns
+
+    @staticmethod
+    def _frame(X: Any) -> pd.DataFrame:
+        import pandas as pd
+
+        if not isinstance(X, pd.DataFrame):
+            raise DataError(
+                "ColumnSelector needs a DataFrame whose columns are the model's "
+                f"feature names; got {type(X).__name__}"
+            )
+        return X
+
+    def fit(self, X: Any, y: Any = None) -> ColumnSelector:
+        """Check that ``X`` has the columns; remember them.
+
+        Parameters
+        ----------
+        X : DataFrame
+            A frame holding the columns (it may have no rows).
+        y : ignored
+
+        Returns
+        -------
+        self : ColumnSelector
+        """
+        X = self._frame(X)
+        cols = list(X.columns) if self.columns is None else list(self.columns)
+        if len(set(cols)) != len(cols):
+            raise DataError(f"columns must be unique; got {cols}")
+        missing = [c for c in cols if c not in X.columns]
+        if missing:
+            raise DataError(f"column(s) not in the frame: {', '.join(missing[:12])}")
+        self.feature_names_in_ = np.asarray(cols, dtype=object)
+        self.n_features_in_ = len(cols)
+        return self
+
+    def transform(self, X: Any) -> pd.DataFrame:
+        """Return the kept columns of ``X``, in order.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Holds at least the kept columns; others are ignored.
+
+        Returns
+        -------
+        DataFrame of shape (n_rows, n_features_in_)
+        """
+        check_is_fitted(self, "feature_names_in_")
+        X = self._frame(X)
+        cols = list(self.feature_names_in_)
+        missing = [c for c in cols if c not in X.columns]
+        if missing:
+            raise DataError(
+                f"{len(missing)} feature column(s) the model was trained with are "
+                f"missing: {', '.join(map(str, missing[:12]))}"
+                + (" ..." if len(missing) > 12 else "")
+            )
+        return X.loc[:, cols]
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Output feature names: the kept columns.
+
+        Parameters
+        ----------
+        input_features : ignored
+
+        Returns
+        -------
+        ndarray of str
+        """
+        check_is_fitted(self, "feature_names_in_")
+        return self.feature_names_in_.copy()
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
         tags.requires_fit = True
         return tags

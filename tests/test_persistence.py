@@ -123,7 +123,7 @@ def test_saved_model_is_predict_only(saved, tmp_path):
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "['impute', 'scale', 'model'] False"
+    assert out.stdout.strip() == "['columns', 'impute', 'scale', 'model'] False"
 
 
 def test_model_without_probabilities_says_which_models_have_them(tmp_path, features_df):
@@ -161,3 +161,186 @@ def test_every_exception_and_warning_class_lives_in_exceptions():
         "audio_features",
     )
     assert {"ApiError", "VersionMismatchWarning"} <= set(exc.__all__)
+
+
+def _edit_meta(d, **changes):
+    meta = json.loads((d / "model.json").read_text())
+    meta.update(changes)
+    (d / "model.json").write_text(json.dumps(meta))
+    return meta
+
+
+def _replace_pickle(d, obj):
+    """Write ``obj`` as model.joblib with a matching sha256 (a consistent tamper)."""
+    import hashlib
+
+    import joblib
+
+    joblib.dump(obj, d / "model.joblib")
+    digest = hashlib.sha256((d / "model.joblib").read_bytes()).hexdigest()
+    _edit_meta(d, sha256=digest)
+
+
+def test_reversed_classes_in_model_json_refused(saved):
+    d, res, _ = saved
+    _edit_meta(d, classes=list(reversed(res.classes)))
+    with pytest.raises(
+        ModelFileError,
+        match=r"model.json disagrees with model.joblib on 'classes'.*do not belong together",
+    ):
+        load_model(d)
+
+
+def test_reordered_feature_names_refused(saved):
+    d, res, _ = saved
+    _edit_meta(d, feature_names=list(reversed(res.feature_names)))
+    with pytest.raises(
+        ModelFileError, match=r"'feature_names': the same columns in another order"
+    ):
+        load_model(d)
+    _edit_meta(d, feature_names=["x", "y"])
+    with pytest.raises(ModelFileError, match=r"'feature_names': \['x', 'y'\] vs"):
+        load_model(d)
+
+
+def test_task_and_targets_checked(saved, tmp_path, features_df):
+    from mer_classic.models import make_pipeline
+
+    d, _, _ = saved
+    _edit_meta(d, task="regress")
+    with pytest.raises(ModelFileError, match=r"on 'task': 'regress' vs 'classify'"):
+        load_model(d)
+    # multi-target regression (one model per target), as train --task regress and the
+    # dynamic models save it
+    X = features_df[["f1", "f2", "f3"]]
+    pipe = make_pipeline("ridge", "regress", n_targets=2).fit(
+        X, features_df[["valence", "arousal"]]
+    )
+    meta = {"model": "ridge", "task": "regress", "target": ["valence", "arousal"]}
+    save_model(pipe, tmp_path / "reg", meta)
+    m = load_model(tmp_path / "reg")
+    assert m.feature_names == ["f1", "f2", "f3"] and m.classes_ is None
+    assert m.predict(X).shape == (12, 2)
+    _edit_meta(tmp_path / "reg", target=["valence", "arousal", "tension"])
+    with pytest.raises(ModelFileError, match=r"on 'target': 3 target\(s\)"):
+        load_model(tmp_path / "reg")
+    _edit_meta(tmp_path / "reg", target=["valence", "arousal"], task="classify")
+    with pytest.raises(ModelFileError, match=r"on 'task'"):
+        load_model(tmp_path / "reg")
+
+
+def test_non_model_object_with_matching_hash_refused(saved):
+    d, _, _ = saved
+    _replace_pickle(d, {"not": "a model"})
+    with pytest.raises(ModelFileError, match=r"holds a builtins.dict, not a fitted"):
+        load_model(d)
+
+
+def test_save_refuses_metadata_that_disagrees(saved, tmp_path):
+    _, res, _ = saved
+    meta = {"model": "logreg", "task": "classify", "target": "label"}
+    with pytest.raises(
+        ModelFileError, match=r"metadata disagrees with model.joblib on 'classes'"
+    ):
+        save_model(res.estimator, tmp_path / "x", {**meta, "classes": ["a", "b"]})
+    # classes and feature names are taken from the fitted pipeline when not given
+    save_model(res.estimator, tmp_path / "y", meta)
+    written = json.loads((tmp_path / "y" / "model.json").read_text())
+    assert written["classes"] == res.classes
+    assert written["feature_names"] == res.feature_names
+
+
+def test_cli_refuses_tampered_model_json(saved, tmp_path):
+    from click.testing import CliRunner
+    from mer_classic.cli.main import main
+
+    d, res, _ = saved
+    _edit_meta(d, classes=list(reversed(res.classes)))
+    out = CliRunner().invoke(
+        main, ["predict", "--model", str(d), "--data", str(tmp_path / "feats.csv")]
+    )
+    assert out.exit_code == 1
+    assert out.output.startswith(
+        "Error: model.json disagrees with model.joblib on 'classes': "
+    )
+
+
+def test_version_warning_is_one_line_in_the_cli(saved, tmp_path):
+    from click.testing import CliRunner
+    from mer_classic.cli.main import main
+
+    d, _, _ = saved
+    meta = json.loads((d / "model.json").read_text())
+    meta["versions"]["sklearn"] = "0.0.1"
+    (d / "model.json").write_text(json.dumps(meta))
+    out = CliRunner().invoke(
+        main,
+        ["predict", "--model", str(d), "--data", str(tmp_path / "feats.csv")],
+    )
+    assert out.exit_code == 0, out.output
+    lines = out.stderr.splitlines()
+    assert lines == [lines[0]] and lines[0].startswith(
+        "Warning: model saved with other library versions"
+    )
+    assert "VersionMismatchWarning" not in out.stderr
+    with pytest.warns(VersionMismatchWarning):  # the hook is gone after the command
+        load_model(d)
+
+
+def test_plain_joblib_model_selects_its_columns(saved, features_df):
+    """joblib.load(model.joblib).predict(df) on a frame with extra/reordered columns."""
+    import joblib
+
+    d, res, t = saved
+    pipe = joblib.load(d / "model.joblib")
+    assert type(pipe.steps[0][1]).__module__ == "mer_classic.transformers"
+    assert type(pipe.steps[0][1]).__name__ == "ColumnSelector"
+    wide = features_df.iloc[:, ::-1].assign(extra=1.0)
+    np.testing.assert_array_equal(pipe.predict(wide), res.estimator.predict(t.X))
+    np.testing.assert_array_equal(
+        pipe.predict_proba(t.X), res.estimator.predict_proba(t.X)
+    )
+    assert list(pipe.steps[0][1].get_feature_names_out()) == res.feature_names
+    with pytest.raises(DataError, match="missing: f2"):
+        pipe.predict(features_df.drop(columns=["f2"]))
+
+
+def test_model_saved_without_selector_still_loads(saved):
+    """Model files written before the ColumnSelector step load and predict the same."""
+    from mer_classic.persistence import predict_only
+
+    d, res, t = saved
+    _replace_pickle(d, predict_only(res.estimator))
+    m = load_model(d)
+    assert [s for s, _ in m.pipeline.steps] == ["impute", "scale", "model"]
+    assert m.feature_names == res.feature_names and m.classes_ == res.classes
+    np.testing.assert_array_equal(
+        m.predict(t.X.iloc[:, ::-1].assign(extra=0.0)), res.estimator.predict(t.X)
+    )
+
+
+def test_column_selector_contract():
+    import pickle
+
+    import pandas as pd
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    from mer_classic.transformers import ColumnSelector
+
+    sel = ColumnSelector(columns=["b", "a"])
+    assert clone(sel).get_params() == {"columns": ["b", "a"]}
+    assert sel.set_params(columns=["a"]).columns == ["a"]
+    sel.set_params(columns=["b", "a"])
+    with pytest.raises(NotFittedError):
+        sel.transform(pd.DataFrame({"a": [1], "b": [2]}))
+    df = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0], "c": [5.0, 6.0]})
+    assert sel.fit(df) is sel
+    again = pickle.loads(pickle.dumps(sel))
+    assert again.transform(df).columns.tolist() == ["b", "a"]
+    out = ColumnSelector().set_output(transform="pandas").fit_transform(df)
+    assert out.columns.tolist() == ["a", "b", "c"]
+    with pytest.raises(DataError, match="needs a DataFrame"):
+        sel.fit(df.to_numpy())
+    with pytest.raises(DataError, match="not in the frame: z"):
+        ColumnSelector(columns=["z"]).fit(df)

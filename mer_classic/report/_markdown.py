@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mer_classic._io import write_csv_atomic, write_text_atomic
+from mer_classic._io import check_writable, write_csv_atomic, write_text_atomic
 from mer_classic.labels import QUADRANTS
 from mer_classic.report._dynamic import DYNAMIC_KIND, render_dynamic
 from mer_classic.report._files import (
@@ -236,6 +236,7 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
     """
     d = Path(run_dir)
     metrics, run = read_run(d)
+    check_writable(d / REPORT_FILE)
     if run.get("kind") == DYNAMIC_KIND:
         return render_dynamic(d, metrics)
     figures: dict[str, str] = {}

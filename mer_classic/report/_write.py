@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from mer_classic._io import (
+    atomic_dir,
     json_text,
     refuse_existing,
     write_csv_atomic,
@@ -67,22 +66,8 @@ def run_folder(out: str | os.PathLike[str], *, force: bool = False) -> Iterator[
     refuse_existing(target, force=force)
     if target.exists() and not target.is_dir():
         raise ConfigError(f"--out {str(target)!r} exists and is not a folder")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with atomic_dir(target, force=force) as tmp:  # final rename refuses a racer
         yield tmp
-        if target.exists():
-            old = Path(
-                tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent)
-            )
-            os.replace(target, old / "run")
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def write_run(

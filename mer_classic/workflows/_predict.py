@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mer_classic._io import refuse_existing
+from mer_classic._io import check_writable, refuse_existing
 from mer_classic.exceptions import ConfigError, ParameterError
 from mer_classic.workflows._output import FORMATS, table_text, write_table
 
@@ -89,6 +89,7 @@ def run_predict_audio(
         if segments:
             targets += list(segments_paths(out, fmt))
         refuse_existing(*targets, force=force)
+        check_writable(out)
     model = load_model(model_path)
     res = predict_audio_detailed(
         model, list(inputs), segments=segments, n_jobs=n_jobs, quiet=quiet

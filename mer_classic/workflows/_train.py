@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mer_classic._io import refuse_existing
+from mer_classic._io import check_writable, refuse_existing
 from mer_classic.exceptions import ConfigError, ParameterError
 from mer_classic.workflows._output import table_text, write_table
 
@@ -156,6 +156,7 @@ def run_train(
         require_dask()  # before any work: the ImportError names the install command
     out_dir = Path(out) if out is not None else default_run_dir(model)
     refuse_existing(out_dir, force=force)  # before any work
+    check_writable(out_dir)
     table = resolve_training_table(
         data,
         target=target,
@@ -295,6 +296,7 @@ def run_evaluate(
     out_dir = (
         Path(out) if out else default_run_dir(f"eval-{model.metadata.get('model')}")
     )
+    check_writable(out_dir)
     _, metrics = write_evaluation(model, table, out_dir, force=force)
     return (
         f"{model.metadata.get('model')} on {table.meta['source']} ({len(table)} rows)\n  "
@@ -321,6 +323,7 @@ def run_predict_table(
 
     if out is not None:
         refuse_existing(out, force=force)
+        check_writable(out)
     model = load_model(model_path)
     df = read_csv(data)
     if id_col is not None:
@@ -366,6 +369,7 @@ def run_train_dynamic(
             "0.5) and --annotations FILE (per-frame valence/arousal)"
         )
     out_dir = Path(out) if out is not None else default_run_dir(f"dynamic-{model}")
+    check_writable(out_dir)
     with run_folder(out_dir, force=force) as tmp:
         summary = run_dynamic(
             data,
