@@ -72,6 +72,22 @@ EXIT_SOME_FAILED = 3
     help="Label each file with its parent folder name (e.g. Q1..Q4).",
 )
 @click.option(
+    "--metadata",
+    type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path),
+    default=None,
+    help="CSV with one row per track (artist, title …) joined by track id; "
+    "its text columns are written before the features.",
+)
+@click.option(
+    "--metadata-id",
+    default=None,
+    metavar="COLUMN",
+    help="The --metadata column holding track ids [default: detected].",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace an existing output (never an input)."
+)
+@click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=pathlib.Path),
     default=None,
@@ -95,6 +111,9 @@ def extract(
     segment: float | None,
     window: float,
     label_from_folder: bool,
+    metadata: pathlib.Path | None,
+    metadata_id: str | None,
+    force: bool,
     cache_dir: pathlib.Path | None,
     no_cache: bool,
     scheduler: str | None,
@@ -105,12 +124,15 @@ def extract(
     INPUT may be audio files, folders (searched recursively by extension) or a
     tracks CSV with an audio_path column (as written by `fetch`); its label and
     artists columns are carried into the output. Files that fail are listed in
-    OUT's sibling `<name>.errors.csv`; the exit code is then 3.
+    OUT's sibling `<name>.errors.csv`; the exit code is then 3. An existing OUT
+    needs --force; nothing is written when no file could be extracted.
 
     Example: mer-classic extract data/raw/tracks.csv -o features.csv --jobs 2
     """
     if no_cache and cache_dir is not None:
         raise click.UsageError("--cache-dir and --no-cache cannot be used together")
+    if metadata_id is not None and metadata is None:
+        raise click.UsageError("--metadata-id needs --metadata")
     from mer_classic.config import data_dir
     from mer_classic.features import FeatureSettings, errors_path_for, extract_to_csv
 
@@ -131,6 +153,9 @@ def extract(
             settings=settings,
             cache_dir=cache,
             quiet=quiet,
+            force=force,
+            metadata=metadata,
+            metadata_id=metadata_id,
         )
         shape = (result.n_rows, result.n_features)
         if result.n_resumed:
@@ -144,6 +169,9 @@ def extract(
             n_jobs=jobs,
             cache_dir=cache,
             quiet=quiet,
+            force=force,
+            metadata=metadata,
+            metadata_id=metadata_id,
         )
         shape = result.features.shape
     n_ok = result.n_cached + result.n_computed
@@ -152,6 +180,8 @@ def extract(
         f"{result.n_computed} computed) "
         f"→ {out} ({shape[0]} rows x {shape[1]} features)"
     )
+    for note in result.notes:
+        click.echo(f"  note: {note}")
     if result.n_skipped:
         click.echo(f"Skipped {result.n_skipped} tracks-CSV row(s) without audio_path.")
     if len(result.errors):

@@ -22,7 +22,10 @@ from mer_classic.features._batch import (
     extract_features,
     extract_to_csv,
     extract_tracks,
+    plan_extraction,
 )
+from mer_classic.features._inputs import Inputs, find_inputs
+from mer_classic.features._metadata import join_metadata
 from mer_classic.features._decode import AUDIO_EXTENSIONS, load_audio
 from mer_classic.features._worker import extract_file_cached
 from mer_classic.features.audio import (
@@ -46,6 +49,10 @@ __all__ = [
     "extract_tracks",
     "extract_file_cached",
     "discover_tracks",
+    "find_inputs",
+    "plan_extraction",
+    "join_metadata",
+    "Inputs",
     "errors_path_for",
     "ExtractionResult",
     "Track",
