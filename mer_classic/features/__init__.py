@@ -24,9 +24,9 @@ from mer_classic.features._batch import (
     extract_tracks,
     plan_extraction,
 )
+from mer_classic.features._decode import AUDIO_EXTENSIONS, load_audio
 from mer_classic.features._inputs import Inputs, find_inputs
 from mer_classic.features._metadata import join_metadata
-from mer_classic.features._decode import AUDIO_EXTENSIONS, load_audio
 from mer_classic.features._worker import extract_file_cached
 from mer_classic.features.audio import (
     FeatureSettings,
