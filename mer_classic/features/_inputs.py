@@ -313,9 +313,9 @@ def find_inputs(
             "no audio files found in the inputs; supported extensions: "
             + ", ".join(sorted(AUDIO_EXTENSIONS))
         )
-    tracks = _drop_repeats(tracks)
+    found.tracks = tracks = _drop_repeats(tracks)
     before = [t.track_id for t in tracks]
-    found.tracks, found.n_renamed = distinct_tracks(tracks)
+    found.n_renamed = unique_track_ids(tracks)
     if found.n_renamed:
         example = next(
             t for t, b in zip(tracks, before, strict=True) if t.track_id != b
