@@ -282,6 +282,22 @@ def test_unwritable_output_is_refused_before_the_work(
         extract_to_csv([songs], blocker / "sub" / "f.csv")
     with pytest.raises(ConfigError, match="is a folder; --out needs a CSV file"):
         extract_to_csv([songs], tmp_path)
+    # a folder this user cannot write (simulated: root may write anywhere)
+    from mer_classic.features import _inputs
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    with monkeypatch.context() as m:
+        m.setattr(_inputs.tempfile, "mkstemp", denied)
+        res = CliRunner().invoke(
+            main, ["extract", str(songs), "-o", str(tmp_path / "f.csv"), "-q"]
+        )
+    assert res.exit_code == 1
+    assert res.output == (
+        f"Error: cannot write {str(tmp_path / 'f.csv')!r}: folder {str(tmp_path)!r} "
+        "is not writable (Permission denied); choose another --out\n"
+    )
     if os.geteuid() == 0:
         pytest.skip("root can write into a read-only folder")
     locked = tmp_path / "locked"
