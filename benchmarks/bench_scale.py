@@ -66,7 +66,7 @@ def _time_local(files: list[Path], n_jobs: int, out: Path) -> float:
     from mer_classic.features import extract_to_csv
 
     t0 = time.perf_counter()
-    res = extract_to_csv(files, out, n_jobs=n_jobs, cache_dir=None)
+    res = extract_to_csv(files, out, n_jobs=n_jobs, cache_dir=None, force=True)
     dt = time.perf_counter() - t0
     assert len(res.features) == len(files), res.errors
     return dt
@@ -77,7 +77,13 @@ def _time_dask(files: list[Path], out: Path, scheduler: str = "local") -> float:
 
     t0 = time.perf_counter()
     res = extract_to_csv_distributed(
-        files, out, scheduler=scheduler, n_workers=2, cache_dir=None, resume=False
+        files,
+        out,
+        scheduler=scheduler,
+        n_workers=2,
+        cache_dir=None,
+        resume=False,
+        force=True,
     )
     dt = time.perf_counter() - t0
     assert res.n_rows == len(files), res.errors

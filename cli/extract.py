@@ -67,6 +67,22 @@ EXIT_SOME_FAILED = 3
     help="Label each file with its parent folder name (e.g. Q1..Q4).",
 )
 @click.option(
+    "--metadata",
+    type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path),
+    default=None,
+    help="CSV with one row per track (artist, title …) joined by track id; "
+    "its text columns are written before the features.",
+)
+@click.option(
+    "--metadata-id",
+    default=None,
+    metavar="COLUMN",
+    help="The --metadata column holding track ids [default: detected].",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace an existing output (never an input)."
+)
+@click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=pathlib.Path),
     default=None,
@@ -90,6 +106,9 @@ def extract(
     segment: float | None,
     window: float,
     label_from_folder: bool,
+    metadata: pathlib.Path | None,
+    metadata_id: str | None,
+    force: bool,
     cache_dir: pathlib.Path | None,
     no_cache: bool,
     scheduler: str | None,
@@ -100,12 +119,15 @@ def extract(
     INPUT may be audio files, folders (searched recursively by extension) or a
     tracks CSV with an audio_path column (as written by `fetch`); its label and
     artists columns are carried into the output. Files that fail are listed in
-    OUT's sibling `<name>.errors.csv`; the exit code is then 3.
+    OUT's sibling `<name>.errors.csv`; the exit code is then 3. An existing OUT
+    needs --force; nothing is written when no file could be extracted.
 
     Example: mer-classic extract data/raw/tracks.csv -o features.csv --jobs 2
     """
     if no_cache and cache_dir is not None:
         raise click.UsageError("--cache-dir and --no-cache cannot be used together")
+    if metadata_id is not None and metadata is None:
+        raise click.UsageError("--metadata-id needs --metadata")
     from mer_classic.workflows import run_extract
 
     text, problems = run_extract(
@@ -122,6 +144,9 @@ def extract(
         no_cache=no_cache,
         scheduler=scheduler,
         quiet=quiet,
+        force=force,
+        metadata=metadata,
+        metadata_id=metadata_id,
     )
     click.echo(text)
     if problems:

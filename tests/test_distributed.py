@@ -168,6 +168,24 @@ def test_changed_settings_do_not_resume(cluster, audio_dir, tmp_path):
     assert res.n_resumed == 0 and res.n_computed == 2
 
 
+def test_output_checked_first_and_no_rows_is_an_error(cluster, audio_dir, tmp_path):
+    from mer_classic.exceptions import ConfigError, DataError
+
+    out = tmp_path / "f.csv"
+    out.write_text("precious\n")
+    with pytest.raises(ConfigError, match="already exists"):
+        extract_to_csv_distributed(
+            [audio_dir], out, scheduler=cluster.scheduler_address
+        )
+    assert out.read_text() == "precious\n" and not part_paths(out)[0].exists()
+    broken = audio_dir / "Q2" / "broken.wav"
+    with pytest.raises(DataError, match="no features extracted, so nothing was"):
+        extract_to_csv_distributed(
+            [broken], tmp_path / "g.csv", scheduler=cluster.scheduler_address
+        )
+    assert list(tmp_path.iterdir()) == [out]
+
+
 def test_part_file_dedupes_and_drops_torn_blocks(tmp_path):
     out = tmp_path / "features.csv"
     state = {"settings": {"sr": 1}, "header": "track_id,f\n"}

@@ -548,7 +548,9 @@ def test_cli_extract_folder_with_labels(small_library: Path, tmp_path: Path) -> 
     df = pd.read_csv(out, index_col="track_id")
     assert df["label"].tolist() == ["Q1", "Q1", "Q3", "Q3"]
     assert list(df.columns[1:]) == list(FEATURE_NAMES)
-    res = CliRunner().invoke(main, [*args, "--cache-dir", str(tmp_path / "c")])
+    res = CliRunner().invoke(
+        main, [*args, "--cache-dir", str(tmp_path / "c"), "--force"]
+    )
     assert "(4 from cache, 0 computed)" in res.output
     assert not (out.parent / "features.errors.csv").exists()
 

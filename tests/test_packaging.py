@@ -131,13 +131,6 @@ def test_no_import_cycles():
     )
     assert res.returncode == 0, res.stderr
     cycles = [line for line in res.stdout.splitlines() if line.startswith("cycle:")]
-    # fetch/client ⇄ fetch/retry is removed on its own branch (issue 12, fetch part);
-    # drop this filter once that is merged
-    cycles = [
-        c
-        for c in cycles
-        if not all(m.startswith("mer_classic.fetch") for m in c.split()[1:])
-    ]
     assert cycles == []
 
 

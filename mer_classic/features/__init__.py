@@ -22,9 +22,12 @@ from mer_classic.features._batch import (
     extract_features,
     extract_to_csv,
     extract_tracks,
+    plan_extraction,
     settings_path_for,
 )
 from mer_classic.features._decode import AUDIO_EXTENSIONS, load_audio
+from mer_classic.features._inputs import Inputs, find_inputs
+from mer_classic.features._metadata import join_metadata
 from mer_classic.features._worker import extract_file_cached
 from mer_classic.features.audio import (
     FeatureSettings,
@@ -47,6 +50,10 @@ __all__ = [
     "extract_tracks",
     "extract_file_cached",
     "discover_tracks",
+    "find_inputs",
+    "plan_extraction",
+    "join_metadata",
+    "Inputs",
     "errors_path_for",
     "settings_path_for",
     "ExtractionResult",

@@ -18,7 +18,16 @@ from mer_classic._cache import resolve_cache_dir
 from mer_classic._io import write_csv_atomic, write_text_atomic
 from mer_classic._progress import progress
 from mer_classic.exceptions import AudioError, DataError, ParameterError
-from mer_classic.features._decode import AUDIO_EXTENSIONS
+from mer_classic.features._inputs import (
+    META_COLUMNS,
+    Inputs,
+    Track,
+    check_output,
+    check_output_not_input,
+    discover_tracks,
+    distinct_tracks,
+    find_inputs,
+)
 from mer_classic.features._worker import extract_file_cached
 from mer_classic.features.audio import FeatureSettings
 from mer_classic.features.names import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
@@ -34,36 +43,11 @@ __all__ = [
     "extract_to_csv",
     "errors_path_for",
     "settings_path_for",
+    "plan_extraction",
+    "no_rows_error",
 ]
 
 logger = logging.getLogger(__name__)
-
-#: Tracks-CSV columns carried into the feature table (labels, grouping, names).
-#: Numeric attributes are deliberately not carried, so they never leak into X.
-META_COLUMNS: tuple[str, ...] = (
-    "label",
-    "quadrant",
-    "mood",
-    "artists",
-    "artist",
-    "name",
-    "title",
-    "album",
-    "isrc",
-    "playlist",
-    "source",
-    "genre",
-    "genres",
-)
-
-
-@dataclass
-class Track:
-    """One input file: its id, path and carried metadata."""
-
-    track_id: str
-    path: Path
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -89,6 +73,7 @@ class ExtractionResult:
     n_cached: int = 0
     n_computed: int = 0
     n_skipped: int = 0
+    notes: list[str] = field(default_factory=list)
 
     def table(self) -> pd.DataFrame:
         """Metadata columns followed by feature columns, one row per feature row."""
@@ -98,117 +83,6 @@ class ExtractionResult:
         meta = self.meta.reindex(ids)
         meta.index = self.features.index
         return pd.concat([meta, self.features], axis=1)
-
-
-def _audio_files(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()
-    )
-
-
-def _tracks_from_csv(csv: Path) -> tuple[list[Track], int]:
-    try:
-        df = pd.read_csv(csv, dtype=str, keep_default_na=False)
-    except Exception as exc:
-        raise DataError(f"cannot read tracks CSV {csv}: {exc}") from exc
-    if "audio_path" not in df.columns:
-        raise DataError(
-            f"tracks CSV {csv} has no 'audio_path' column (columns: "
-            f"{', '.join(map(str, df.columns))}); run `mer-classic fetch` or add one"
-        )
-    keep = [c for c in META_COLUMNS if c in df.columns]
-    tracks: list[Track] = []
-    skipped = 0
-    for row in df.to_dict("records"):
-        raw = str(row["audio_path"]).strip()
-        if not raw:
-            skipped += 1
-            continue
-        path = Path(raw)
-        if not path.is_absolute() and (csv.parent / path).exists():
-            path = csv.parent / path
-        tid = str(row.get("track_id") or "").strip() or path.stem
-        tracks.append(Track(tid, path, {c: row[c] for c in keep}))
-    if skipped:
-        logger.info(
-            "%s: %d rows have no audio_path (no preview); skipped", csv, skipped
-        )
-    return tracks, skipped
-
-
-def _dedupe_ids(tracks: list[Track]) -> list[Track]:
-    seen: dict[str, Path] = {}
-    out: list[Track] = []
-    for t in tracks:
-        if t.track_id in seen and seen[t.track_id].resolve() == t.path.resolve():
-            continue  # the same file listed twice
-        out.append(t)
-        seen.setdefault(t.track_id, t.path)
-    counts: dict[str, int] = {}
-    for t in out:
-        counts[t.track_id] = counts.get(t.track_id, 0) + 1
-    for t in out:
-        if counts[t.track_id] > 1:
-            t.track_id = f"{t.path.parent.name}/{t.track_id}"
-    return out
-
-
-def discover_tracks(
-    inputs: Iterable[str | os.PathLike[str]], *, label_from_folder: bool = False
-) -> tuple[list[Track], int]:
-    """Expand files, folders (recursive, by extension) and tracks CSVs into tracks.
-
-    Parameters
-    ----------
-    inputs : iterable of path-like
-        Audio files, folders, or CSV files with an ``audio_path`` column (optional
-        ``track_id``; ``label``/``artists`` and other :data:`META_COLUMNS` are kept).
-    label_from_folder : bool, default=False
-        Set ``label`` to each audio file's parent folder name (e.g. ``Q1``).
-
-    Returns
-    -------
-    tracks : list of Track
-    n_skipped : int
-        Tracks-CSV rows without an audio path.
-
-    Raises
-    ------
-    DataError
-        When an input does not exist or nothing was found.
-    """
-    tracks: list[Track] = []
-    skipped = 0
-    for item in inputs:
-        p = Path(item)
-        if p.is_dir():
-            files = _audio_files(p)
-            if not files:
-                logger.warning("no audio files under %s", p)
-            tracks += [Track(f.stem, f) for f in files]
-        elif p.suffix.lower() == ".csv":
-            if not p.is_file():
-                raise DataError(f"tracks CSV not found: {p}")
-            found, n = _tracks_from_csv(p)
-            tracks += found
-            skipped += n
-        elif p.exists() or p.is_symlink():
-            tracks.append(Track(p.stem, p))
-        else:
-            raise DataError(
-                f"input not found: {p}; give audio files, folders or a tracks CSV"
-            )
-    if label_from_folder:
-        for t in tracks:
-            t.meta["label"] = t.path.parent.name
-    if not tracks and not skipped:
-        raise DataError(
-            "no audio files found in the inputs; supported extensions: "
-            + ", ".join(sorted(AUDIO_EXTENSIONS))
-        )
-    return _dedupe_ids(tracks), skipped
 
 
 @contextlib.contextmanager
@@ -312,7 +186,10 @@ def _tracks_from_paths(paths: Any) -> list[Track]:
     if isinstance(paths, pd.Series) and not isinstance(paths.index, pd.RangeIndex):
         return [Track(str(i), Path(p)) for i, p in paths.items()]
     items = list(np.asarray(paths, dtype=object).ravel())
-    return _dedupe_ids([Track(Path(p).stem, Path(p)) for p in items])
+    tracks, renamed = distinct_tracks([Track(Path(p).stem, Path(p)) for p in items])
+    if renamed:
+        logger.info("%d track id(s) disambiguated (file stems collide)", renamed)
+    return tracks
 
 
 def extract_features(
@@ -422,6 +299,94 @@ def settings_path_for(out: str | os.PathLike[str]) -> Path:
     return p.with_name(p.name + ".json")
 
 
+def plan_extraction(
+    inputs: Iterable[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    label_from_folder: bool = False,
+    metadata: str | os.PathLike[str] | None = None,
+    metadata_id: str | None = None,
+) -> Inputs:
+    """Check the output, find the tracks and join metadata: everything before the work.
+
+    Shared by :func:`extract_to_csv` and
+    :func:`mer_classic.distributed.extract_to_csv_distributed`.
+
+    Raises
+    ------
+    ConfigError
+        When ``out`` (or a sidecar) is one of the inputs, exists without ``force``,
+        or cannot be written.
+    DataError
+        When the inputs hold no audio to extract (nothing is written).
+    """
+    inputs = list(inputs)
+    sidecars = [errors_path_for(out), settings_path_for(out)]
+    read = [*inputs, *([metadata] if metadata is not None else [])]
+    check_output(out, sidecars=sidecars, inputs=read, force=force)
+    found = find_inputs(inputs, label_from_folder=label_from_folder)
+    check_output_not_input([out, *sidecars], [t.path for t in found.tracks])
+    if not found.tracks:
+        raise no_rows_error(found, [])
+    if metadata is not None:
+        from mer_classic.features._metadata import join_metadata
+
+        found.notes += join_metadata(found.tracks, metadata, id_column=metadata_id)
+    elif metadata_id is not None:
+        raise ParameterError(
+            "metadata_id needs metadata (--metadata-id needs --metadata)"
+        )
+    return found
+
+
+def no_rows_error(found: Inputs, errors: Sequence[dict[str, str]]) -> DataError:
+    """The error for a run that extracted nothing: why, and how to get audio."""
+    why = []
+    for c in found.csvs:
+        if c.n_skipped:
+            why.append(
+                f"{c.n_skipped} of {c.n_rows} row(s) of {c.path} have no audio_path"
+            )
+    if errors:
+        shown = "; ".join(f"{e['path']}: {e['reason']}" for e in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        why.append(f"{len(errors)} file(s) failed: {shown}{more}")
+    hints = []
+    missing = [e for e in errors if e["reason"].startswith("file not found")]
+    for c in found.csvs:
+        if c.n_skipped or missing:
+            hints.append(
+                f"put MP3s in {c.path.parent / 'audio'}/<track_id>.mp3 and re-run "
+                "the same `mer-classic fetch` command with --force (it adopts the "
+                "clips it finds there and fills audio_path)"
+            )
+    hints.append("or pass audio files or folders to `mer-classic extract`")
+    return DataError(
+        "no features extracted, so nothing was written: "
+        + "; ".join(why or ["no audio file was found"])
+        + ". To get audio: "
+        + ", ".join(hints)
+    )
+
+
+def _write_settings(
+    out: Path | str, settings: FeatureSettings | None, n: int, n_err: int
+) -> None:
+    write_text_atomic(
+        settings_path_for(out),
+        json.dumps(
+            {
+                "settings": (settings or FeatureSettings()).to_dict(),
+                "n_tracks": int(n),
+                "n_errors": int(n_err),
+            },
+            indent=2,
+        )
+        + "\n",
+    )
+
+
 def extract_to_csv(
     inputs: Iterable[str | os.PathLike[str]],
     out: str | os.PathLike[str],
@@ -431,31 +396,67 @@ def extract_to_csv(
     n_jobs: int = 1,
     cache_dir: str | os.PathLike[str] | None = None,
     quiet: bool = True,
+    force: bool = False,
+    metadata: str | os.PathLike[str] | None = None,
+    metadata_id: str | None = None,
 ) -> ExtractionResult:
     """Discover inputs, extract, and write ``out`` (+ ``<out>.errors.csv``) atomically.
 
     The CSV holds carried metadata (``label``, ``artists`` ...) then the features,
     so it trains directly with ``mer-classic train --data out --target label``.
     The errors file is written when some file failed and removed otherwise.
+
+    Parameters
+    ----------
+    inputs : iterable of path-like
+        Audio files, folders or tracks CSVs (see :func:`find_inputs`).
+    out : path-like
+        Output CSV; its sidecars are ``<stem>.errors.csv`` and ``<name>.json``.
+    label_from_folder : bool, default=False
+        Label each file with its parent folder name.
+    settings : FeatureSettings or None, default=None
+        Extraction settings (the defaults when None).
+    n_jobs : int, default=1
+        Worker processes.
+    cache_dir : path-like or None, default=None
+        Per-file feature cache (see :func:`extract_features`).
+    quiet : bool, default=True
+        Hide the progress bar.
+    force : bool, default=False
+        Replace an existing ``out``. An output that is one of the inputs is refused
+        even so.
+    metadata : path-like or None, default=None
+        A CSV with one row per track (artist, title …) joined by track id; its text
+        columns are written before the features (see ``join_metadata``).
+    metadata_id : str or None, default=None
+        The metadata column holding track ids (detected when None).
+
+    Raises
+    ------
+    ConfigError
+        Before any work, when ``out`` is one of the inputs, exists (without
+        ``force``) or cannot be written.
+    DataError
+        When no row could be extracted: nothing is written then.
     """
-    tracks, skipped = discover_tracks(inputs, label_from_folder=label_from_folder)
+    out = Path(out)
+    found = plan_extraction(
+        inputs,
+        out,
+        force=force,
+        label_from_folder=label_from_folder,
+        metadata=metadata,
+        metadata_id=metadata_id,
+    )
     result = extract_tracks(
-        tracks, settings, n_jobs=n_jobs, cache_dir=cache_dir, quiet=quiet
+        found.tracks, settings, n_jobs=n_jobs, cache_dir=cache_dir, quiet=quiet
     )
-    result.n_skipped = skipped
+    result.n_skipped = found.n_skipped
+    result.notes = list(found.notes)
+    if result.features.empty:
+        raise no_rows_error(found, result.errors.to_dict("records"))
     write_csv_atomic(result.table(), out)
-    write_text_atomic(
-        settings_path_for(out),
-        json.dumps(
-            {
-                "settings": (settings or FeatureSettings()).to_dict(),
-                "n_tracks": int(len(result.features)),
-                "n_errors": int(len(result.errors)),
-            },
-            indent=2,
-        )
-        + "\n",
-    )
+    _write_settings(out, settings, len(result.features), len(result.errors))
     err_path = errors_path_for(out)
     if len(result.errors):
         write_csv_atomic(result.errors, err_path, index=False)

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
+import stat
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from mer_classic.exceptions import AudioError
 
-__all__ = ["AUDIO_EXTENSIONS", "load_audio"]
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "check_audio_file",
+    "load_audio",
+    "native_stderr_captured",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +31,107 @@ logger = logging.getLogger(__name__)
 AUDIO_EXTENSIONS: frozenset[str] = frozenset(
     {".wav", ".mp3", ".ogg", ".oga", ".flac", ".aif", ".aiff", ".opus", ".m4a"}
 )
+
+
+_NON_REGULAR = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def check_audio_file(path: str | os.PathLike[str]) -> int:
+    """Check that ``path`` is a regular file without opening it; return its size.
+
+    Raises
+    ------
+    AudioError
+        For a missing file, a broken symbolic link or a symbolic-link loop, and for
+        anything that is not a regular file (folder, FIFO, socket, device), which
+        reading could block on for ever.
+    """
+    p = Path(path)
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        if p.is_symlink():
+            raise AudioError(
+                f"{p} is a broken symbolic link (its target "
+                f"{os.readlink(p)!r} does not exist)"
+            ) from None
+        raise AudioError(f"file not found: {p}") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise AudioError(
+                f"{p} is a symbolic-link loop (it never reaches a file)"
+            ) from None
+        raise AudioError(f"cannot read {p}: {exc.strerror or exc}") from None
+    for test, what in _NON_REGULAR:
+        if test(st.st_mode):
+            raise AudioError(f"{p} is {what}, not an audio file; not read")
+    return int(st.st_size)
+
+
+class _StderrCapture:
+    """One process-wide redirection of fd 2, shared by concurrent users."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.saved: int | None = None
+        self.sink: IO[bytes] | None = None
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.depth == 0:
+                try:
+                    sys.stderr.flush()
+                    sink = tempfile.TemporaryFile()  # noqa: SIM115 - closed in leave()
+                    saved = os.dup(2)
+                except (OSError, ValueError, AttributeError):
+                    pass  # no fd 2 (a daemon): nothing to hide
+                else:
+                    os.dup2(sink.fileno(), 2)
+                    self.sink, self.saved = sink, saved
+            self.depth += 1
+
+    def leave(self) -> None:
+        noise = ""
+        with self.lock:
+            self.depth -= 1
+            if self.depth == 0 and self.saved is not None and self.sink is not None:
+                os.dup2(self.saved, 2)
+                os.close(self.saved)
+                self.sink.seek(0)
+                noise = self.sink.read().decode("utf-8", "replace").strip()
+                self.sink.close()
+                self.sink = self.saved = None
+        if noise:
+            logger.debug("native decoder output: %s", noise)
+
+
+_STDERR = _StderrCapture()
+
+
+@contextlib.contextmanager
+def native_stderr_captured() -> Iterator[None]:
+    """Send file descriptor 2 to a temporary file while native decoders run.
+
+    libsndfile's MP3 decoder (libmpg123) writes notes such as "Illegal
+    Audio-MPEG-Header" straight to fd 2, below Python's ``sys.stderr``. Inside this
+    block they go to a temporary file instead and are logged at DEBUG level; fd 2 is
+    restored when the last concurrent user leaves. Threads share one redirection (a
+    counter under a lock), so concurrent decodes neither serialise nor restore fd 2
+    too early; whatever another thread writes to fd 2 meanwhile is logged the same
+    way rather than lost. Our own errors are exceptions, never fd 2 output.
+    """
+    _STDERR.enter()
+    try:
+        yield
+    finally:
+        _STDERR.leave()
 
 
 def _read_soundfile(
@@ -58,6 +172,26 @@ def _read_fallback(
     return np.ascontiguousarray(y, dtype=np.float32), int(sr)
 
 
+#: libsndfile messages that say nothing true about a file it could not decode
+_UNHELPFUL = ("not a regular file", "possibly a pipe", "unspecified internal error")
+
+
+def _undecodable(p: Path, exc: Exception) -> str:
+    """The reason for a file that exists but that no decoder could read."""
+    fmt = p.suffix.lstrip(".").upper()
+    detail = str(exc)
+    if detail.startswith("Error opening") and "': " in detail:
+        detail = detail.split("': ", 1)[1]
+    detail = detail.strip().rstrip(".")
+    if any(u in detail.lower() for u in _UNHELPFUL):
+        detail = ""
+    return (
+        f"cannot decode {p.name}: not a decodable audio file (format {fmt} by its "
+        "extension; the data is corrupt, truncated or of another format)"
+        + (f"; decoder said: {detail}" if detail else "")
+    )
+
+
 def load_audio(
     path: str | os.PathLike[str],
     *,
@@ -76,14 +210,7 @@ def load_audio(
         cannot be decoded, or holds no samples in the requested span.
     """
     p = Path(path)
-    try:
-        size = p.stat().st_size
-    except FileNotFoundError:
-        raise AudioError(f"file not found: {p}") from None
-    except OSError as exc:
-        raise AudioError(f"cannot read {p}: {exc.strerror or exc}") from None
-    if p.is_dir():
-        raise AudioError(f"{p} is a folder, not an audio file")
+    size = check_audio_file(p)
     ext = p.suffix.lower()
     if ext not in AUDIO_EXTENSIONS:
         raise AudioError(
@@ -95,18 +222,18 @@ def load_audio(
     if not os.access(p, os.R_OK):
         raise AudioError(f"cannot read {p}: permission denied")
     try:
-        x, native_sr = _read_soundfile(p, offset, duration)
+        with native_stderr_captured():
+            x, native_sr = _read_soundfile(p, offset, duration)
     except PermissionError as exc:
         raise AudioError(f"cannot read {p}: permission denied") from exc
     except Exception as exc:  # libsndfile: unknown/corrupt format -> try audioread
         logger.debug("soundfile could not decode %s (%s); trying audioread", p, exc)
         try:
-            x, native_sr = _read_fallback(p, offset, duration)
+            with native_stderr_captured():
+                x, native_sr = _read_fallback(p, offset, duration)
         except Exception as exc2:
-            raise AudioError(
-                f"cannot decode {p.name}: corrupt or unsupported audio "
-                f"(soundfile: {exc}; audioread: {type(exc2).__name__})"
-            ) from exc2
+            logger.debug("audioread could not decode %s (%r)", p, exc2)
+            raise AudioError(_undecodable(p, exc)) from exc2
     if x.shape[0] == 0:
         where = f" after offset {offset} s" if offset else ""
         raise AudioError(f"{p.name} holds no audio samples{where} (zero-length)")

@@ -11,6 +11,7 @@ import numpy as np
 
 from mer_classic._cache import ArrayCache, cache_key, file_digest
 from mer_classic.exceptions import AudioError
+from mer_classic.features._decode import check_audio_file
 from mer_classic.features.audio import FeatureSettings, extract_file
 
 __all__ = ["extract_file_cached"]
@@ -49,6 +50,7 @@ def extract_file_cached(
     """
     path = Path(path)
     try:
+        check_audio_file(path)  # a FIFO or a device must not be opened (hashing would)
         cache = key = None
         if cache_root is not None:
             cache = ArrayCache(cache_root)

@@ -67,6 +67,8 @@ class DistributedExtraction:
         Tracks-CSV rows without audio.
     errors : DataFrame
         ``track_id, path, reason`` of every failed file (also in ``<out>.errors.csv``).
+    notes : list of str
+        What the user should know about the inputs (disambiguated ids, metadata).
     """
 
     out: Path
@@ -79,6 +81,7 @@ class DistributedExtraction:
     errors: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["track_id", "path", "reason"])
     )
+    notes: list[str] = field(default_factory=list)
 
 
 def part_paths(out: str | os.PathLike[str]) -> tuple[Path, Path, Path]:
@@ -248,6 +251,9 @@ def extract_to_csv_distributed(
     retries: int = 1,
     quiet: bool = True,
     on_result: Callable[[str], None] | None = None,
+    force: bool = False,
+    metadata: str | os.PathLike[str] | None = None,
+    metadata_id: str | None = None,
 ) -> DistributedExtraction:
     """Extract features on a Dask cluster, streaming rows to ``out`` as files finish.
 
@@ -286,6 +292,8 @@ def extract_to_csv_distributed(
         Hide the progress bar.
     on_result : callable, default=None
         Called in the client with each finished track id (after its rows are written).
+    force, metadata, metadata_id
+        As for :func:`mer_classic.features.extract_to_csv`.
 
     Returns
     -------
@@ -295,11 +303,15 @@ def extract_to_csv_distributed(
     ------
     ImportError
         When dask/distributed are missing (the message is the install command).
+    ConfigError
+        Before any work, when ``out`` is one of the inputs, exists (without
+        ``force``) or cannot be written.
     DataError
-        When the inputs contain no audio.
+        When the inputs contain no audio, or no row could be extracted (nothing is
+        written then).
     """
-    from mer_classic.features import FeatureSettings, discover_tracks, errors_path_for
-    from mer_classic.features._batch import settings_path_for
+    from mer_classic.features import FeatureSettings, errors_path_for, plan_extraction
+    from mer_classic.features._batch import no_rows_error, settings_path_for
     from mer_classic.features.names import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
     from mer_classic.parallel import check_scheduler, dask_client, require_dask
 
@@ -320,7 +332,15 @@ def extract_to_csv_distributed(
     require_dask()
     s = (settings or FeatureSettings()).validate()
     out = Path(out)
-    tracks, skipped = discover_tracks(inputs, label_from_folder=label_from_folder)
+    found = plan_extraction(
+        inputs,
+        out,
+        force=force,
+        label_from_folder=label_from_folder,
+        metadata=metadata,
+        metadata_id=metadata_id,
+    )
+    tracks, skipped = found.tracks, found.n_skipped
     root = resolve_cache_dir(cache_dir)
     cache_root = None if root is None else str(Path(root).resolve())
     segment = s.segment is not None
@@ -329,7 +349,9 @@ def extract_to_csv_distributed(
     header = _header(names, meta_cols, segment)
     state = {"settings": s.to_dict(), "header": header}
     part = _PartFile(out, state, resume)
-    result = DistributedExtraction(out=out, n_skipped=skipped, n_features=len(names))
+    result = DistributedExtraction(
+        out=out, n_skipped=skipped, n_features=len(names), notes=list(found.notes)
+    )
     by_id = {t.track_id: t for t in tracks}
     todo = [t for t in tracks if t.track_id not in part.blocks]
     result.n_resumed = len(tracks) - len(todo)
@@ -369,15 +391,10 @@ def extract_to_csv_distributed(
         )
         raise
     order = [t.track_id for t in tracks]
-    if part.blocks:
-        result.n_rows = part.assemble(out, header, order)
-    else:  # nothing succeeded: the local layout is the bare feature header
-        write_csv_atomic(
-            pd.DataFrame(
-                columns=names, index=pd.Index([], name="track_id", dtype=object)
-            ),
-            out,
-        )
+    if not part.blocks:  # nothing succeeded: an error, as for local runs
+        part.discard()
+        raise no_rows_error(found, errors)
+    result.n_rows = part.assemble(out, header, order)
     err = pd.DataFrame(errors, columns=["track_id", "path", "reason"])
     if len(err):
         rank = {tid: i for i, tid in enumerate(order)}

@@ -29,6 +29,9 @@ def run_extract(
     no_cache: bool = False,
     scheduler: str | None = None,
     quiet: bool = False,
+    force: bool = False,
+    metadata: str | os.PathLike[str] | None = None,
+    metadata_id: str | None = None,
 ) -> tuple[str, list[str]]:
     """Extract features into ``out`` (locally or on Dask); what ``mer-classic extract`` runs.
 
@@ -60,6 +63,9 @@ def run_extract(
             settings=settings,
             cache_dir=cache,
             quiet=quiet,
+            force=force,
+            metadata=metadata,
+            metadata_id=metadata_id,
         )
         shape = (result.n_rows, result.n_features)
         if result.n_resumed:
@@ -75,6 +81,9 @@ def run_extract(
             n_jobs=n_jobs,
             cache_dir=cache,
             quiet=quiet,
+            force=force,
+            metadata=metadata,
+            metadata_id=metadata_id,
         )
         shape = result.features.shape
     n_ok = result.n_cached + result.n_computed
@@ -83,6 +92,7 @@ def run_extract(
         f"{result.n_computed} computed) "
         f"→ {out} ({shape[0]} rows x {shape[1]} features)"
     )
+    lines += [f"  note: {note}" for note in result.notes]
     if result.n_skipped:
         lines.append(
             f"Skipped {result.n_skipped} tracks-CSV row(s) without audio_path."
