@@ -67,10 +67,10 @@ def test_explicit_private_mode(tmp_path):
 
 
 def test_spotify_token_cache_stays_private(tmp_path):
-    from mer_classic.fetch.client import _FileTokenCache
+    from mer_classic.fetch._token_cache import FileTokenCache
 
     with umask(0o022):
-        _FileTokenCache(tmp_path / "token.json").save_token_to_cache({"a": 1})
+        FileTokenCache(tmp_path / "token.json").save_token_to_cache({"a": 1})
     assert mode(tmp_path / "token.json") == 0o600
 
 
