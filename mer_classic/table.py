@@ -10,8 +10,11 @@ to do.
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import os
+import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._io import unescape_formulas
 from mer_classic.exceptions import DataError, ParameterError
 
 __all__ = [
@@ -28,6 +32,7 @@ __all__ = [
     "read_csv",
     "csv_path",
     "csv_errors",
+    "checked_read",
     "fingerprint",
     "TASKS",
 ]
@@ -95,7 +100,69 @@ def csv_errors(p: Path, *, what: str = "data file") -> Iterator[None]:
             f"{what} {str(p)!r} is empty; it needs a header and rows"
         ) from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot parse {what} {str(p)!r} as CSV: {exc}") from exc
+        raise DataError(
+            f"cannot parse {what} {str(p)!r} as CSV: {exc}{_delimiter_hint(p)}"
+        ) from exc
+
+
+def _delimiter_hint(p: Path) -> str:
+    """A hint when the first line of ``p`` is separated by ``;`` or tabs, else ''."""
+    try:
+        with open(p, encoding="utf-8", errors="replace") as fh:
+            first = fh.readline(65536)
+    except OSError:  # pragma: no cover - it was just read
+        return ""
+    for sep, name in ((";", "semicolon"), ("\t", "tab")):
+        if first.count(sep) > first.count(","):
+            return (
+                f". It looks {name}-separated (header {first.strip()[:60]!r}); "
+                "mer-classic reads comma-separated files: save it with commas, e.g. "
+                f"pandas.read_csv(path, sep={sep!r}).to_csv(new_path, index=False)"
+            )
+    return ""
+
+
+_RENAMED = re.compile(r"(?P<base>.+)\.\d+")
+
+
+def _duplicate_columns(df: pd.DataFrame, p: Path | None) -> list[str]:
+    """Column names that occur more than once in ``df`` or in the header of ``p``.
+
+    pandas renames a repeated ``x`` to ``x.1`` while reading; the file's own header
+    is read only when such a name is present.
+    """
+    names = [str(c) for c in df.columns]
+    dups = [c for c, n in Counter(names).items() if n > 1]
+    renamed = any((m := _RENAMED.fullmatch(c)) and m["base"] in names for c in names)
+    if p is not None and renamed:
+        with open(p, newline="", encoding="utf-8", errors="replace") as fh:
+            header = next(csv.reader(fh), [])
+        dups += [c for c, n in Counter(header).items() if n > 1 and c not in dups]
+    return dups
+
+
+def checked_read(
+    df: pd.DataFrame, p: Path | None = None, *, what: str = "data file"
+) -> pd.DataFrame:
+    """Check a table just read from ``p`` and undo our spreadsheet escaping.
+
+    Refuses duplicate column names (naming them) and a file that has a single
+    column because it is separated by ``;`` or tabs; text cells written with a
+    leading ``'`` by mer-classic get their value back
+    (:func:`mer_classic._io.unescape_formulas`). Every reader of tables applies it.
+    """
+    source = f"{what} {str(p)!r}" if p is not None else what
+    if p is not None and df.shape[1] == 1:
+        hint = _delimiter_hint(p)
+        if hint:
+            raise DataError(f"{source} has a single column{hint}")
+    dups = _duplicate_columns(df, p)
+    if dups:
+        raise DataError(
+            f"{source} has duplicate column name(s) {', '.join(map(repr, dups[:10]))}; "
+            "each column needs its own name (rename or drop the copies)"
+        )
+    return unescape_formulas(df)
 
 
 def read_csv(
@@ -108,10 +175,13 @@ def read_csv(
     """Read a CSV file with clear errors for a missing, empty or unreadable file.
 
     ``what`` names the file in messages; ``kwargs`` go to :func:`pandas.read_csv`.
+    The table is checked by :func:`checked_read` (duplicate column names, a ``;``
+    separator, our spreadsheet escaping).
     """
     p = csv_path(path, what=what, missing_hint=missing_hint)
     with csv_errors(p, what=what):
         df = pd.read_csv(p, **kwargs)
+    df = checked_read(df, p, what=what)
     if df.empty:
         raise DataError(f"{what} {str(p)!r} has a header but no rows")
     return df

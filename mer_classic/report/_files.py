@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._io import unescape_formulas
 from mer_classic.exceptions import DataError
 
 __all__ = [
@@ -94,7 +95,7 @@ def read_importance(run_dir: str | os.PathLike[str]) -> pd.DataFrame | None:
     if not f.exists():
         return None
     try:
-        df = pd.read_csv(f, index_col=0)
+        df = unescape_formulas(pd.read_csv(f, index_col=0))
     except Exception as exc:  # noqa: BLE001 - a broken file only loses one section
         logger.warning("cannot read %s (%s); importance left out of the report", f, exc)
         return None
