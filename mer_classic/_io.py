@@ -56,6 +56,7 @@ __all__ = [
     "csv_text",
     "escape_formula",
     "escape_formulas",
+    "unescape_formula",
     "unescape_formulas",
     "refuse_existing",
     "json_text",
@@ -194,7 +195,14 @@ def escape_formula(value: Any) -> Any:
     return value
 
 
-def _unescape(value: Any) -> Any:
+def unescape_formula(value: Any) -> Any:
+    """Undo :func:`escape_formula`: drop the ``'`` it added (other values unchanged).
+
+    Examples
+    --------
+    >>> unescape_formula("'=1+1"), unescape_formula("''=1"), unescape_formula("'tis")
+    ('=1+1', "'=1", "'tis")
+    """
     if (
         isinstance(value, str)
         and value.startswith("'")
@@ -271,7 +279,7 @@ def unescape_formulas(df: Any) -> Any:
     >>> escape_formulas(df)["label"].tolist()
     ["'=1+1", "''@x", '-3', 'sad']
     """
-    return _map_text(df, _unescape, _any_quoted)
+    return _map_text(df, unescape_formula, _any_quoted)
 
 
 def csv_text(df: Any, **kwargs: Any) -> str:

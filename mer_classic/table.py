@@ -101,7 +101,8 @@ def csv_errors(p: Path, *, what: str = "data file") -> Iterator[None]:
         ) from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(
-            f"cannot parse {what} {str(p)!r} as CSV: {exc}{_delimiter_hint(p)}"
+            f"cannot parse {what} {str(p)!r} as CSV: {str(exc).strip()}"
+            f"{_delimiter_hint(p)}"
         ) from exc
 
 
@@ -156,13 +157,17 @@ def checked_read(
         hint = _delimiter_hint(p)
         if hint:
             raise DataError(f"{source} has a single column{hint}")
+    _refuse_duplicates(df, p, source)
+    return unescape_formulas(df)
+
+
+def _refuse_duplicates(df: pd.DataFrame, p: Path | None, source: str) -> None:
     dups = _duplicate_columns(df, p)
     if dups:
         raise DataError(
             f"{source} has duplicate column name(s) {', '.join(map(repr, dups[:10]))}; "
             "each column needs its own name (rename or drop the copies)"
         )
-    return unescape_formulas(df)
 
 
 def read_csv(
@@ -330,6 +335,7 @@ def _check_columns(
     """Refuse an empty table or missing columns; return the target column names."""
     if df.empty:
         raise DataError(f"{name} has no rows")
+    _refuse_duplicates(df, None, name)
     targets = _as_list(target)
     if not targets:
         raise ParameterError("at least one target column is needed (--target)")
