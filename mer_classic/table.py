@@ -239,6 +239,7 @@ def load_table(
     features: Sequence[str] | None = None,
     dedupe: bool = True,
     name: str | None = None,
+    purpose: str = "train",
 ) -> Table:
     """Load a feature table for training or evaluation.
 
@@ -263,6 +264,11 @@ def load_table(
         Rows that share an id but disagree on the target raise a DataError.
     name : str, default=None
         How messages and ``meta["source"]`` name a DataFrame source.
+    purpose : {'train', 'score'}, default='train'
+        ``'score'`` loads a table that a fitted model is scored on (``evaluate``,
+        ``train --test``): it needs ``features``, keeps them all (constant and empty
+        ones too), refuses a non-numeric feature value instead of ignoring the
+        column, and accepts a single row or a single class.
 
     Returns
     -------
@@ -278,6 +284,10 @@ def load_table(
     """
     if task not in TASKS:
         raise ParameterError(f"task must be one of {TASKS}; got {task!r}")
+    if purpose not in ("train", "score") or (purpose == "score" and features is None):
+        raise ParameterError(
+            f"purpose must be 'train' or 'score' (with features); got {purpose!r}"
+        )
     label = name
     name = (
         (repr(label) if label else "the DataFrame")
@@ -301,8 +311,13 @@ def load_table(
     df = _drop_duplicates(df, targets, id=id, dedupe=dedupe, notes=notes)
     df = _index_by_id(df, id)
     reserved = set(targets) | set(exclude) | {c for c in (group, id) if c is not None}
-    X = _numeric_features(df, reserved, features=features, name=name, notes=notes)
-    y, groups = _target_and_groups(df, targets, task=task, group=group)
+    if purpose == "score":
+        X = _model_features(df, list(features or []), name=name)
+    else:
+        X = _numeric_features(df, reserved, features=features, name=name, notes=notes)
+    y, groups = _target_and_groups(
+        df, targets, task=task, group=group, one_class_ok=purpose == "score"
+    )
     used = pd.concat([X, y], axis=1)
     meta = {
         "source": str(source)
@@ -499,18 +514,49 @@ def _numeric_features(
     return X
 
 
+def _model_features(
+    df: pd.DataFrame, features: list[str], *, name: str
+) -> pd.DataFrame:
+    """The model's feature columns as floats: every one kept, text refused."""
+    bad = {}
+    for col in features:
+        if not pd.api.types.is_numeric_dtype(
+            df[col]
+        ) and not pd.api.types.is_bool_dtype(df[col]):
+            wrong = pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()
+            bad[col] = df.loc[wrong, col].iloc[0] if wrong.any() else None
+    if bad:
+        shown = ", ".join(
+            f"{c!r} (e.g. {v!r})" if v is not None else repr(c)
+            for c, v in list(bad.items())[:10]
+        )
+        raise DataError(
+            f"feature column(s) of {name} are not numeric: {shown}; fix or remove "
+            "those values (an empty cell is allowed and imputed)"
+        )
+    X = df[features].astype(float)
+    inf_cols = [c for c in features if np.isinf(X[c].to_numpy()).any()]
+    if inf_cols:
+        raise DataError(
+            f"feature column(s) {', '.join(map(repr, inf_cols[:10]))} contain infinite "
+            "values; replace or drop them (NaN is allowed and imputed)"
+        )
+    return X
+
+
 def _target_and_groups(
     df: pd.DataFrame,
     targets: list[str],
     *,
     task: str,
     group: str | None,
+    one_class_ok: bool = False,
 ) -> tuple[pd.Series | pd.DataFrame, pd.Series | None]:
     """``y`` (labels as text, or float values) and the groups (as text)."""
     if task == "classify":
         y: pd.Series | pd.DataFrame = df[targets[0]].astype(str)
         counts = y.value_counts()
-        if len(counts) < 2:
+        if len(counts) < 2 and not one_class_ok:
             raise DataError(
                 f"target {targets[0]!r} has a single class ({counts.index[0]!r}); "
                 "classification needs at least two"
