@@ -401,7 +401,10 @@ def _age(path: Path, now: float) -> float:
 
 
 def remove_stale_temporaries(
-    folder: str | os.PathLike[str], *, max_age: float = STALE_AGE
+    folder: str | os.PathLike[str],
+    *,
+    max_age: float = STALE_AGE,
+    legacy: re.Pattern[str] | None = None,
 ) -> list[Path]:
     """Remove temporaries left in ``folder`` by killed mer-classic processes.
 
@@ -422,6 +425,10 @@ def remove_stale_temporaries(
         The folder to clean (not recursive).
     max_age : float, default=STALE_AGE
         Seconds after which a temporary of an uncheckable owner is stale.
+    legacy : compiled regex, default=None
+        Names (full match) of files that earlier versions of the caller left and
+        that only the caller writes (``fetch``'s ``.<track id>.mp3.<random>.tmp``):
+        they are removed whatever their age. Call it only when no such writer runs.
 
     Returns
     -------
@@ -439,6 +446,12 @@ def remove_stale_temporaries(
         m = _TEMP_RE.match(entry.name)
         if m is not None:
             gone = _owner_gone(int(m["pid"]), m["host"])
+        elif (
+            legacy is not None
+            and legacy.fullmatch(entry.name)
+            and entry.is_file(follow_symlinks=False)
+        ):
+            gone = True
         elif _LEGACY_FILE_RE.match(entry.name) and entry.is_file(follow_symlinks=False):
             gone = None
         elif (
