@@ -255,3 +255,33 @@ def test_comma_file_with_semicolons_in_text_is_read(tmp_path):
     p = tmp_path / "ok.csv"
     p.write_text('f1,label\n1,"a;b;c"\n2,d\n')
     assert read_csv(p)["label"].tolist() == ["a;b;c", "d"]
+
+
+def test_distributed_extraction_escapes_like_the_local_one(cluster, tmp_path):
+    """Its part files are written by the same escaping (ids and labels)."""
+    from mer_classic.features import extract_to_csv
+    from mer_classic.features.distributed import extract_to_csv_distributed
+
+    t = np.arange(22050) / 22050
+    for i, label in enumerate(["=calm", "@sad"]):
+        folder = tmp_path / "audio" / label
+        folder.mkdir(parents=True)
+        for j in range(2):
+            tone = 0.3 * np.sin(2 * np.pi * (220 + 110 * i + 30 * j) * t)
+            sf.write(folder / f"-take{j}.wav", tone.astype(np.float32), 22050)
+    local, dask = tmp_path / "local.csv", tmp_path / "dask.csv"
+    extract_to_csv([tmp_path / "audio"], local, label_from_folder=True)
+    extract_to_csv_distributed(
+        [tmp_path / "audio"],
+        dask,
+        scheduler=cluster.scheduler_address,
+        label_from_folder=True,
+    )
+    assert dask.read_bytes() == local.read_bytes()
+    cells = _cells(dask)
+    header = cells[0]
+    assert {row[header.index("label")] for row in cells[1:]} == {"'=calm", "'@sad"}
+    ids = {f"{lab}/-take{j}" for lab in ("=calm", "@sad") for j in range(2)}
+    assert {row[0] for row in cells[1:]} == {"'" + i for i in ids}  # same stems
+    back = read_csv(dask)
+    assert set(back["label"]) == {"=calm", "@sad"} and set(back["track_id"]) == ids
