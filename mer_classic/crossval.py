@@ -12,6 +12,7 @@ folds, never from the grid's own selection scores.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -354,6 +355,9 @@ def classification_metrics(
 ) -> dict[str, Any]:
     """Accuracy, macro/weighted F1, MCC, balanced accuracy, per-class scores and confusion.
 
+    A metric that is undefined on these rows is ``nan`` and named in ``undefined``
+    with the reason: MCC when the true labels hold a single class.
+
     Examples
     --------
     >>> m = classification_metrics(["a", "a", "b", "b"], ["a", "b", "b", "b"])
@@ -365,7 +369,19 @@ def classification_metrics(
     if labels is None:
         labels = sorted(set(yt) | set(yp))
     labels = list(labels)
+    with warnings.catch_warnings():  # undefined metrics are reported, not warned
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _classification_metrics(yt, yp, labels)
+
+
+def _classification_metrics(
+    yt: np.ndarray, yp: np.ndarray, labels: list[str]
+) -> dict[str, Any]:
     p, r, f, s = precision_recall_fscore_support(yt, yp, labels=labels, zero_division=0)
+    undefined = {}
+    if len(set(yt)) < 2:
+        undefined["mcc"] = f"the true labels hold a single class ({str(yt[0])!r})"
     per_class = {
         lab: {
             "precision": float(p[i]),
@@ -384,11 +400,12 @@ def classification_metrics(
         "f1_weighted": float(
             f1_score(yt, yp, labels=labels, average="weighted", zero_division=0)
         ),
-        "mcc": float(matthews_corrcoef(yt, yp)),
+        "mcc": float("nan") if "mcc" in undefined else float(matthews_corrcoef(yt, yp)),
         "n": int(len(yt)),
         "labels": labels,
         "per_class": per_class,
         "confusion_matrix": confusion_matrix(yt, yp, labels=labels).tolist(),
+        **({"undefined": undefined} if undefined else {}),
     }
 
 
@@ -401,6 +418,9 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
 def regression_metrics(y_true: pd.Series | pd.DataFrame, y_pred: Any) -> dict[str, Any]:
     """RMSE, MAE, R² and Pearson r per target, on the target's own scale.
 
+    R² and r are ``nan`` when undefined (fewer than two rows or a constant true
+    value; a constant prediction for r) and named in ``undefined`` with the reason.
+
     Examples
     --------
     >>> m = regression_metrics(pd.Series([1.0, 2, 3], name="v"), [1.0, 2, 4])
@@ -410,15 +430,24 @@ def regression_metrics(y_true: pd.Series | pd.DataFrame, y_pred: Any) -> dict[st
     yt = y_true.to_frame() if isinstance(y_true, pd.Series) else y_true
     yp = np.asarray(y_pred, dtype=float).reshape(len(yt), -1)
     out: dict[str, Any] = {"targets": {}, "n": int(len(yt))}
+    undefined = {}
     for i, col in enumerate(yt.columns):
         t = yt[col].to_numpy(dtype=float)
         q = yp[:, i]
+        flat = len(t) < 2 or np.std(t) == 0
+        if flat:
+            why = "a single row" if len(t) < 2 else "a constant true value"
+            undefined[f"{col}.r2"] = undefined[f"{col}.pearson_r"] = why
+        elif np.std(q) == 0:
+            undefined[f"{col}.pearson_r"] = "a constant prediction"
         out["targets"][str(col)] = {
             "rmse": float(np.sqrt(mean_squared_error(t, q))),
             "mae": float(mean_absolute_error(t, q)),
-            "r2": float(r2_score(t, q)),
+            "r2": float("nan") if flat else float(r2_score(t, q)),
             "pearson_r": _pearson(t, q),
         }
+    if undefined:
+        out["undefined"] = undefined
     return out
 
 

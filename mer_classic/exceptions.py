@@ -19,6 +19,7 @@ __all__ = [
     "ModelFileError",
     "AudioError",
     "VersionMismatchWarning",
+    "MissingGlyphWarning",
 ]
 
 
@@ -104,4 +105,12 @@ class VersionMismatchWarning(UserWarning):
 
     Raised as a warning by :func:`mer_classic.persistence.load_model` (also importable
     from there).
+    """
+
+
+class MissingGlyphWarning(UserWarning):
+    """Figure text (e.g. CJK labels) has characters no installed font can draw.
+
+    Warned once per figure by :mod:`mer_classic.report` instead of matplotlib's
+    warning per missing glyph; the characters show as boxes.
     """

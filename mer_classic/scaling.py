@@ -53,7 +53,7 @@ from sklearn.pipeline import Pipeline as SkPipeline
 from mer_classic._search import GRID_ROWS, SubsampledGridSearch
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.models import get_spec, make_pipeline, param_grid
-from mer_classic.table import csv_errors, csv_path
+from mer_classic.table import checked_read, csv_errors, csv_path
 
 __all__ = [
     "LARGE_ROWS",
@@ -442,7 +442,8 @@ def read_csv_chunked(
         raise ParameterError(f"chunksize must be a positive int; got {chunksize!r}")
     chunks: list[pd.DataFrame] = []
     with csv_errors(p):
-        for chunk in pd.read_csv(p, chunksize=chunksize, usecols=usecols):
+        for i, chunk in enumerate(pd.read_csv(p, chunksize=chunksize, usecols=usecols)):
+            chunk = checked_read(chunk, p if i == 0 else None)
             if float32:
                 chunk, _ = downcast_float32(chunk, rtol=rtol)
             chunks.append(chunk)

@@ -10,8 +10,11 @@ to do.
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import os
+import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._io import unescape_formulas
 from mer_classic.exceptions import DataError, ParameterError
 
 __all__ = [
@@ -28,6 +32,7 @@ __all__ = [
     "read_csv",
     "csv_path",
     "csv_errors",
+    "checked_read",
     "fingerprint",
     "TASKS",
 ]
@@ -95,7 +100,74 @@ def csv_errors(p: Path, *, what: str = "data file") -> Iterator[None]:
             f"{what} {str(p)!r} is empty; it needs a header and rows"
         ) from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot parse {what} {str(p)!r} as CSV: {exc}") from exc
+        raise DataError(
+            f"cannot parse {what} {str(p)!r} as CSV: {str(exc).strip()}"
+            f"{_delimiter_hint(p)}"
+        ) from exc
+
+
+def _delimiter_hint(p: Path) -> str:
+    """A hint when the first line of ``p`` is separated by ``;`` or tabs, else ''."""
+    try:
+        with open(p, encoding="utf-8", errors="replace") as fh:
+            first = fh.readline(65536)
+    except OSError:  # pragma: no cover - it was just read
+        return ""
+    for sep, name in ((";", "semicolon"), ("\t", "tab")):
+        if first.count(sep) > first.count(","):
+            return (
+                f". It looks {name}-separated (header {first.strip()[:60]!r}); "
+                "mer-classic reads comma-separated files: save it with commas, e.g. "
+                f"pandas.read_csv(path, sep={sep!r}).to_csv(new_path, index=False)"
+            )
+    return ""
+
+
+_RENAMED = re.compile(r"(?P<base>.+)\.\d+")
+
+
+def _duplicate_columns(df: pd.DataFrame, p: Path | None) -> list[str]:
+    """Column names that occur more than once in ``df`` or in the header of ``p``.
+
+    pandas renames a repeated ``x`` to ``x.1`` while reading; the file's own header
+    is read only when such a name is present.
+    """
+    names = [str(c) for c in df.columns]
+    dups = [c for c, n in Counter(names).items() if n > 1]
+    renamed = any((m := _RENAMED.fullmatch(c)) and m["base"] in names for c in names)
+    if p is not None and renamed:
+        with open(p, newline="", encoding="utf-8", errors="replace") as fh:
+            header = next(csv.reader(fh), [])
+        dups += [c for c, n in Counter(header).items() if n > 1 and c not in dups]
+    return dups
+
+
+def checked_read(
+    df: pd.DataFrame, p: Path | None = None, *, what: str = "data file"
+) -> pd.DataFrame:
+    """Check a table just read from ``p`` and undo our spreadsheet escaping.
+
+    Refuses duplicate column names (naming them) and a file that has a single
+    column because it is separated by ``;`` or tabs; text cells written with a
+    leading ``'`` by mer-classic get their value back
+    (:func:`mer_classic._io.unescape_formulas`). Every reader of tables applies it.
+    """
+    source = f"{what} {str(p)!r}" if p is not None else what
+    if p is not None and df.shape[1] == 1:
+        hint = _delimiter_hint(p)
+        if hint:
+            raise DataError(f"{source} has a single column{hint}")
+    _refuse_duplicates(df, p, source)
+    return unescape_formulas(df)
+
+
+def _refuse_duplicates(df: pd.DataFrame, p: Path | None, source: str) -> None:
+    dups = _duplicate_columns(df, p)
+    if dups:
+        raise DataError(
+            f"{source} has duplicate column name(s) {', '.join(map(repr, dups[:10]))}; "
+            "each column needs its own name (rename or drop the copies)"
+        )
 
 
 def read_csv(
@@ -108,10 +180,13 @@ def read_csv(
     """Read a CSV file with clear errors for a missing, empty or unreadable file.
 
     ``what`` names the file in messages; ``kwargs`` go to :func:`pandas.read_csv`.
+    The table is checked by :func:`checked_read` (duplicate column names, a ``;``
+    separator, our spreadsheet escaping).
     """
     p = csv_path(path, what=what, missing_hint=missing_hint)
     with csv_errors(p, what=what):
         df = pd.read_csv(p, **kwargs)
+    df = checked_read(df, p, what=what)
     if df.empty:
         raise DataError(f"{what} {str(p)!r} has a header but no rows")
     return df
@@ -164,6 +239,7 @@ def load_table(
     features: Sequence[str] | None = None,
     dedupe: bool = True,
     name: str | None = None,
+    purpose: str = "train",
 ) -> Table:
     """Load a feature table for training or evaluation.
 
@@ -188,6 +264,11 @@ def load_table(
         Rows that share an id but disagree on the target raise a DataError.
     name : str, default=None
         How messages and ``meta["source"]`` name a DataFrame source.
+    purpose : {'train', 'score'}, default='train'
+        ``'score'`` loads a table that a fitted model is scored on (``evaluate``,
+        ``train --test``): it needs ``features``, keeps them all (constant and empty
+        ones too), refuses a non-numeric feature value instead of ignoring the
+        column, and accepts a single row or a single class.
 
     Returns
     -------
@@ -203,6 +284,10 @@ def load_table(
     """
     if task not in TASKS:
         raise ParameterError(f"task must be one of {TASKS}; got {task!r}")
+    if purpose not in ("train", "score") or (purpose == "score" and features is None):
+        raise ParameterError(
+            f"purpose must be 'train' or 'score' (with features); got {purpose!r}"
+        )
     label = name
     name = (
         (repr(label) if label else "the DataFrame")
@@ -226,8 +311,13 @@ def load_table(
     df = _drop_duplicates(df, targets, id=id, dedupe=dedupe, notes=notes)
     df = _index_by_id(df, id)
     reserved = set(targets) | set(exclude) | {c for c in (group, id) if c is not None}
-    X = _numeric_features(df, reserved, features=features, name=name, notes=notes)
-    y, groups = _target_and_groups(df, targets, task=task, group=group)
+    if purpose == "score":
+        X = _model_features(df, list(features or []), name=name)
+    else:
+        X = _numeric_features(df, reserved, features=features, name=name, notes=notes)
+    y, groups = _target_and_groups(
+        df, targets, task=task, group=group, one_class_ok=purpose == "score"
+    )
     used = pd.concat([X, y], axis=1)
     meta = {
         "source": str(source)
@@ -260,6 +350,7 @@ def _check_columns(
     """Refuse an empty table or missing columns; return the target column names."""
     if df.empty:
         raise DataError(f"{name} has no rows")
+    _refuse_duplicates(df, None, name)
     targets = _as_list(target)
     if not targets:
         raise ParameterError("at least one target column is needed (--target)")
@@ -423,18 +514,49 @@ def _numeric_features(
     return X
 
 
+def _model_features(
+    df: pd.DataFrame, features: list[str], *, name: str
+) -> pd.DataFrame:
+    """The model's feature columns as floats: every one kept, text refused."""
+    bad = {}
+    for col in features:
+        if not pd.api.types.is_numeric_dtype(
+            df[col]
+        ) and not pd.api.types.is_bool_dtype(df[col]):
+            wrong = pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()
+            bad[col] = df.loc[wrong, col].iloc[0] if wrong.any() else None
+    if bad:
+        shown = ", ".join(
+            f"{c!r} (e.g. {v!r})" if v is not None else repr(c)
+            for c, v in list(bad.items())[:10]
+        )
+        raise DataError(
+            f"feature column(s) of {name} are not numeric: {shown}; fix or remove "
+            "those values (an empty cell is allowed and imputed)"
+        )
+    X = df[features].astype(float)
+    inf_cols = [c for c in features if np.isinf(X[c].to_numpy()).any()]
+    if inf_cols:
+        raise DataError(
+            f"feature column(s) {', '.join(map(repr, inf_cols[:10]))} contain infinite "
+            "values; replace or drop them (NaN is allowed and imputed)"
+        )
+    return X
+
+
 def _target_and_groups(
     df: pd.DataFrame,
     targets: list[str],
     *,
     task: str,
     group: str | None,
+    one_class_ok: bool = False,
 ) -> tuple[pd.Series | pd.DataFrame, pd.Series | None]:
     """``y`` (labels as text, or float values) and the groups (as text)."""
     if task == "classify":
         y: pd.Series | pd.DataFrame = df[targets[0]].astype(str)
         counts = y.value_counts()
-        if len(counts) < 2:
+        if len(counts) < 2 and not one_class_ok:
             raise DataError(
                 f"target {targets[0]!r} has a single class ({counts.index[0]!r}); "
                 "classification needs at least two"

@@ -199,3 +199,34 @@ def test_stale_preview_temporaries_are_removed_by_the_next_run(
     assert summary["with_audio"] == 5
     assert not any(p.exists() for p in stale)
     assert sorted(p.name for p in audio.iterdir()) == before
+
+
+def test_killed_download_temporaries_of_todays_naming_are_removed(
+    spotify_env, catalog: Catalog, tmp_path: Path
+):
+    """A download killed inside ``atomic_path`` leaves ``.<id>.mp3.<pid>-<host>-<rand>.tmp``.
+
+    The next fetch removes it through the one cleaner, ``_io.remove_stale_temporaries``
+    (owner gone); a temporary of a live process is kept.
+    """
+    spotify_env(catalog, "legacy")
+    sources = [PlaylistSource("sad", pid(2))]
+    crawl(sources, out=tmp_path / "out", sleep=Sleeps())
+    audio = tmp_path / "out" / "audio"
+    code = (
+        "import os, signal\n"
+        "from mer_classic._io import atomic_path\n"
+        f"with atomic_path({str(audio / (tid(120) + '.mp3'))!r}) as tmp:\n"
+        "    tmp.write_bytes(b'half a clip')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path)
+    assert proc.returncode == -signal.SIGKILL
+    left = [p for p in audio.iterdir() if p.name.endswith(".tmp")]
+    assert len(left) == 1 and left[0].name.startswith(f".{tid(120)}.mp3.")
+    from mer_classic._io import _temp_name
+
+    alive = _temp_name(audio / f"{tid(121)}.mp3", "tmp")  # this process: alive
+    alive.write_bytes(b"being written")
+    crawl(sources, out=tmp_path / "out", resume=True, sleep=Sleeps())
+    assert not left[0].exists() and alive.exists()

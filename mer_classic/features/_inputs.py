@@ -133,10 +133,13 @@ def _audio_files(folder: Path) -> list[Path]:
 def _tracks_from_csv(csv: Path) -> tuple[list[Track], CsvSource]:
     import pandas as pd
 
+    from mer_classic.table import checked_read
+
     try:
         df = pd.read_csv(csv, dtype=str, keep_default_na=False)
     except Exception as exc:
         raise DataError(f"cannot read tracks CSV {csv}: {exc}") from exc
+    df = checked_read(df, csv, what="tracks CSV")
     if "audio_path" not in df.columns:
         raise DataError(
             f"tracks CSV {csv} has no 'audio_path' column (columns: "

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from mer_classic._cache import resolve_cache_dir
-from mer_classic._io import atomic_open, write_csv_atomic, write_text_atomic
+from mer_classic._io import atomic_open, csv_text, write_csv_atomic, write_text_atomic
 from mer_classic._progress import progress
 from mer_classic.exceptions import ParameterError
 
@@ -143,7 +143,7 @@ def _header(names: list[str], meta_cols: list[str], segment: bool) -> str:
         index = pd.MultiIndex.from_arrays([[], []], names=["track_id", "time"])
     else:
         index = pd.Index([], name="track_id", dtype=object)
-    return pd.DataFrame(columns=meta_cols + names, index=index).to_csv()
+    return csv_text(pd.DataFrame(columns=meta_cols + names, index=index))
 
 
 class _PartFile:
@@ -475,7 +475,7 @@ def _run(
             fut.release()
             if r["ok"]:
                 block = _block(track, r, names, meta_cols, segment)
-                part.append(track.track_id, block.to_csv(header=False), len(block))
+                part.append(track.track_id, csv_text(block, header=False), len(block))
                 if r.get("cached"):
                     result.n_cached += 1
                 else:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from mer_classic._io import remove_stale_temporaries
 from mer_classic.config import data_dir
 from mer_classic.exceptions import (
     DataError,
@@ -43,7 +44,7 @@ from mer_classic.fetch._output import (
     write_outputs,
 )
 from mer_classic.fetch.dedup import resolve_entries
-from mer_classic.fetch.previews import remove_stale_temporaries
+from mer_classic.fetch.previews import LEGACY_TEMPORARY
 from mer_classic.fetch.sources import PlaylistSource
 from mer_classic.fetch.state import STATE_NAME, FetchState, load_state
 
@@ -225,7 +226,9 @@ def crawl(
             open_browser=open_browser,
         )
     out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(out_dir / "audio")  # left by a killed run
+    stale = remove_stale_temporaries(out_dir / "audio", legacy=LEGACY_TEMPORARY)
+    if stale:  # left by a killed run
+        logger.info("removed %d temporary file(s) left by an earlier run", len(stale))
     crawler = Crawler(
         sources,
         state,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mer_classic._io import atomic_open, write_text_atomic
+from mer_classic._io import atomic_open, escape_formula, write_text_atomic
 from mer_classic.fetch.attributes import ATTRIBUTE_COLUMNS, FORBIDDEN_HINT
 
 __all__ = ["TRACK_COLUMNS", "CONFLICT_COLUMNS", "write_outputs", "why_empty"]
@@ -45,12 +45,16 @@ CONFLICT_COLUMNS: tuple[str, ...] = (
 
 
 def _write_csv(path: Path, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    """Write ``rows``; text a spreadsheet would run as a formula gets a ``'``."""
     with atomic_open(path, "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
         for row in rows:
             writer.writerow(
-                {c: "" if row.get(c) is None else row.get(c) for c in columns}
+                {
+                    c: "" if row.get(c) is None else escape_formula(row.get(c))
+                    for c in columns
+                }
             )
 
 

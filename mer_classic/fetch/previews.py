@@ -4,8 +4,9 @@ A preview is fetched to a temporary file beside ``audio/<track_id>.mp3``, checke
 (complete body, a chain of whole MPEG audio frames up to the end of the file, or
 a file soundfile can decode) and only then renamed into place. A truncated or
 undecodable download is retried once and then reported, never kept. The writer
-refuses any destination outside the audio folder it is given, and
-:func:`remove_stale_temporaries` clears the temporary files a killed run left.
+refuses any destination outside the audio folder it is given. The temporary files a
+killed run left are cleared by :func:`mer_classic._io.remove_stale_temporaries`
+(the next ``fetch`` calls it).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ __all__ = [
     "download_preview",
     "verify_audio",
     "mp3_frame_count",
-    "remove_stale_temporaries",
+    "LEGACY_TEMPORARY",
 ]
 
 logger = logging.getLogger(__name__)
@@ -44,9 +45,10 @@ _BITRATES = {
 }
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 _TRAILERS = (b"TAG", b"APETAGEX", b"LYRICSBEGIN")
-#: temporary files of :func:`download_preview` (``_io.atomic_path`` beside
-#: ``<track_id>.mp3``: ``.<track_id>.mp3.<random>.tmp``), and nothing else
-_TEMPORARY = re.compile(r"\.[0-9A-Za-z]{22}\.mp3\.[0-9A-Za-z_]{1,32}\.tmp")
+#: temporary files that :func:`download_preview` of versions before the pid-tagged
+#: names of ``mer_classic._io`` left (``.<track_id>.mp3.<random>.tmp``), and nothing
+#: else; :func:`mer_classic._io.remove_stale_temporaries` removes them and today's
+LEGACY_TEMPORARY = re.compile(r"\.[0-9A-Za-z]{22}\.mp3\.[0-9A-Za-z_]{1,32}\.tmp")
 
 
 def _frame_length(header: bytes) -> int:
@@ -228,44 +230,6 @@ def download_preview(
             status = "preview_network"
             logger.info("preview %s: %s", url, type(exc).__name__)
     return PreviewResult(status, None, sent)
-
-
-def remove_stale_temporaries(folder: str | os.PathLike[str]) -> int:
-    """Delete the temporary preview files a killed run left in ``folder``.
-
-    Only regular files named like :func:`download_preview`'s temporaries
-    (``.<22-character id>.mp3.<random>.tmp``) are removed; anything else, such
-    as the user's own files, is left alone. Call it when no download runs.
-
-    Returns
-    -------
-    int
-        Number of files removed.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> d = Path(tempfile.mkdtemp())
-    >>> for name in (".4uLU6hMCjMI75M1A2tKUQC.mp3.k2x_9a1b.tmp", "mine.tmp", "a.mp3"):
-    ...     _ = (d / name).write_bytes(b"x")
-    >>> remove_stale_temporaries(d), sorted(p.name for p in d.iterdir())
-    (1, ['a.mp3', 'mine.tmp'])
-    """
-    removed = 0
-    try:
-        entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return 0
-    for entry in entries:
-        if _TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
-            try:
-                os.unlink(entry.path)
-            except FileNotFoundError:
-                continue
-            removed += 1
-    if removed:
-        logger.info("removed %d temporary file(s) left by an earlier run", removed)
-    return removed
 
 
 class _HttpStatus(Exception):

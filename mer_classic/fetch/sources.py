@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mer_classic._io import unescape_formula
 from mer_classic.exceptions import DataError, ParameterError
 
 __all__ = [
@@ -346,7 +347,7 @@ def read_tracks_file(
     invalid: list[tuple[int, str, str]] = []
     for number, record in enumerate(reader, start=2):
         value = (record.get(id_col) or "").strip()
-        label = (record.get(label_col) or "").strip()
+        label = unescape_formula((record.get(label_col) or "").strip())
         try:
             track_id = parse_spotify_id(value, "track")
         except DataError:
@@ -356,7 +357,7 @@ def read_tracks_file(
             invalid.append((number, value, "no_label"))
             continue
         extra = {
-            k.strip().lower(): (v or "").strip()
+            k.strip().lower(): unescape_formula((v or "").strip())
             for k, v in record.items()
             if k is not None and k not in (id_col, label_col)
         }

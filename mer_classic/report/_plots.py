@@ -41,7 +41,20 @@ def pyplot() -> Any:
 def plot_confusion(
     matrix: Sequence[Sequence[int]], labels: Sequence[str], path: Path, title: str
 ) -> Path:
-    """Heatmap of a confusion matrix (rows true, columns predicted), counts and row %."""
+    """Heatmap of a confusion matrix (rows true, columns predicted), counts and row %.
+
+    Labels the default font cannot draw (e.g. CJK) get a font that can
+    (:func:`~mer_classic.report._fonts.label_fonts`), or one warning.
+    """
+    from mer_classic.report._fonts import label_fonts
+
+    with label_fonts([*labels, title]):
+        return _plot_confusion(matrix, labels, path, title)
+
+
+def _plot_confusion(
+    matrix: Sequence[Sequence[int]], labels: Sequence[str], path: Path, title: str
+) -> Path:
     plt = pyplot()
     cm = np.asarray(matrix, dtype=float)
     rows = cm.sum(axis=1, keepdims=True)

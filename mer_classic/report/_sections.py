@@ -42,6 +42,13 @@ TOP_FEATURES = 20
 
 
 def _plot_f1_bars(metrics: dict[str, Any], path: Path) -> Path:
+    from mer_classic.report._fonts import label_fonts
+
+    with label_fonts(metrics["per_class"]):
+        return _draw_f1_bars(metrics, path)
+
+
+def _draw_f1_bars(metrics: dict[str, Any], path: Path) -> Path:
     from mer_classic.report._plots import pyplot
 
     plt = pyplot()

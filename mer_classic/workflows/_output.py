@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mer_classic._io import write_csv_atomic, write_text_atomic
+from mer_classic._io import csv_text, write_csv_atomic, write_text_atomic
 from mer_classic.exceptions import ParameterError
 
 __all__ = ["FORMATS", "table_text", "write_table"]
@@ -22,11 +22,15 @@ def _check(fmt: str) -> None:
 
 
 def table_text(df: pd.DataFrame, fmt: str) -> str:
-    """``df`` (index included) as CSV text or as indented JSON records (no newline)."""
+    """``df`` (index included) as CSV text or as indented JSON records (no newline).
+
+    CSV text cells that a spreadsheet would run as formulas get a leading ``'``
+    (:func:`mer_classic._io.csv_text`); JSON is written as it is.
+    """
     _check(fmt)
     if fmt == "json":
         return df.reset_index().to_json(orient="records", indent=2)
-    return df.to_csv()
+    return csv_text(df)
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str], fmt: str) -> Path:

@@ -84,7 +84,7 @@ def format_metrics(metrics: dict[str, Any]) -> str:
             line += (
                 f"\n  over {rep['n']} repeats: F1 macro {f['mean']:.3f} ± {f['sd']:.3f}"
             )
-        return line
+        return line + _undefined(metrics)
     parts = [
         f"{name}: RMSE {t['rmse']:.3f}  R² {t['r2']:.3f}  r {t['pearson_r']:.3f}"
         for name, t in metrics["targets"].items()
@@ -93,7 +93,17 @@ def format_metrics(metrics: dict[str, Any]) -> str:
     text = "\n  ".join(parts) + (f"  (scale {scale})" if scale else "")
     if metrics.get("quadrant"):
         text += f"\n  quadrants from predicted V/A: F1 macro {metrics['quadrant']['f1_macro']:.3f}"
-    return text
+    return text + _undefined(metrics)
+
+
+def _undefined(metrics: dict[str, Any]) -> str:
+    """A line naming the metrics that are undefined on this table, or ''."""
+    why = metrics.get("undefined") or {}
+    return (
+        "\n  undefined here (nan): " + "; ".join(f"{k}: {v}" for k, v in why.items())
+        if why
+        else ""
+    )
 
 
 def run_train(
@@ -176,6 +186,7 @@ def run_train(
             group=None,
             id=id_col,
             features=list(table.X.columns),
+            purpose="score",
         )
     result = train(
         table,
@@ -292,6 +303,7 @@ def run_evaluate(
         group=group,
         id=id_col,
         features=model.feature_names,
+        purpose="score",
     )
     out_dir = (
         Path(out) if out else default_run_dir(f"eval-{model.metadata.get('model')}")
