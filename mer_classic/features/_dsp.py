@@ -19,6 +19,7 @@ import scipy.signal
 
 __all__ = [
     "stft_magnitude",
+    "frames_magnitude",
     "fft_frequencies",
     "mel_filterbank",
     "chroma_filterbank",
@@ -36,6 +37,7 @@ __all__ = [
     "tonnetz_from_chroma",
     "onset_strength_from_mel_db",
     "tempogram",
+    "tempogram_mean",
     "tempo_frequencies",
     "tempo_from_tempogram",
 ]
@@ -64,7 +66,12 @@ def stft_magnitude(
     frames = np.lib.stride_tricks.sliding_window_view(y_pad, n_fft)[::hop_length][
         :n_frames
     ]
-    spec = scipy.fft.rfft(frames * _hann(n_fft), axis=1)
+    return frames_magnitude(frames)
+
+
+def frames_magnitude(frames: np.ndarray) -> np.ndarray:
+    """Magnitude spectra (bins x frames, float32) of Hann-windowed signal frames."""
+    spec = scipy.fft.rfft(frames * _hann(frames.shape[1]), axis=1)
     return np.abs(spec).T.astype(np.float32, copy=False)
 
 
@@ -314,6 +321,31 @@ def tempogram(onset_env: np.ndarray, win_length: int) -> np.ndarray:
     powspec = np.abs(scipy.fft.rfft(frames, n=n_pad, axis=0)) ** 2
     ac = scipy.fft.irfft(powspec, n=n_pad, axis=0)[:win_length]
     return normalize(ac, norm=np.inf, axis=0)
+
+
+def tempogram_mean(
+    onset_env: np.ndarray, win_length: int, chunk: int = 4096
+) -> np.ndarray:
+    """Time average of :func:`tempogram`, computed ``chunk`` columns at a time.
+
+    Memory stays bounded for long signals (the full tempogram of a 20-minute
+    file is ~150 MB, its FFT buffers several times that).
+    """
+    n = onset_env.shape[0]
+    half = win_length // 2
+    padded = np.pad(onset_env, (half, half), mode="linear_ramp", end_values=(0, 0))
+    if len(padded) < win_length:
+        padded = np.pad(padded, (0, win_length - len(padded)))
+    view = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n]
+    window = scipy.signal.get_window("hann", win_length, fftbins=True)[:, None]
+    n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
+    total = np.zeros(win_length)
+    for c0 in range(0, n, chunk):
+        frames = view[c0 : c0 + chunk].T * window
+        powspec = np.abs(scipy.fft.rfft(frames, n=n_pad, axis=0)) ** 2
+        ac = scipy.fft.irfft(powspec, n=n_pad, axis=0)[:win_length]
+        total += normalize(ac, norm=np.inf, axis=0).sum(axis=1)
+    return total / max(n, 1)
 
 
 def tempo_frequencies(n_bins: int, sr: float, hop_length: int) -> np.ndarray:
