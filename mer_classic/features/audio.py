@@ -35,7 +35,6 @@ from mer_classic.features._engine import (
 from mer_classic.features._stream import DEFAULT_BLOCK_SECONDS, iter_audio
 from mer_classic.features.names import (
     DEFAULT_FEATURE_GROUPS,
-    FEATURE_NAMES,
     FEATURES_VERSION,
     FRAME_DESCRIPTORS,
     feature_names,
