@@ -324,7 +324,7 @@ def tempogram(onset_env: np.ndarray, win_length: int) -> np.ndarray:
 
 
 def tempogram_mean(
-    onset_env: np.ndarray, win_length: int, chunk: int = 4096
+    onset_env: np.ndarray, win_length: int, chunk: int = 1024
 ) -> np.ndarray:
     """Time average of :func:`tempogram`, computed ``chunk`` columns at a time.
 

@@ -21,9 +21,10 @@ Extension point: a group whose computation is not built in registers a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.ndimage
@@ -173,6 +174,45 @@ class _Moments:
         return self.mean, np.sqrt(np.maximum(self.m2 / self.n, 0.0))
 
 
+class _SpillStore:
+    """Append-only list of float32 blocks that moves to a temporary file once it
+    holds more than ``limit`` bytes, so long clips keep a bounded footprint."""
+
+    def __init__(self, limit: int = 16 * 2**20) -> None:
+        self.limit = limit
+        self.blocks: list[np.ndarray] = []
+        self.shapes: list[tuple[int, ...]] = []
+        self.nbytes = 0
+        self.file: Any = None
+
+    def append(self, x: np.ndarray) -> None:
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        self.nbytes += x.nbytes
+        if self.file is None and self.nbytes > self.limit:
+            self.file = tempfile.TemporaryFile(prefix="mer-classic-")
+            for b in self.blocks:
+                b.tofile(self.file)
+            self.blocks = []
+        if self.file is not None:
+            x.tofile(self.file)
+        else:
+            self.blocks.append(x)
+        self.shapes.append(x.shape)
+
+    def drain(self) -> Iterator[np.ndarray]:
+        """Yield the blocks in order, releasing them."""
+        if self.file is None:
+            while self.blocks:
+                yield self.blocks.pop(0)
+            return
+        with self.file as f:
+            f.seek(0)
+            for shape in self.shapes:
+                count = int(np.prod(shape))
+                yield np.fromfile(f, dtype=np.float32, count=count).reshape(shape)
+        self.file = None
+
+
 class _Framer:
     """Centred STFT framing of a signal that arrives in pieces."""
 
@@ -220,14 +260,19 @@ class _Framer:
     def edge_padded(self, j0: int, frames: np.ndarray, final: bool) -> np.ndarray:
         """The frames with edge padding instead of zeros (for the zero-crossing rate)."""
         n = len(frames)
-        pos = (j0 + np.arange(n))[:, None] * self.hop + np.arange(self.n_fft)
-        left = pos < self.pad
-        right = pos >= self.pad + self.n_samples if final else np.zeros_like(left)
-        if not (left.any() or right.any()):
+        starts = (j0 + np.arange(n)) * self.hop  # padded index of each frame's start
+        end = self.pad + self.n_samples  # padded index of the right padding
+        touch = (starts < self.pad) | ((starts + self.n_fft > end) if final else False)
+        rows = np.flatnonzero(touch)
+        if rows.size == 0:
             return frames
         out = frames.copy()
-        out[left] = self.first
-        out[right] = self.last
+        pos = starts[rows, None] + np.arange(self.n_fft)
+        sub = out[rows]
+        sub[pos < self.pad] = self.first
+        if final:
+            sub[pos >= end] = self.last
+        out[rows] = sub
         return out
 
 
@@ -281,7 +326,7 @@ class FrameEngine:
         self.framer = _Framer(n_fft, hop_length)
         self.moments = _Moments()
         self.kept: list[np.ndarray] = []
-        self.mel_db: list[np.ndarray] = []
+        self.mel_db = _SpillStore()
         self.mel_db_max: np.floating | None = None
         self.chroma: list[np.ndarray] = []
         self.rms: list[np.ndarray] = []
@@ -466,8 +511,7 @@ class FrameEngine:
         mfcc_parts: list[np.ndarray] = []
         env_parts: list[np.ndarray] = []
         prev: np.ndarray | None = None
-        while self.mel_db:
-            raw = self.mel_db.pop(0)
+        for raw in self.mel_db.drain():
             db = raw if floor is None else np.maximum(raw, floor)
             if "mfcc" in self.groups:
                 mfcc_parts.append(_dsp.mfcc_from_mel_db(db))

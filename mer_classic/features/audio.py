@@ -200,12 +200,17 @@ def _mode_strengths(chroma: np.ndarray) -> tuple[float, float]:
     r = _triad_correlations(chroma.mean(axis=1, keepdims=True))[:, 0]
     mode = float(r[:12].max() - r[12:].max())
     smooth = scipy.ndimage.uniform_filter1d(chroma, size=21, axis=1, mode="nearest")
-    rf = _triad_correlations(smooth)
-    voiced = np.ptp(smooth, axis=0) > 1e-3
-    if not np.any(voiced):
+    n_voiced = n_major = 0
+    for c0 in range(0, smooth.shape[1], 4096):  # bounded memory on long clips
+        part = smooth[:, c0 : c0 + 4096]
+        voiced = np.ptp(part, axis=0) > 1e-3
+        if np.any(voiced):
+            rf = _triad_correlations(part[:, voiced])
+            n_major += int(np.sum(rf[:12].max(axis=0) > rf[12:].max(axis=0)))
+            n_voiced += int(np.sum(voiced))
+    if n_voiced == 0:
         return mode, 0.5
-    major = rf[:12, voiced].max(axis=0) > rf[12:, voiced].max(axis=0)
-    return mode, float(np.mean(major))
+    return mode, n_major / n_voiced
 
 
 def _rhythm(
