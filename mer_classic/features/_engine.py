@@ -101,7 +101,7 @@ class ClipData:
     onset: np.ndarray | None = None
     chroma: np.ndarray | None = None
     rms: np.ndarray | None = None
-    small_mel: np.ndarray | None = None
+    small_mel: np.ndarray | None = None  # 32 bands, half frame rate
 
 
 class BlockAnalyzer(Protocol):
@@ -315,9 +315,7 @@ class FrameEngine:
         g = self.groups
         self.descriptors = [d for grp, d, _, _ in FRAME_DESCRIPTORS if grp in g]
         self.local = [d for d in self.descriptors if not self._deferred(d)]
-        self.need_mel = bool(g & _NEEDS_MEL) or any(
-            d.startswith("mel_band") for d in self.local
-        )
+        self.need_mel = bool(g & (_NEEDS_MEL | set(ANALYZERS)))
         self.need_mel_db = bool(g & _NEEDS_MEL_DB)
         self.need_chroma = bool(g & _NEEDS_CHROMA)
         self.need_rms = bool(g & _NEEDS_RMS)
@@ -331,6 +329,7 @@ class FrameEngine:
         self.chroma: list[np.ndarray] = []
         self.rms: list[np.ndarray] = []
         self.small: list[np.ndarray] = []
+        self.small_carry: np.ndarray | None = None
         self.prev_sn: np.ndarray | None = None
         self.analyzers = {
             name: ANALYZERS[name](sr, n_fft, hop_length)
@@ -421,7 +420,7 @@ class FrameEngine:
                 )
             self.mel_db.append(raw)
         if mel is not None and self.need_small:
-            self.small.append(mel.reshape(32, 4, -1).sum(axis=1))
+            self._add_small(mel.reshape(32, 4, -1).sum(axis=1))
         if self.local:
             F = np.vstack([np.asarray(rows[n], dtype=np.float64) for n in self.local])
             if self.keep:
@@ -432,6 +431,18 @@ class FrameEngine:
             block = Block(j0, frames, S, mel, self.sr, self.n_fft, self.hop)
             for a in self.analyzers.values():
                 a.update(block)
+
+    def _add_small(self, small: np.ndarray) -> None:
+        """Keep the 32-band mel power at half the frame rate (mean of frame pairs
+        0-1, 2-3, ...), carrying an unpaired last frame to the next batch."""
+        if self.small_carry is not None:
+            small = np.concatenate([self.small_carry, small], axis=1)
+            self.small_carry = None
+        if small.shape[1] % 2:
+            self.small_carry = small[:, -1:]
+            small = small[:, :-1]
+        if small.shape[1]:
+            self.small.append(small.reshape(32, -1, 2).mean(axis=2))
 
     # -- whole clip --------------------------------------------------------------
     def _finish(self) -> EngineOutput:
@@ -474,6 +485,8 @@ class FrameEngine:
             clip.rms = np.concatenate(self.rms)
             self.rms = []
         if self.need_small:
+            if not self.small and self.small_carry is not None:  # a one-frame clip
+                self.small = [self.small_carry]
             clip.small_mel = np.concatenate(self.small, axis=1)
             self.small = []
         late = [d for d in self.descriptors if d not in self.local]

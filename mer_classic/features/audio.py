@@ -275,10 +275,8 @@ def _clip_scalars(
 
 
 def _harmonic_ratio_db(small: np.ndarray) -> float:
-    """HPSS proxy: median filters on a 32-band, half-frame-rate mel power spectrum."""
-    n2 = (small.shape[1] // 2) * 2 or small.shape[1]
-    if n2 >= 2:
-        small = small[:, :n2].reshape(32, -1, 2 if n2 > 1 else 1).mean(axis=2)
+    """HPSS proxy: median filters on a 32-band, half-frame-rate mel power spectrum
+    (``ClipData.small_mel``: frame pairs averaged, an odd last frame dropped)."""
     harm = scipy.ndimage.median_filter(small, size=(1, 9), mode="reflect")
     perc = scipy.ndimage.median_filter(small, size=(9, 1), mode="reflect")
     mask = harm**2 / np.maximum(harm**2 + perc**2, 1e-20)
@@ -401,6 +399,7 @@ def clip_features(
     Examples
     --------
     >>> import numpy as np
+    >>> from mer_classic.features import FEATURE_NAMES
     >>> t = np.arange(22050 * 2) / 22050
     >>> v = clip_features(0.5 * np.sin(2 * np.pi * 440 * t))
     >>> v.shape == (len(FEATURE_NAMES),)
