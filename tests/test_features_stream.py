@@ -164,3 +164,17 @@ def test_registered_analyzer_sees_every_frame_once(
 
 def test_default_clip_has_all_features() -> None:
     assert clip_features(_music(3.0)).shape == (len(FEATURE_NAMES),)
+
+
+def test_clip_wide_db_floors_do_not_depend_on_blocks() -> None:
+    """MFCC, onsets and spectral contrast use an 80 dB floor relative to the clip's
+    maximum: a quiet first half must not be floored by its own block's maximum."""
+    rng = np.random.default_rng(5)
+    quiet = 1e-8 * rng.standard_normal(4 * SR)
+    loud = _music(4.0, seed=5)
+    y = np.concatenate([quiet, loud]).astype(np.float32)
+    whole = clip_features(y, block_frames=100_000)
+    _close(clip_features(y, block_frames=37), whole)
+    t1, v1 = segment_features(y, FeatureSettings(segment=0.5), block_frames=100_000)
+    _, v2 = segment_features(y, FeatureSettings(segment=0.5), block_frames=37)
+    _close(v2, v1)

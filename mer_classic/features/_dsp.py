@@ -30,6 +30,8 @@ __all__ = [
     "spectral_rolloff",
     "spectral_flatness",
     "spectral_contrast",
+    "contrast_peaks",
+    "contrast_from_peaks",
     "rms_from_stft",
     "zero_crossing_rate",
     "mfcc_from_mel_db",
@@ -213,6 +215,31 @@ def spectral_contrast(
     Bands that start above the Nyquist frequency (analysis rates below 12.8 kHz)
     are returned as 0 instead of raising.
     """
+    peak, valley, valid = contrast_peaks(S, freq, sr, fmin, n_bands)
+    return contrast_from_peaks(peak, valley, valid)
+
+
+def contrast_from_peaks(
+    peak: np.ndarray, valley: np.ndarray, valid: np.ndarray
+) -> np.ndarray:
+    """Contrast in dB from :func:`contrast_peaks` of the *whole* signal.
+
+    The 80 dB floor of each dB conversion is relative to the maximum over all
+    frames, so peaks and valleys of a long signal are collected first.
+    """
+    contrast = power_to_db(peak) - power_to_db(valley)
+    contrast[~valid] = 0.0
+    return contrast
+
+
+def contrast_peaks(
+    S: np.ndarray, freq: np.ndarray, sr: float, fmin: float = 200.0, n_bands: int = 6
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-frame peak and valley energy of each octave band, and the valid bands.
+
+    Bands that start above the Nyquist frequency (analysis rates below 12.8 kHz)
+    are marked invalid (their contrast is 0).
+    """
     octa = np.zeros(n_bands + 2)
     octa[1:] = fmin * (2.0 ** np.arange(0, n_bands + 1))
     valley = np.zeros((n_bands + 1, S.shape[1]))
@@ -235,9 +262,7 @@ def spectral_contrast(
         srt = np.sort(sub, axis=0)
         valley[k] = np.mean(srt[:n_q], axis=0)
         peak[k] = np.mean(srt[-n_q:], axis=0)
-    contrast = power_to_db(peak) - power_to_db(valley)
-    contrast[~valid] = 0.0
-    return contrast
+    return peak, valley, valid
 
 
 def rms_from_stft(S: np.ndarray, n_fft: int) -> np.ndarray:

@@ -330,6 +330,9 @@ class FrameEngine:
         self.rms: list[np.ndarray] = []
         self.small: list[np.ndarray] = []
         self.small_carry: np.ndarray | None = None
+        self.contrast_peak: list[np.ndarray] = []
+        self.contrast_valley: list[np.ndarray] = []
+        self.contrast_valid: np.ndarray | None = None
         self.prev_sn: np.ndarray | None = None
         self.analyzers = {
             name: ANALYZERS[name](sr, n_fft, hop_length)
@@ -339,7 +342,9 @@ class FrameEngine:
 
     @staticmethod
     def _deferred(descriptor: str) -> bool:
-        return descriptor in _DEFERRED or descriptor.startswith(("mfcc_", "tonnetz_"))
+        return descriptor in _DEFERRED or descriptor.startswith(
+            ("mfcc_", "tonnetz_", "spectral_contrast_")
+        )
 
     @property
     def n_samples(self) -> int:
@@ -394,9 +399,10 @@ class FrameEngine:
             flux = np.sqrt(np.maximum(2.0 - 2.0 * dots, 0.0))
             rows["spectral_flux"] = flux if prev is not None else np.r_[0.0, flux]
             self.prev_sn = sn[:, -1:]
-            contrast = _dsp.spectral_contrast(S, freq, self.sr)
-            for i in range(contrast.shape[0]):
-                rows[f"spectral_contrast_{i + 1}"] = contrast[i]
+            # dB floor relative to the clip maximum: converted at the end
+            peak, valley, self.contrast_valid = _dsp.contrast_peaks(S, freq, self.sr)
+            self.contrast_peak.append(peak)
+            self.contrast_valley.append(valley)
             edge = self.framer.edge_padded(j0, frames, final)
             rows["zcr"] = _zcr(edge)
         if "rms" in d or self.need_rms:
@@ -481,6 +487,15 @@ class FrameEngine:
                 hcdf[1:] = np.sqrt(np.sum(np.diff(ton_s, axis=1) ** 2, axis=0))
                 deferred["harmonic_change"] = hcdf
                 deferred["dissonance"] = _dissonance(chroma)
+        if self.contrast_valid is not None:
+            contrast = _dsp.contrast_from_peaks(
+                np.concatenate(self.contrast_peak, axis=1),
+                np.concatenate(self.contrast_valley, axis=1),
+                self.contrast_valid,
+            )
+            self.contrast_peak, self.contrast_valley = [], []
+            for i in range(contrast.shape[0]):
+                deferred[f"spectral_contrast_{i + 1}"] = contrast[i]
         if self.need_rms:
             clip.rms = np.concatenate(self.rms)
             self.rms = []
