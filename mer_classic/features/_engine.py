@@ -21,15 +21,15 @@ Extension point: a group whose computation is not built in registers a
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import scipy.ndimage
 
 from mer_classic.features import _dsp
+from mer_classic.features._framing import Framer, Moments, SpillStore, zcr
 from mer_classic.features.names import FRAME_DESCRIPTORS, PITCH_CLASSES, TONNETZ_AXES
 
 __all__ = [
@@ -145,143 +145,6 @@ class EngineOutput:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-class _Moments:
-    """Running mean and sum of squared deviations per row (Chan et al. merge)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-        self.mean: np.ndarray | None = None
-        self.m2: np.ndarray | None = None
-
-    def add(self, x: np.ndarray) -> None:
-        nb = x.shape[1]
-        if nb == 0:
-            return
-        mb = x.mean(axis=1)
-        m2b = np.sum((x - mb[:, None]) ** 2, axis=1)
-        if self.mean is None or self.m2 is None:
-            self.n, self.mean, self.m2 = nb, mb, m2b
-            return
-        n = self.n + nb
-        d = mb - self.mean
-        self.mean = self.mean + d * (nb / n)
-        self.m2 = self.m2 + m2b + d * d * (self.n * nb / n)
-        self.n = n
-
-    def result(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        if self.mean is None or self.m2 is None or self.n == 0:
-            return np.zeros(k), np.zeros(k)
-        return self.mean, np.sqrt(np.maximum(self.m2 / self.n, 0.0))
-
-
-class _SpillStore:
-    """Append-only list of float32 blocks that moves to a temporary file once it
-    holds more than ``limit`` bytes, so long clips keep a bounded footprint."""
-
-    def __init__(self, limit: int = 16 * 2**20) -> None:
-        self.limit = limit
-        self.blocks: list[np.ndarray] = []
-        self.shapes: list[tuple[int, ...]] = []
-        self.nbytes = 0
-        self.file: Any = None
-
-    def append(self, x: np.ndarray) -> None:
-        x = np.ascontiguousarray(x, dtype=np.float32)
-        self.nbytes += x.nbytes
-        if self.file is None and self.nbytes > self.limit:
-            self.file = tempfile.TemporaryFile(prefix="mer-classic-")
-            for b in self.blocks:
-                b.tofile(self.file)
-            self.blocks = []
-        if self.file is not None:
-            x.tofile(self.file)
-        else:
-            self.blocks.append(x)
-        self.shapes.append(x.shape)
-
-    def drain(self) -> Iterator[np.ndarray]:
-        """Yield the blocks in order, releasing them."""
-        if self.file is None:
-            while self.blocks:
-                yield self.blocks.pop(0)
-            return
-        with self.file as f:
-            f.seek(0)
-            for shape in self.shapes:
-                count = int(np.prod(shape))
-                yield np.fromfile(f, dtype=np.float32, count=count).reshape(shape)
-        self.file = None
-
-
-class _Framer:
-    """Centred STFT framing of a signal that arrives in pieces."""
-
-    def __init__(self, n_fft: int, hop: int) -> None:
-        self.n_fft, self.hop, self.pad = n_fft, hop, n_fft // 2
-        self.buf = np.zeros(self.pad, dtype=np.float32)  # padded-signal samples
-        self.buf_start = 0  # padded index of buf[0]
-        self.next = 0  # next frame to emit
-        self.n_samples = 0
-        self.first = 0.0
-        self.last = 0.0
-        self.peak = 0.0
-
-    def push(self, y: np.ndarray) -> tuple[int, np.ndarray]:
-        y = np.asarray(y, dtype=np.float32)
-        if len(y):
-            if self.n_samples == 0:
-                self.first = float(y[0])
-            self.last = float(y[-1])
-            self.peak = max(self.peak, float(np.max(np.abs(y))))
-            self.n_samples += len(y)
-            self.buf = np.concatenate([self.buf, y])
-        end = self.buf_start + len(self.buf)
-        n_ready = (end - self.n_fft) // self.hop + 1 - self.next
-        return self._emit(max(n_ready, 0))
-
-    def finish(self) -> tuple[int, np.ndarray]:
-        self.buf = np.concatenate([self.buf, np.zeros(self.pad, dtype=np.float32)])
-        total = 1 + self.n_samples // self.hop
-        return self._emit(max(total - self.next, 0))
-
-    def _emit(self, n: int) -> tuple[int, np.ndarray]:
-        j0 = self.next
-        off = j0 * self.hop - self.buf_start
-        if n <= 0:
-            return j0, np.zeros((0, self.n_fft), dtype=np.float32)
-        view = np.lib.stride_tricks.sliding_window_view(self.buf[off:], self.n_fft)
-        frames = np.array(view[:: self.hop][:n])
-        self.next = j0 + n
-        cut = self.next * self.hop - self.buf_start
-        self.buf = self.buf[cut:].copy()
-        self.buf_start += cut
-        return j0, frames
-
-    def edge_padded(self, j0: int, frames: np.ndarray, final: bool) -> np.ndarray:
-        """The frames with edge padding instead of zeros (for the zero-crossing rate)."""
-        n = len(frames)
-        starts = (j0 + np.arange(n)) * self.hop  # padded index of each frame's start
-        end = self.pad + self.n_samples  # padded index of the right padding
-        touch = (starts < self.pad) | ((starts + self.n_fft > end) if final else False)
-        rows = np.flatnonzero(touch)
-        if rows.size == 0:
-            return frames
-        out = frames.copy()
-        pos = starts[rows, None] + np.arange(self.n_fft)
-        sub = out[rows]
-        sub[pos < self.pad] = self.first
-        if final:
-            sub[pos >= end] = self.last
-        out[rows] = sub
-        return out
-
-
-def _zcr(frames: np.ndarray) -> np.ndarray:
-    """Zero-crossing rate per frame (``_dsp.zero_crossing_rate`` on given frames)."""
-    sign = np.signbit(np.where(np.abs(frames) <= 1e-10, 0.0, frames))
-    return np.count_nonzero(sign[:, 1:] != sign[:, :-1], axis=1) / frames.shape[1]
-
-
 class FrameEngine:
     """Block-wise frame analysis for a set of feature groups.
 
@@ -321,10 +184,10 @@ class FrameEngine:
         self.need_rms = bool(g & _NEEDS_RMS)
         self.need_small = bool(g & _NEEDS_SMALL)
         self.freq = _dsp.fft_frequencies(sr, n_fft)
-        self.framer = _Framer(n_fft, hop_length)
-        self.moments = _Moments()
+        self.framer = Framer(n_fft, hop_length)
+        self.moments = Moments()
         self.kept: list[np.ndarray] = []
-        self.mel_db = _SpillStore()
+        self.mel_db = SpillStore()
         self.mel_db_max: np.floating | None = None
         self.chroma: list[np.ndarray] = []
         self.rms: list[np.ndarray] = []
@@ -403,8 +266,11 @@ class FrameEngine:
             peak, valley, self.contrast_valid = _dsp.contrast_peaks(S, freq, self.sr)
             self.contrast_peak.append(peak)
             self.contrast_valley.append(valley)
-            edge = self.framer.edge_padded(j0, frames, final)
-            rows["zcr"] = _zcr(edge)
+            z = zcr(frames)
+            edge_rows, edge = self.framer.edge_frames(j0, frames, final)
+            if edge_rows.size:
+                z[edge_rows] = zcr(edge)
+            rows["zcr"] = z
         if "rms" in d or self.need_rms:
             rms = _dsp.rms_from_stft(S, self.n_fft)
             rows["rms"] = rms
