@@ -266,7 +266,7 @@ class FrameEngine:
             peak, valley, self.contrast_valid = _dsp.contrast_peaks(S, freq, self.sr)
             self.contrast_peak.append(peak)
             self.contrast_valley.append(valley)
-            z = zcr(frames)
+            z = zcr(frames, self.hop)
             edge_rows, edge = self.framer.edge_frames(j0, frames, final)
             if edge_rows.size:
                 z[edge_rows] = zcr(edge)

@@ -143,7 +143,19 @@ class Framer:
         return rows, sub
 
 
-def zcr(frames: np.ndarray) -> np.ndarray:
-    """Zero-crossing rate per frame (``_dsp.zero_crossing_rate`` on given frames)."""
-    sign = np.signbit(np.where(np.abs(frames) <= 1e-10, 0.0, frames))
-    return np.count_nonzero(sign[:, 1:] != sign[:, :-1], axis=1) / frames.shape[1]
+def zcr(frames: np.ndarray, hop: int | None = None) -> np.ndarray:
+    """Zero-crossing rate per frame (``_dsp.zero_crossing_rate`` on given frames).
+
+    With ``hop`` (consecutive frames ``hop`` samples apart), the crossings are
+    counted once on the underlying signal and summed per frame.
+    """
+    n, width = frames.shape
+    if hop is None or n < 2 or hop > width:
+        sign = np.signbit(np.where(np.abs(frames) <= 1e-10, 0.0, frames))
+        return np.count_nonzero(sign[:, 1:] != sign[:, :-1], axis=1) / width
+    seg = np.concatenate([frames[:, :hop].reshape(-1), frames[-1, hop:]])
+    sign = seg < -1e-10  # = signbit after zeroing |x| <= 1e-10
+    c = np.zeros(len(seg) + 1, dtype=np.int64)
+    np.cumsum(sign[1:] != sign[:-1], out=c[2:])
+    starts = np.arange(n) * hop
+    return (c[starts + width] - c[starts + 1]) / width
