@@ -5,6 +5,13 @@ log-mel) is computed once per clip; every descriptor group reuses it. See
 ``docs/features.md`` (generated from :mod:`mer_classic.features.names`) for the
 meaning of each column.
 
+Only the groups in ``FeatureSettings.features`` are computed (the front-end parts
+that no selected group needs are skipped), and columns follow the registry order
+(:func:`~mer_classic.features.names.feature_names`). The signal is analysed in
+blocks (:mod:`mer_classic.features._engine`; files are decoded block by block by
+:mod:`mer_classic.features._stream`), so a long file's memory does not scale with
+its length; the values equal whole-signal analysis up to float rounding.
+
 Segment level: with ``segment=0.5`` a clip yields one row per 0.5 s step. The
 row's ``time`` (seconds from the start of the *file*, so ``offset`` is included)
 is the **centre** of its analysis window ``[time - window/2, time + window/2]``,
