@@ -13,6 +13,19 @@ __all__ = ["extract", "COMMANDS", "EXIT_SOME_FAILED"]
 EXIT_SOME_FAILED = 3
 
 
+def _check_features(value: str | None) -> tuple[str, ...] | None:
+    """``--features`` → canonical group tuple; an unknown group is a usage error."""
+    if value is None:
+        return None
+    from mer_classic.exceptions import ParameterError
+    from mer_classic.features.names import resolve_feature_groups
+
+    try:
+        return resolve_feature_groups(value)
+    except ParameterError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--features'") from exc
+
+
 @click.command()
 @click.argument(
     "inputs",
@@ -62,6 +75,14 @@ EXIT_SOME_FAILED = 3
     help="Analysis window (s) of each segment row.",
 )
 @click.option(
+    "--features",
+    default=None,
+    metavar="GROUPS",
+    callback=lambda _ctx, _param, value: _check_features(value),
+    help="Feature groups: 'default', 'all', or a comma list such as "
+    "mfcc,spectral,rhythm (docs/features.md lists the groups) [default: default].",
+)
+@click.option(
     "--label-from-folder",
     is_flag=True,
     help="Label each file with its parent folder name (e.g. Q1..Q4).",
@@ -105,6 +126,7 @@ def extract(
     duration: float | None,
     segment: float | None,
     window: float,
+    features: tuple[str, ...] | None,
     label_from_folder: bool,
     metadata: pathlib.Path | None,
     metadata_id: str | None,
@@ -147,6 +169,7 @@ def extract(
         force=force,
         metadata=metadata,
         metadata_id=metadata_id,
+        features=features,
     )
     click.echo(text)
     if problems:

@@ -105,6 +105,23 @@ class MerModel:
         return names
 
     @property
+    def feature_groups(self) -> tuple[str, ...]:
+        """Audio feature groups the model was trained on.
+
+        The groups recorded in ``feature_settings`` (``model.json``); for a model
+        saved before groups were recorded, the groups that hold its columns (all
+        of today's groups for the 159 default features). Empty when none of its
+        columns is an audio feature.
+        """
+        from mer_classic.features.names import groups_of_names, resolve_feature_groups
+
+        settings = self.metadata.get("feature_settings")
+        recorded = settings.get("features") if isinstance(settings, dict) else None
+        if recorded:
+            return resolve_feature_groups(recorded)
+        return groups_of_names(self.feature_names)
+
+    @property
     def task(self) -> str:
         """'classify' or 'regress'."""
         return str(self.metadata.get("task", "classify"))

@@ -7,6 +7,7 @@ files to predictions and be saved with joblib.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,12 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         Start reading this many seconds into each file.
     duration : float or None, default=None
         Read at most this many seconds of each file.
+    features : str, sequence of str or None, default=None
+        Feature groups to extract (keys of
+        :data:`~mer_classic.features.FEATURE_GROUPS`), a comma-separated string,
+        ``"all"`` or ``"default"``; None means
+        :data:`~mer_classic.features.names.DEFAULT_FEATURE_GROUPS`. Checked in
+        ``fit``.
     n_jobs : int, default=1
         Worker processes for ``transform``.
     cache_dir : str or None, default=None
@@ -81,7 +88,10 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     feature_names_out_ : ndarray of str
-        The output column names (:data:`~mer_classic.features.FEATURE_NAMES`).
+        The output column names (``feature_names(feature_groups_)``, registry
+        order).
+    feature_groups_ : tuple of str
+        The selected groups in registry order.
     n_features_in_ : int
         Always 1 (one column of paths).
 
@@ -105,20 +115,26 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         sr: int = 22050,
         offset: float | None = None,
         duration: float | None = None,
+        features: str | tuple[str, ...] | None = None,
         n_jobs: int = 1,
         cache_dir: str | None = None,
     ) -> None:
         self.sr = sr
         self.offset = offset
         self.duration = duration
+        self.features = features
         self.n_jobs = n_jobs
         self.cache_dir = cache_dir
 
     def _settings(self) -> Any:
         from mer_classic.features.audio import FeatureSettings
+        from mer_classic.features.names import resolve_feature_groups
 
         return FeatureSettings(
-            sr=self.sr, offset=self.offset, duration=self.duration
+            sr=self.sr,
+            offset=self.offset,
+            duration=self.duration,
+            features=resolve_feature_groups(self.features),
         ).validate()
 
     def fit(self, X: Any, y: Any = None) -> AudioFeatureExtractor:
@@ -134,12 +150,11 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         -------
         self : AudioFeatureExtractor
         """
-        from mer_classic.features.names import FEATURE_NAMES
-
-        self._settings()
+        settings = self._settings()
         _as_paths(X)
         self.n_features_in_ = 1
-        self.feature_names_out_ = np.asarray(FEATURE_NAMES, dtype=object)
+        self.feature_groups_ = settings.features
+        self.feature_names_out_ = np.asarray(settings.feature_names, dtype=object)
         return self
 
     def transform(self, X: Any) -> np.ndarray:
@@ -159,8 +174,9 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
 
         paths = _as_paths(X)
         tracks = [Track(str(i), Path(p)) for i, p in enumerate(paths)]
+        settings = dataclasses.replace(self._settings(), features=self.feature_groups_)
         result = extract_tracks(
-            tracks, self._settings(), n_jobs=self.n_jobs, cache_dir=self.cache_dir
+            tracks, settings, n_jobs=self.n_jobs, cache_dir=self.cache_dir
         )
         if len(result.errors):
             from mer_classic.exceptions import AudioError

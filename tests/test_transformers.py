@@ -40,6 +40,7 @@ def test_params_clone_and_init_assigns_only() -> None:
         "sr": 16000,
         "offset": None,
         "duration": 5.0,
+        "features": None,
         "n_jobs": 2,
         "cache_dir": "c",
     }

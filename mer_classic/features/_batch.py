@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -30,7 +31,6 @@ from mer_classic.features._inputs import (
 )
 from mer_classic.features._worker import extract_file_cached
 from mer_classic.features.audio import FeatureSettings
-from mer_classic.features.names import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
 from mer_classic.parallel import check_n_jobs
 
 __all__ = [
@@ -94,19 +94,32 @@ def _one_blas_thread() -> Iterator[None]:
         yield
 
 
+def _effective_settings(
+    settings: FeatureSettings | None, features: object
+) -> FeatureSettings:
+    """``settings`` (default when None) with ``features`` replacing its groups."""
+    s = settings or FeatureSettings()
+    if features is not None:
+        s = dataclasses.replace(s, features=features)  # type: ignore[arg-type]
+    return s.validate()
+
+
 def extract_tracks(
     tracks: Sequence[Track],
     settings: FeatureSettings | None = None,
     *,
+    features: object = None,
     n_jobs: int = 1,
     cache_dir: str | os.PathLike[str] | None = None,
     quiet: bool = True,
 ) -> ExtractionResult:
     """Extract features for tracks in parallel, through the per-file cache.
 
-    Per-file failures are collected in ``errors`` instead of raised.
+    Per-file failures are collected in ``errors`` instead of raised. ``features``
+    (group names, a comma string, ``"all"`` or ``"default"``), when given,
+    replaces ``settings.features``.
     """
-    s = (settings or FeatureSettings()).validate()
+    s = _effective_settings(settings, features)
     n_jobs = check_n_jobs(n_jobs)
     root = resolve_cache_dir(cache_dir)
     cache_root = None if root is None else str(root)
@@ -128,7 +141,7 @@ def extract_tracks(
             delayed(extract_file_cached)(t.path, s, cache_root) for t in tracks
         )
         results = list(progress(gen, total=len(tracks), desc="extract", quiet=quiet))
-    names = list(FEATURE_NAMES if s.segment is None else SEGMENT_FEATURE_NAMES)
+    names = list(s.feature_names)
     ok_ids: list[str] = []
     blocks: list[np.ndarray] = []
     index_parts: list[Any] = []
@@ -200,6 +213,7 @@ def extract_features(
     duration: float | None = None,
     segment: float | None = None,
     window: float = 1.0,
+    features: object = None,
     n_jobs: int = 1,
     cache_dir: str | os.PathLike[str] | None = None,
     on_error: str = "record",
@@ -223,6 +237,12 @@ def extract_features(
         annotation at 15.0 s joins the row at ``time == 15.0``).
     window : float, default=1.0
         Analysis window length in seconds in segment mode.
+    features : str or sequence of str, default=None
+        Feature groups to compute (keys of
+        :data:`~mer_classic.features.FEATURE_GROUPS`), a comma-separated string,
+        ``"all"`` or ``"default"``; None means
+        :data:`~mer_classic.features.names.DEFAULT_FEATURE_GROUPS`. Columns come
+        in registry order (:func:`~mer_classic.features.names.feature_names`).
     n_jobs : int, default=1
         Worker processes (joblib/loky); -1 uses all cores.
     cache_dir : path-like or None, default=None
@@ -238,8 +258,8 @@ def extract_features(
     Returns
     -------
     DataFrame
-        Columns :data:`~mer_classic.features.FEATURE_NAMES` (or
-        ``SEGMENT_FEATURE_NAMES``), all finite.
+        Columns ``feature_names(features)`` (or ``segment_feature_names(features)``
+        with ``segment``), all finite.
 
     See Also
     --------
@@ -260,6 +280,7 @@ def extract_features(
     settings = FeatureSettings(
         sr=sr, offset=offset, duration=duration, segment=segment, window=window
     )
+    settings = _effective_settings(settings, features)
     result = extract_tracks(
         _tracks_from_paths(paths),
         settings,
@@ -393,6 +414,7 @@ def extract_to_csv(
     *,
     label_from_folder: bool = False,
     settings: FeatureSettings | None = None,
+    features: object = None,
     n_jobs: int = 1,
     cache_dir: str | os.PathLike[str] | None = None,
     quiet: bool = True,
@@ -438,8 +460,12 @@ def extract_to_csv(
         ``force``) or cannot be written.
     DataError
         When no row could be extracted: nothing is written then.
+    features : str, sequence of str or None, default=None
+        Feature groups; when given, replaces ``settings.features`` (the groups are
+        recorded in the settings sidecar, and from there in a trained model).
     """
     out = Path(out)
+    settings = _effective_settings(settings, features)
     found = plan_extraction(
         inputs,
         out,

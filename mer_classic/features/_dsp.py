@@ -19,6 +19,7 @@ import scipy.signal
 
 __all__ = [
     "stft_magnitude",
+    "frames_magnitude",
     "fft_frequencies",
     "mel_filterbank",
     "chroma_filterbank",
@@ -29,6 +30,8 @@ __all__ = [
     "spectral_rolloff",
     "spectral_flatness",
     "spectral_contrast",
+    "contrast_peaks",
+    "contrast_from_peaks",
     "rms_from_stft",
     "zero_crossing_rate",
     "mfcc_from_mel_db",
@@ -36,6 +39,7 @@ __all__ = [
     "tonnetz_from_chroma",
     "onset_strength_from_mel_db",
     "tempogram",
+    "tempogram_mean",
     "tempo_frequencies",
     "tempo_from_tempogram",
 ]
@@ -64,7 +68,12 @@ def stft_magnitude(
     frames = np.lib.stride_tricks.sliding_window_view(y_pad, n_fft)[::hop_length][
         :n_frames
     ]
-    spec = scipy.fft.rfft(frames * _hann(n_fft), axis=1)
+    return frames_magnitude(frames)
+
+
+def frames_magnitude(frames: np.ndarray) -> np.ndarray:
+    """Magnitude spectra (bins x frames, float32) of Hann-windowed signal frames."""
+    spec = scipy.fft.rfft(frames * _hann(frames.shape[1]), axis=1)
     return np.abs(spec).T.astype(np.float32, copy=False)
 
 
@@ -206,6 +215,31 @@ def spectral_contrast(
     Bands that start above the Nyquist frequency (analysis rates below 12.8 kHz)
     are returned as 0 instead of raising.
     """
+    peak, valley, valid = contrast_peaks(S, freq, sr, fmin, n_bands)
+    return contrast_from_peaks(peak, valley, valid)
+
+
+def contrast_from_peaks(
+    peak: np.ndarray, valley: np.ndarray, valid: np.ndarray
+) -> np.ndarray:
+    """Contrast in dB from :func:`contrast_peaks` of the *whole* signal.
+
+    The 80 dB floor of each dB conversion is relative to the maximum over all
+    frames, so peaks and valleys of a long signal are collected first.
+    """
+    contrast = power_to_db(peak) - power_to_db(valley)
+    contrast[~valid] = 0.0
+    return contrast
+
+
+def contrast_peaks(
+    S: np.ndarray, freq: np.ndarray, sr: float, fmin: float = 200.0, n_bands: int = 6
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-frame peak and valley energy of each octave band, and the valid bands.
+
+    Bands that start above the Nyquist frequency (analysis rates below 12.8 kHz)
+    are marked invalid (their contrast is 0).
+    """
     octa = np.zeros(n_bands + 2)
     octa[1:] = fmin * (2.0 ** np.arange(0, n_bands + 1))
     valley = np.zeros((n_bands + 1, S.shape[1]))
@@ -228,9 +262,7 @@ def spectral_contrast(
         srt = np.sort(sub, axis=0)
         valley[k] = np.mean(srt[:n_q], axis=0)
         peak[k] = np.mean(srt[-n_q:], axis=0)
-    contrast = power_to_db(peak) - power_to_db(valley)
-    contrast[~valid] = 0.0
-    return contrast
+    return peak, valley, valid
 
 
 def rms_from_stft(S: np.ndarray, n_fft: int) -> np.ndarray:
@@ -314,6 +346,31 @@ def tempogram(onset_env: np.ndarray, win_length: int) -> np.ndarray:
     powspec = np.abs(scipy.fft.rfft(frames, n=n_pad, axis=0)) ** 2
     ac = scipy.fft.irfft(powspec, n=n_pad, axis=0)[:win_length]
     return normalize(ac, norm=np.inf, axis=0)
+
+
+def tempogram_mean(
+    onset_env: np.ndarray, win_length: int, chunk: int = 1024
+) -> np.ndarray:
+    """Time average of :func:`tempogram`, computed ``chunk`` columns at a time.
+
+    Memory stays bounded for long signals (the full tempogram of a 20-minute
+    file is ~150 MB, its FFT buffers several times that).
+    """
+    n = onset_env.shape[0]
+    half = win_length // 2
+    padded = np.pad(onset_env, (half, half), mode="linear_ramp", end_values=(0, 0))
+    if len(padded) < win_length:
+        padded = np.pad(padded, (0, win_length - len(padded)))
+    view = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n]
+    window = scipy.signal.get_window("hann", win_length, fftbins=True)[:, None]
+    n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
+    total = np.zeros(win_length)
+    for c0 in range(0, n, chunk):
+        frames = view[c0 : c0 + chunk].T * window
+        powspec = np.abs(scipy.fft.rfft(frames, n=n_pad, axis=0)) ** 2
+        ac = scipy.fft.irfft(powspec, n=n_pad, axis=0)[:win_length]
+        total += normalize(ac, norm=np.inf, axis=0).sum(axis=1)
+    return total / max(n, 1)
 
 
 def tempo_frequencies(n_bins: int, sr: float, hop_length: int) -> np.ndarray:

@@ -5,6 +5,13 @@ log-mel) is computed once per clip; every descriptor group reuses it. See
 ``docs/features.md`` (generated from :mod:`mer_classic.features.names`) for the
 meaning of each column.
 
+Only the groups in ``FeatureSettings.features`` are computed (the front-end parts
+that no selected group needs are skipped), and columns follow the registry order
+(:func:`~mer_classic.features.names.feature_names`). The signal is analysed in
+blocks (:mod:`mer_classic.features._engine`; files are decoded block by block by
+:mod:`mer_classic.features._stream`), so a long file's memory does not scale with
+its length; the values equal whole-signal analysis up to float rounding.
+
 Segment level: with ``segment=0.5`` a clip yields one row per 0.5 s step. The
 row's ``time`` (seconds from the start of the *file*, so ``offset`` is included)
 is the **centre** of its analysis window ``[time - window/2, time + window/2]``,
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -25,12 +33,20 @@ import scipy.signal
 
 from mer_classic.exceptions import AudioError, ParameterError
 from mer_classic.features import _dsp
-from mer_classic.features._decode import load_audio
+from mer_classic.features._engine import (
+    DEFAULT_BLOCK_FRAMES,
+    ClipData,
+    EngineOutput,
+    FrameEngine,
+)
+from mer_classic.features._stream import DEFAULT_BLOCK_SECONDS, iter_audio
 from mer_classic.features.names import (
-    FEATURE_NAMES,
+    DEFAULT_FEATURE_GROUPS,
     FEATURES_VERSION,
     FRAME_DESCRIPTORS,
-    SEGMENT_FEATURE_NAMES,
+    feature_names,
+    resolve_feature_groups,
+    segment_feature_names,
 )
 
 __all__ = ["FeatureSettings", "clip_features", "segment_features", "extract_file"]
@@ -52,8 +68,6 @@ _TRIADS = np.stack(
 _TRIADS = (_TRIADS - _TRIADS.mean(axis=1, keepdims=True)) / np.linalg.norm(
     _TRIADS - _TRIADS.mean(axis=1, keepdims=True), axis=1, keepdims=True
 )
-# Dissonance weight of each interval class 0..6 semitones (unison .. tritone).
-_INTERVAL_DISSONANCE = np.array([0.0, 1.0, 0.6, 0.2, 0.1, 0.25, 0.8])
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,10 @@ class FeatureSettings:
         STFT frame length.
     hop_length : int, default=512
         STFT hop.
+    features : tuple of str, default=DEFAULT_FEATURE_GROUPS
+        Feature groups to compute (names of ``FEATURE_GROUPS``; a comma string,
+        ``"all"`` or ``"default"`` are accepted and stored in canonical registry
+        order). Only these groups are computed and output.
     """
 
     sr: int = 22050
@@ -85,9 +103,23 @@ class FeatureSettings:
     window: float = 1.0
     n_fft: int = 2048
     hop_length: int = 512
+    features: tuple[str, ...] = DEFAULT_FEATURE_GROUPS
+
+    def __post_init__(self) -> None:
+        # canonical form (registry order) when valid; validate() reports bad names
+        try:
+            groups = resolve_feature_groups(self.features)
+        except ParameterError:
+            if not isinstance(self.features, tuple):
+                value = self.features
+                value = (value,) if isinstance(value, str) else tuple(value)
+                object.__setattr__(self, "features", value)
+            return
+        object.__setattr__(self, "features", groups)
 
     def validate(self) -> FeatureSettings:
         """Raise :class:`ParameterError` on an out-of-range setting; return self."""
+        resolve_feature_groups(self.features)
         if not isinstance(self.sr, (int, np.integer)) or not 8000 <= self.sr <= 192000:
             raise ParameterError(
                 f"sr must be an int between 8000 and 192000 Hz; got {self.sr!r}"
@@ -115,77 +147,28 @@ class FeatureSettings:
 
     def to_dict(self) -> dict[str, object]:
         """Settings as a JSON-able dict, with the feature version."""
-        return {**asdict(self), "features_version": FEATURES_VERSION}
+        d = asdict(self)
+        d["features"] = list(self.features)
+        return {**d, "features_version": FEATURES_VERSION}
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """Output columns: clip-level, or segment-row names when ``segment`` is set."""
+        if self.segment is None:
+            return feature_names(self.features)
+        return segment_feature_names(self.features)
 
 
-def _frame_matrix(
-    y: np.ndarray, s: FeatureSettings
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Frame-level descriptors (rows in FRAME_DESCRIPTORS order) + front-end parts."""
-    sr, n_fft, hop = s.sr, s.n_fft, s.hop_length
-    S = _dsp.stft_magnitude(y, n_fft, hop)
-    n_frames = S.shape[1]
-    P = S * S
-    freq = _dsp.fft_frequencies(sr, n_fft)
-    mel = _dsp.mel_filterbank(sr, n_fft) @ P
-    mel_db = _dsp.power_to_db(mel)
-    mfcc = _dsp.mfcc_from_mel_db(mel_db)
-    mfcc_d = _dsp.delta(mfcc)
-    bands = _dsp.power_to_db(mel.reshape(8, -1, n_frames).sum(axis=1), top_db=None)
-    centroid = _dsp.spectral_centroid(S, freq)
-    bandwidth = _dsp.spectral_bandwidth(S, freq, centroid)
-    rolloff = _dsp.spectral_rolloff(S, freq)
-    flatness = _dsp.spectral_flatness(S)
-    sn = _dsp.normalize(S, norm=2, axis=0)
-    flux = np.zeros(n_frames)
-    # ||a - b||^2 = 2 - 2 a.b for unit vectors
-    dots = np.einsum("ij,ij->j", sn[:, 1:], sn[:, :-1])
-    flux[1:] = np.sqrt(np.maximum(2.0 - 2.0 * dots, 0.0))
-    contrast = _dsp.spectral_contrast(S, freq, sr)
-    zcr = _dsp.zero_crossing_rate(y, n_frames, n_fft, hop)
-    rms = _dsp.rms_from_stft(S, n_fft)
-    chroma = _dsp.normalize(_dsp.chroma_filterbank(sr, n_fft) @ P, norm=np.inf, axis=0)
-    tonnetz = _dsp.tonnetz_from_chroma(chroma)
-    ton_s = scipy.ndimage.uniform_filter1d(tonnetz, size=5, axis=1, mode="nearest")
-    hcdf = np.zeros(n_frames)
-    hcdf[1:] = np.sqrt(np.sum(np.diff(ton_s, axis=1) ** 2, axis=0))
-    c1 = _dsp.normalize(chroma, norm=1, axis=0)
-    dissonance = np.zeros(n_frames)
-    for k in range(1, 7):
-        w = _INTERVAL_DISSONANCE[k] * (
-            0.5 if k == 6 else 1.0
-        )  # tritone pairs counted twice
-        dissonance += w * np.sum(c1 * np.roll(c1, -k, axis=0), axis=0)
-    onset = _dsp.onset_strength_from_mel_db(mel_db, n_fft, hop)
-    rows = [
-        mfcc,
-        mfcc_d,
-        bands,
-        centroid[None],
-        bandwidth[None],
-        rolloff[None],
-        flatness[None],
-        flux[None],
-        contrast,
-        zcr[None],
-        rms[None],
-        chroma,
-        tonnetz,
-        hcdf[None],
-        dissonance[None],
-        onset[None],
-    ]
-    F = np.vstack([np.asarray(r, dtype=np.float64) for r in rows])
-    assert F.shape[0] == len(FRAME_DESCRIPTORS)
-    return F, {"mel": mel, "chroma": chroma, "onset": onset, "rms": rms}
-
-
-def _frame_stats(F: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-    out: list[float] = []
-    for i, (_, _, _, stats) in enumerate(FRAME_DESCRIPTORS):
-        for stat in stats:
-            out.append(mean[i] if stat == "mean" else std[i])
-    return np.asarray(out, dtype=np.float64)
+def _frame_stats(
+    descriptors: list[str], mean: np.ndarray, std: np.ndarray
+) -> dict[str, float]:
+    """``<descriptor>_<stat>`` → value for the frame descriptors computed."""
+    stats = {d: st for _, d, _, st in FRAME_DESCRIPTORS}
+    out: dict[str, float] = {}
+    for i, d in enumerate(descriptors):
+        for stat in stats[d]:
+            out[f"{d}_{stat}"] = float(mean[i] if stat == "mean" else std[i])
+    return out
 
 
 def _key_correlations(chroma_mean: np.ndarray) -> np.ndarray:
@@ -224,12 +207,17 @@ def _mode_strengths(chroma: np.ndarray) -> tuple[float, float]:
     r = _triad_correlations(chroma.mean(axis=1, keepdims=True))[:, 0]
     mode = float(r[:12].max() - r[12:].max())
     smooth = scipy.ndimage.uniform_filter1d(chroma, size=21, axis=1, mode="nearest")
-    rf = _triad_correlations(smooth)
-    voiced = np.ptp(smooth, axis=0) > 1e-3
-    if not np.any(voiced):
+    n_voiced = n_major = 0
+    for c0 in range(0, smooth.shape[1], 4096):  # bounded memory on long clips
+        part = smooth[:, c0 : c0 + 4096]
+        voiced = np.ptp(part, axis=0) > 1e-3
+        if np.any(voiced):
+            rf = _triad_correlations(part[:, voiced])
+            n_major += int(np.sum(rf[:12].max(axis=0) > rf[12:].max(axis=0)))
+            n_voiced += int(np.sum(voiced))
+    if n_voiced == 0:
         return mode, 0.5
-    major = rf[:12, voiced].max(axis=0) > rf[12:, voiced].max(axis=0)
-    return mode, float(np.mean(major))
+    return mode, n_major / n_voiced
 
 
 def _rhythm(
@@ -237,9 +225,9 @@ def _rhythm(
 ) -> dict[str, float]:
     sr, hop = s.sr, s.hop_length
     win = max(int(8.0 * sr / hop), 2)  # librosa.feature.tempo: ac_size=8 s
-    tg = _dsp.tempogram(onset, win)
-    tempo, lag = _dsp.tempo_from_tempogram(tg.mean(axis=1), sr, hop)
-    pulse = float(np.mean(tg[lag])) if lag < tg.shape[0] else 0.0
+    tg_mean = _dsp.tempogram_mean(onset, win)
+    tempo, lag = _dsp.tempo_from_tempogram(tg_mean, sr, hop)
+    pulse = float(tg_mean[lag]) if lag < tg_mean.shape[0] else 0.0
     mean_onset = float(onset.mean())
     if lag > 0 and len(onset) > lag and mean_onset > 0:
         n_full = (len(onset) // lag) * lag
@@ -260,48 +248,57 @@ def _rhythm(
 
 
 def _clip_scalars(
-    parts: dict[str, np.ndarray], s: FeatureSettings, n_seconds: float
+    clip: ClipData, s: FeatureSettings, n_seconds: float
 ) -> dict[str, float]:
-    out = _rhythm(parts["onset"], s, n_seconds)
-    chroma = parts["chroma"]
-    major, minor = _key_strengths(chroma.mean(axis=1))
-    mode, major_ratio = _mode_strengths(chroma)
-    out.update(
-        key_clarity=max(major, minor),
-        key_major_strength=major,
-        key_minor_strength=minor,
-        mode=mode,
-        mode_major_ratio=major_ratio,
-    )
-    rms = parts["rms"]
-    rms_db = 20 * np.log10(np.maximum(rms, 1e-5))
-    out.update(
-        loudness_db=float(10 * np.log10(max(np.mean(rms**2), 1e-10))),
-        low_energy_ratio=float(np.mean(rms < rms.mean())),
-        dynamic_range_db=float(np.percentile(rms_db, 95) - np.percentile(rms_db, 10)),
-    )
-    # HPSS proxy: median filters on a 32-band, half-frame-rate mel power spectrum
-    mel = parts["mel"]
-    n2 = (mel.shape[1] // 2) * 2 or mel.shape[1]
-    small = mel.reshape(32, 4, -1).sum(axis=1)
-    if n2 >= 2:
-        small = small[:, :n2].reshape(32, -1, 2 if n2 > 1 else 1).mean(axis=2)
+    """Clip-level descriptors of the selected groups, from compact per-frame data."""
+    out: dict[str, float] = {}
+    groups = set(s.features)
+    if "rhythm" in groups and clip.onset is not None:
+        out.update(_rhythm(clip.onset, s, n_seconds))
+    if "key" in groups and clip.chroma is not None:
+        chroma = clip.chroma
+        major, minor = _key_strengths(chroma.mean(axis=1))
+        mode, major_ratio = _mode_strengths(chroma)
+        out.update(
+            key_clarity=max(major, minor),
+            key_major_strength=major,
+            key_minor_strength=minor,
+            mode=mode,
+            mode_major_ratio=major_ratio,
+        )
+    if "dynamics" in groups and clip.rms is not None:
+        rms = clip.rms
+        rms_db = 20 * np.log10(np.maximum(rms, 1e-5))
+        out.update(
+            loudness_db=float(10 * np.log10(max(np.mean(rms**2), 1e-10))),
+            low_energy_ratio=float(np.mean(rms < rms.mean())),
+            dynamic_range_db=float(
+                np.percentile(rms_db, 95) - np.percentile(rms_db, 10)
+            ),
+        )
+    if "timbre" in groups and clip.small_mel is not None:
+        out["harmonic_ratio_db"] = _harmonic_ratio_db(clip.small_mel)
+    return out
+
+
+def _harmonic_ratio_db(small: np.ndarray) -> float:
+    """HPSS proxy: median filters on a 32-band, half-frame-rate mel power spectrum
+    (``ClipData.small_mel``: frame pairs averaged, an odd last frame dropped)."""
     harm = scipy.ndimage.median_filter(small, size=(1, 9), mode="reflect")
     perc = scipy.ndimage.median_filter(small, size=(9, 1), mode="reflect")
     mask = harm**2 / np.maximum(harm**2 + perc**2, 1e-20)
     e_h = float(np.sum(small * mask))
     e_p = float(np.sum(small * (1 - mask)))
-    out["harmonic_ratio_db"] = float(10 * np.log10((e_h + 1e-10) / (e_p + 1e-10)))
-    return out
+    return float(10 * np.log10((e_h + 1e-10) / (e_p + 1e-10)))
 
 
-def _check_signal(y: np.ndarray, s: FeatureSettings, name: str) -> None:
-    if len(y) < s.n_fft:
+def _check_signal(n_samples: int, peak: float, s: FeatureSettings, name: str) -> None:
+    if n_samples < s.n_fft:
         raise AudioError(
-            f"{name} is too short: {len(y) / s.sr:.3f} s; at least one analysis frame "
-            f"({s.n_fft / s.sr:.3f} s at {s.sr} Hz) is needed"
+            f"{name} is too short: {n_samples / s.sr:.3f} s; at least one analysis "
+            f"frame ({s.n_fft / s.sr:.3f} s at {s.sr} Hz) is needed"
         )
-    if float(np.max(np.abs(y))) < SILENCE_PEAK:
+    if peak < SILENCE_PEAK:
         raise AudioError(
             f"{name} is silent (peak below -100 dBFS); no features to compute"
         )
@@ -317,68 +314,42 @@ def _finite_or_raise(
     return values
 
 
-def clip_features(
-    y: np.ndarray, settings: FeatureSettings | None = None, *, name: str = "signal"
-) -> np.ndarray:
-    """Clip-level feature vector of a mono signal, ordered as ``FEATURE_NAMES``.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-        Mono audio at ``settings.sr``.
-    settings : FeatureSettings, default=None
-        Front-end settings (defaults when None).
-    name : str, default="signal"
-        Name used in error messages.
-
-    Returns
-    -------
-    ndarray of shape (len(FEATURE_NAMES),)
-
-    Raises
-    ------
-    AudioError
-        If the signal is shorter than one frame, silent, or gives non-finite values.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> t = np.arange(22050 * 2) / 22050
-    >>> v = clip_features(0.5 * np.sin(2 * np.pi * 440 * t))
-    >>> v.shape == (len(FEATURE_NAMES),)
-    True
-    """
-    s = (settings or FeatureSettings()).validate()
-    y = np.asarray(y, dtype=np.float32)
-    _check_signal(y, s, name)
-    F, parts = _frame_matrix(y, s)
-    frame_part = _frame_stats(F, F.mean(axis=1), F.std(axis=1))
-    scalars = _clip_scalars(parts, s, len(y) / s.sr)
-    values = np.concatenate(
-        [frame_part, [scalars[n] for n in FEATURE_NAMES[len(frame_part) :]]]
+def _run(
+    blocks: Iterable[np.ndarray], s: FeatureSettings, *, keep: bool, block_frames: int
+) -> EngineOutput:
+    engine = FrameEngine(
+        sr=s.sr,
+        n_fft=s.n_fft,
+        hop_length=s.hop_length,
+        groups=s.features,
+        keep_frames=keep,
+        block_frames=block_frames,
     )
-    return _finite_or_raise(values, FEATURE_NAMES, name)
+    with np.errstate(divide="ignore", invalid="ignore"):  # checked after: finite
+        for y in blocks:
+            engine.push(y)
+        return engine.finish()
 
 
-def segment_features(
-    y: np.ndarray, settings: FeatureSettings, *, name: str = "signal"
+def _clip_vector(out: EngineOutput, s: FeatureSettings, name: str) -> np.ndarray:
+    clip = out.clip
+    _check_signal(clip.n_samples, _peak(out), s, name)
+    values = _frame_stats(out.descriptors, out.mean, out.std)
+    values.update(_clip_scalars(clip, s, clip.n_samples / s.sr))
+    values.update(out.extra)
+    names = feature_names(s.features)
+    return _finite_or_raise(np.array([values[n] for n in names]), names, name)
+
+
+def _segment_matrix(
+    out: EngineOutput, s: FeatureSettings, name: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Segment-level features: times (s) and a (n_rows, n_features) matrix.
-
-    Times are relative to the start of ``y`` (add the file offset for file time);
-    columns are ``SEGMENT_FEATURE_NAMES``.
-    """
-    s = settings.validate()
-    if s.segment is None:
-        raise ParameterError(
-            "segment_features needs settings.segment (seconds); got None"
-        )
-    y = np.asarray(y, dtype=np.float32)
-    _check_signal(y, s, name)
-    F, _ = _frame_matrix(y, s)
-    n_frames = F.shape[1]
+    _check_signal(out.clip.n_samples, _peak(out), s, name)
+    F = out.frames if out.frames is not None else np.zeros((0, out.clip.n_frames))
+    n_frames = out.clip.n_frames
+    assert s.segment is not None
     frame_t = np.arange(n_frames) * s.hop_length / s.sr
-    duration = len(y) / s.sr
+    duration = out.clip.n_samples / s.sr
     times = np.arange(0.0, duration - 1e-9, s.segment)
     lo = np.searchsorted(frame_t, times - s.window / 2, side="left")
     hi = np.searchsorted(frame_t, times + s.window / 2, side="right")
@@ -388,16 +359,116 @@ def segment_features(
     c2 = np.concatenate([np.zeros((F.shape[0], 1)), np.cumsum(F * F, axis=1)], axis=1)
     cnt = (hi - lo)[None, :]
     mean = (c1[:, hi] - c1[:, lo]) / cnt
-    var = np.maximum((c2[:, hi] - c2[:, lo]) / cnt - mean**2, 0.0)
-    std = np.sqrt(var)
-    rows = np.stack([_frame_stats(F, mean[:, j], std[:, j]) for j in range(len(times))])
-    return times, _finite_or_raise(rows, SEGMENT_FEATURE_NAMES, name)
+    std = np.sqrt(np.maximum((c2[:, hi] - c2[:, lo]) / cnt - mean**2, 0.0))
+    names = segment_feature_names(s.features)
+    rows = np.empty((len(times), len(names)))
+    for j in range(len(times)):
+        stats = _frame_stats(out.descriptors, mean[:, j], std[:, j])
+        rows[j] = [stats[n] for n in names]
+    return times, _finite_or_raise(rows, names, name)
+
+
+def _peak(out: EngineOutput) -> float:
+    return float(out.clip.peak)
+
+
+def clip_features(
+    y: np.ndarray,
+    settings: FeatureSettings | None = None,
+    *,
+    name: str = "signal",
+    block_frames: int = DEFAULT_BLOCK_FRAMES,
+) -> np.ndarray:
+    """Clip-level feature vector of a mono signal, ordered as ``settings.feature_names``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Mono audio at ``settings.sr``.
+    settings : FeatureSettings, default=None
+        Front-end settings and feature groups (defaults when None).
+    name : str, default="signal"
+        Name used in error messages.
+    block_frames : int, default=DEFAULT_BLOCK_FRAMES
+        STFT frames analysed per batch (bounds the working memory; the values do
+        not depend on it beyond float rounding).
+
+    Returns
+    -------
+    ndarray of shape (len(feature_names(settings.features)),)
+        With the default groups, ``len(FEATURE_NAMES)`` values.
+
+    Raises
+    ------
+    AudioError
+        If the signal is shorter than one frame, silent, or gives non-finite values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mer_classic.features import FEATURE_NAMES
+    >>> t = np.arange(22050 * 2) / 22050
+    >>> v = clip_features(0.5 * np.sin(2 * np.pi * 440 * t))
+    >>> v.shape == (len(FEATURE_NAMES),)
+    True
+    >>> clip_features(0.5 * np.sin(2 * np.pi * 440 * t),
+    ...               FeatureSettings(features=("rhythm",))).shape
+    (6,)
+    """
+    s = (settings or FeatureSettings()).validate()
+    y = np.asarray(y, dtype=np.float32)
+    _check_signal(len(y), float(np.max(np.abs(y), initial=0.0)), s, name)
+    out = _run([y], s, keep=False, block_frames=block_frames)
+    return _clip_vector(out, s, name)
+
+
+def segment_features(
+    y: np.ndarray,
+    settings: FeatureSettings,
+    *,
+    name: str = "signal",
+    block_frames: int = DEFAULT_BLOCK_FRAMES,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Segment-level features: times (s) and a (n_rows, n_features) matrix.
+
+    Times are relative to the start of ``y`` (add the file offset for file time);
+    columns are ``segment_feature_names(settings.features)`` (the frame-level
+    statistics of the selected groups; ``SEGMENT_FEATURE_NAMES`` by default).
+    """
+    s = settings.validate()
+    if s.segment is None:
+        raise ParameterError(
+            "segment_features needs settings.segment (seconds); got None"
+        )
+    y = np.asarray(y, dtype=np.float32)
+    _check_signal(len(y), float(np.max(np.abs(y), initial=0.0)), s, name)
+    out = _run([y], s, keep=True, block_frames=block_frames)
+    return _segment_matrix(out, s, name)
 
 
 def extract_file(
-    path: str | os.PathLike[str], settings: FeatureSettings | None = None
+    path: str | os.PathLike[str],
+    settings: FeatureSettings | None = None,
+    *,
+    block_seconds: float = DEFAULT_BLOCK_SECONDS,
+    block_frames: int = DEFAULT_BLOCK_FRAMES,
 ) -> tuple[np.ndarray | None, np.ndarray]:
-    """Decode one file and compute its features.
+    """Decode one file block by block and compute its features.
+
+    Memory does not grow with the file's duration beyond compact per-frame data
+    (a few MB per minute of audio; see ``FrameEngine``), except for formats that
+    libsndfile cannot read, which are decoded whole.
+
+    Parameters
+    ----------
+    path : path-like
+        Audio file.
+    settings : FeatureSettings, default=None
+        Extraction settings (defaults when None).
+    block_seconds : float, default=DEFAULT_BLOCK_SECONDS
+        Seconds of audio decoded per block.
+    block_frames : int, default=DEFAULT_BLOCK_FRAMES
+        STFT frames analysed per batch.
 
     Returns
     -------
@@ -407,9 +478,16 @@ def extract_file(
         ``(n_features,)`` at clip level, ``(n_rows, n_segment_features)`` otherwise.
     """
     s = (settings or FeatureSettings()).validate()
-    y = load_audio(path, sr=s.sr, offset=s.offset, duration=s.duration)
+    blocks = iter_audio(
+        path,
+        sr=s.sr,
+        offset=s.offset,
+        duration=s.duration,
+        block_seconds=block_seconds,
+    )
     name = os.path.basename(os.fspath(path))
+    out = _run(blocks, s, keep=s.segment is not None, block_frames=block_frames)
     if s.segment is None:
-        return None, clip_features(y, s, name=name)
-    times, values = segment_features(y, s, name=name)
+        return None, _clip_vector(out, s, name)
+    times, values = _segment_matrix(out, s, name)
     return np.round(times + (s.offset or 0.0), 6), values

@@ -312,7 +312,6 @@ def extract_to_csv_distributed(
     """
     from mer_classic.features import FeatureSettings, errors_path_for, plan_extraction
     from mer_classic.features._batch import no_rows_error, settings_path_for
-    from mer_classic.features.names import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
     from mer_classic.parallel import check_scheduler, dask_client, require_dask
 
     canonical = check_scheduler(scheduler)
@@ -344,7 +343,7 @@ def extract_to_csv_distributed(
     root = resolve_cache_dir(cache_dir)
     cache_root = None if root is None else str(Path(root).resolve())
     segment = s.segment is not None
-    names = list(SEGMENT_FEATURE_NAMES if segment else FEATURE_NAMES)
+    names = list(s.feature_names)
     meta_cols = _meta_columns(tracks)
     header = _header(names, meta_cols, segment)
     state = {"settings": s.to_dict(), "header": header}

@@ -24,6 +24,11 @@ __all__ = [
     "FEATURE_GROUPS",
     "FEATURE_DESCRIPTIONS",
     "FRAME_DESCRIPTORS",
+    "DEFAULT_FEATURE_GROUPS",
+    "feature_names",
+    "segment_feature_names",
+    "resolve_feature_groups",
+    "groups_of_names",
     "feature_table_markdown",
 ]
 
@@ -190,6 +195,136 @@ def _build() -> tuple[
 #: Column names of clip-level features, in output order.
 #: Segment-level rows (``segment=...``) carry the frame-level statistics only.
 FEATURE_NAMES, SEGMENT_FEATURE_NAMES, FEATURE_GROUPS, FEATURE_DESCRIPTIONS = _build()
+
+
+#: Groups extracted when none are chosen (``--features default``): the measured best
+#: set. Change this one line to change the default everywhere (groups added to the
+#: registry are not in it until listed here).
+DEFAULT_FEATURE_GROUPS: tuple[str, ...] = (
+    "mfcc",
+    "mel",
+    "spectral",
+    "dynamics",
+    "chroma",
+    "tonnetz",
+    "harmony",
+    "rhythm",
+    "key",
+    "timbre",
+)
+
+
+def resolve_feature_groups(spec: object = None) -> tuple[str, ...]:
+    """Canonical group tuple (registry order, no duplicates) from a selection.
+
+    Parameters
+    ----------
+    spec : None, str or iterable of str, default=None
+        ``None`` or ``"default"``: :data:`DEFAULT_FEATURE_GROUPS`; ``"all"``: every
+        group of :data:`FEATURE_GROUPS`; otherwise group names, as an iterable or
+        one comma-separated string (``"mfcc,spectral"``). ``"all"`` and
+        ``"default"`` may also appear inside a list.
+
+    Returns
+    -------
+    tuple of str
+        The selected groups in registry order.
+
+    Raises
+    ------
+    ParameterError
+        On an unknown group name or an empty selection; the message lists the
+        valid groups.
+
+    Examples
+    --------
+    >>> resolve_feature_groups("spectral, mfcc,mfcc")
+    ('mfcc', 'spectral')
+    >>> resolve_feature_groups("all") == tuple(FEATURE_GROUPS)
+    True
+    """
+    from mer_classic.exceptions import ParameterError
+
+    if spec is None:
+        items: list[object] = ["default"]
+    elif isinstance(spec, str):
+        items = [x.strip() for x in spec.split(",")]
+    else:
+        try:
+            items = list(spec)  # type: ignore[call-overload]
+        except TypeError:
+            items = [spec]
+    wanted: set[str] = set()
+    bad: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            bad.append(repr(item))
+            continue
+        name = item.strip().lower()
+        if name == "all":
+            wanted.update(FEATURE_GROUPS)
+        elif name == "default":
+            wanted.update(DEFAULT_FEATURE_GROUPS)
+        elif name in FEATURE_GROUPS:
+            wanted.add(name)
+        elif name:
+            bad.append(repr(item.strip()))
+    valid = ", ".join(FEATURE_GROUPS)
+    if bad:
+        raise ParameterError(
+            f"unknown feature group(s) {', '.join(bad)}; valid groups: {valid} "
+            "(or 'all', 'default')"
+        )
+    if not wanted:
+        raise ParameterError(
+            f"no feature group selected; choose from: {valid} (or 'all', 'default')"
+        )
+    return tuple(g for g in FEATURE_GROUPS if g in wanted)
+
+
+def feature_names(groups: object = None) -> tuple[str, ...]:
+    """Clip-level column names of the selected groups, in registry order.
+
+    Parameters
+    ----------
+    groups : None, str or iterable of str, default=None
+        A selection as accepted by :func:`resolve_feature_groups`.
+
+    Examples
+    --------
+    >>> feature_names("rhythm")[-4:]
+    ('tempo', 'pulse_clarity', 'beat_strength', 'onset_rate')
+    >>> feature_names("all") == FEATURE_NAMES
+    True
+    """
+    chosen = {n for g in resolve_feature_groups(groups) for n in FEATURE_GROUPS[g]}
+    return tuple(n for n in FEATURE_NAMES if n in chosen)
+
+
+def segment_feature_names(groups: object = None) -> tuple[str, ...]:
+    """Segment-row column names (frame-level statistics) of the selected groups.
+
+    Examples
+    --------
+    >>> segment_feature_names("rhythm")
+    ('onset_strength_mean', 'onset_strength_std')
+    """
+    chosen = set(feature_names(groups))
+    return tuple(n for n in SEGMENT_FEATURE_NAMES if n in chosen)
+
+
+def groups_of_names(names: object) -> tuple[str, ...]:
+    """The smallest group selection whose columns include every name in ``names``.
+
+    Names that belong to no group are ignored (the caller checks them).
+
+    Examples
+    --------
+    >>> groups_of_names(["tempo", "mfcc_01_mean"])
+    ('mfcc', 'rhythm')
+    """
+    wanted = set(names)  # type: ignore[call-overload]
+    return tuple(g for g, ns in FEATURE_GROUPS.items() if wanted.intersection(ns))
 
 
 def feature_table_markdown() -> str:

@@ -123,6 +123,8 @@ def audio_settings(model: Any) -> Any:
     FeatureSettings
         The settings stored in ``model.json`` (``feature_settings``), or the default
         settings when none were stored and the model's features are audio features.
+        Its ``features`` are the recorded groups; a model.json without them (written
+        before groups were selectable) gets the groups that hold its columns.
 
     Raises
     ------
@@ -131,6 +133,7 @@ def audio_settings(model: Any) -> Any:
         a model trained on Spotify attributes.
     """
     from mer_classic.features import FEATURE_NAMES, FEATURES_VERSION, FeatureSettings
+    from mer_classic.features.names import feature_names, groups_of_names
 
     names = model.feature_names
     if not names:
@@ -158,12 +161,23 @@ def audio_settings(model: Any) -> Any:
             version,
             FEATURES_VERSION,
         )
+    kwargs.setdefault("features", groups_of_names(names))
     try:
-        return FeatureSettings(**kwargs).validate()
+        settings = FeatureSettings(**kwargs).validate()
     except (TypeError, MerClassicError) as exc:
         raise DataError(
             f"model.json has unusable feature settings {stored!r}: {exc}"
         ) from exc
+    produced = set(feature_names(settings.features))
+    uncovered = [n for n in names if n not in produced]
+    if uncovered:
+        raise DataError(
+            "model.json is inconsistent: feature_settings.features "
+            f"({', '.join(settings.features)}) does not produce "
+            f"{len(uncovered)} of its feature_names: {', '.join(uncovered[:8])}"
+            + (" ..." if len(uncovered) > 8 else "")
+        )
+    return settings
 
 
 def _collect(paths: Any) -> tuple[list[Any], list[dict[str, str]]]:

@@ -33,13 +33,13 @@ def segment_frame(
     times: np.ndarray, values: np.ndarray, clip: np.ndarray | None, settings: Any
 ) -> pd.DataFrame:
     """Segment rows with clip-only columns (tempo, key ...) filled from the whole clip."""
-    from mer_classic.features import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
+    from mer_classic.features.names import feature_names, segment_feature_names
 
-    df = pd.DataFrame(values, columns=list(SEGMENT_FEATURE_NAMES))
+    df = pd.DataFrame(values, columns=list(segment_feature_names(settings.features)))
     if clip is not None:
         extra = {
             n: np.full(len(df), clip[i])
-            for i, n in enumerate(FEATURE_NAMES)
+            for i, n in enumerate(feature_names(settings.features))
             if n not in df.columns
         }
         df = pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
@@ -135,10 +135,11 @@ def predict_with_segments(
         if per_segment_model:
             row = aggregate_curve(curve, model).to_frame().T
         else:
-            from mer_classic.features import FEATURE_NAMES
+            from mer_classic.features.names import feature_names
 
+            cols = list(feature_names(settings.features))
             row = model.predict_frame(
-                pd.DataFrame([clip], columns=list(FEATURE_NAMES), index=[t.track_id])
+                pd.DataFrame([clip], columns=cols, index=[t.track_id])
             )
         row.index = pd.Index([t.track_id], name="track_id")
         row.insert(0, "path", str(t.path))

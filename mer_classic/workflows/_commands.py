@@ -32,6 +32,7 @@ def run_extract(
     force: bool = False,
     metadata: str | os.PathLike[str] | None = None,
     metadata_id: str | None = None,
+    features: Any = None,
 ) -> tuple[str, list[str]]:
     """Extract features into ``out`` (locally or on Dask); what ``mer-classic extract`` runs.
 
@@ -48,7 +49,12 @@ def run_extract(
     out = Path(out) if out is not None else data_dir() / "features" / "features.csv"
     cache = None if no_cache else (cache_dir or data_dir() / "cache" / "features")
     settings = FeatureSettings(
-        sr=sr, offset=offset, duration=duration, segment=segment, window=window
+        sr=sr,
+        offset=offset,
+        duration=duration,
+        segment=segment,
+        window=window,
+        features=features,  # None: the default groups
     )
     lines: list[str] = []
     result: Any

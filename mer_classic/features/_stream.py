@@ -1,0 +1,141 @@
+"""Private block-wise decoding: a long file is read, mixed down and resampled in
+blocks, so memory does not grow with its duration.
+
+Only files that libsndfile opens are streamed. Anything else (another decoder,
+a missing or odd file, NaN samples, an empty span) is handed to
+:func:`~mer_classic.features._decode.load_audio`, which decodes the whole file or
+raises its usual :class:`~mer_classic.exceptions.AudioError`, so the messages stay
+those of one place. The blocks concatenate to exactly what ``load_audio`` returns
+(soxr's stream resampler equals its one-shot resampler).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from mer_classic.exceptions import AudioError
+from mer_classic.features._decode import AUDIO_EXTENSIONS, load_audio
+
+__all__ = ["iter_audio", "DEFAULT_BLOCK_SECONDS"]
+
+#: Seconds of native-rate audio decoded per block.
+DEFAULT_BLOCK_SECONDS = 30.0
+
+
+def _chunks(y: np.ndarray, size: int) -> Iterator[np.ndarray]:
+    for i in range(0, len(y), size):
+        yield y[i : i + size]
+
+
+def _streamable(p: Path) -> bool:
+    try:
+        return (
+            p.is_file()
+            and p.suffix.lower() in AUDIO_EXTENSIONS
+            and p.stat().st_size > 0
+            and os.access(p, os.R_OK)
+        )
+    except OSError:
+        return False
+
+
+def _mono(x: np.ndarray) -> np.ndarray:
+    if x.shape[1] == 2:
+        return 0.5 * (x[:, 0] + x[:, 1])
+    if x.shape[1] == 1:
+        return x[:, 0]
+    return x.mean(axis=1)
+
+
+def iter_audio(
+    path: str | os.PathLike[str],
+    *,
+    sr: int = 22050,
+    offset: float | None = None,
+    duration: float | None = None,
+    block_seconds: float = DEFAULT_BLOCK_SECONDS,
+) -> Iterator[np.ndarray]:
+    """Yield a file's mono float32 signal at ``sr`` Hz in consecutive blocks.
+
+    Parameters
+    ----------
+    path : path-like
+        Audio file.
+    sr : int, default=22050
+        Output sample rate (soxr HQ resampling, as :func:`load_audio`).
+    offset, duration : float or None, default=None
+        Span to read, in seconds.
+    block_seconds : float, default=30.0
+        Native-rate seconds decoded per block.
+
+    Yields
+    ------
+    ndarray of float32
+        Consecutive pieces of the signal (some may be empty).
+
+    Raises
+    ------
+    AudioError
+        As :func:`load_audio`, for files that cannot be used.
+    """
+    p = Path(path)
+    f = None
+    if _streamable(p):
+        import soundfile as sf
+
+        try:
+            f = sf.SoundFile(str(p))
+        except Exception:
+            f = None
+    if f is None or not f.seekable():
+        if f is not None:
+            f.close()
+        y = load_audio(p, sr=sr, offset=offset, duration=duration)
+        yield from _chunks(y, max(int(block_seconds * sr), 1))
+        return
+    with f:
+        native = int(f.samplerate)
+        start = int(round((offset or 0.0) * native))
+        left = int(round(duration * native)) if duration else -1
+        if start >= f.frames > 0 or left == 0:
+            f.close()
+            y = load_audio(p, sr=sr, offset=offset, duration=duration)  # raises
+            yield from _chunks(y, max(int(block_seconds * sr), 1))
+            return
+        if start:
+            f.seek(start)
+        rs = None
+        if native != sr:
+            import soxr
+
+            rs = soxr.ResampleStream(native, sr, 1, dtype="float32", quality="HQ")
+        size = max(int(block_seconds * native), 1)
+        n_read = 0
+        while left != 0:
+            n = size if left < 0 else min(size, left)
+            x = f.read(frames=n, dtype="float32", always_2d=True)
+            if x.shape[0] == 0:
+                break
+            n_read += x.shape[0]
+            if left > 0:
+                left -= x.shape[0]
+            y = _mono(x)
+            del x
+            if not np.all(np.isfinite(y)):
+                f.close()
+                load_audio(p, sr=sr, offset=offset, duration=duration)  # raises
+                raise AudioError(f"{p.name} contains NaN or infinite samples")
+            if rs is not None:
+                y = rs.resample_chunk(y, last=False)
+            yield np.ascontiguousarray(y, dtype=np.float32)
+        if n_read == 0:
+            f.close()
+            load_audio(p, sr=sr, offset=offset, duration=duration)  # raises
+            return
+        if rs is not None:
+            tail = rs.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+            yield np.ascontiguousarray(tail, dtype=np.float32)
