@@ -26,6 +26,7 @@ import scipy.signal
 from mer_classic.exceptions import AudioError, ParameterError
 from mer_classic.features import _dsp
 from mer_classic.features._decode import load_audio
+from mer_classic.features.melody import melody_features
 from mer_classic.features.names import (
     FEATURE_NAMES,
     FEATURES_VERSION,
@@ -177,7 +178,7 @@ def _frame_matrix(
     ]
     F = np.vstack([np.asarray(r, dtype=np.float64) for r in rows])
     assert F.shape[0] == len(FRAME_DESCRIPTORS)
-    return F, {"mel": mel, "chroma": chroma, "onset": onset, "rms": rms}
+    return F, {"mel": mel, "chroma": chroma, "onset": onset, "rms": rms, "S": S}
 
 
 def _frame_stats(F: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
@@ -354,6 +355,9 @@ def clip_features(
     F, parts = _frame_matrix(y, s)
     frame_part = _frame_stats(F, F.mean(axis=1), F.std(axis=1))
     scalars = _clip_scalars(parts, s, len(y) / s.sr)
+    scalars.update(
+        melody_features(None, s.sr, S=parts["S"], n_fft=s.n_fft, hop_length=s.hop_length)
+    )
     values = np.concatenate(
         [frame_part, [scalars[n] for n in FEATURE_NAMES[len(frame_part) :]]]
     )
