@@ -102,7 +102,7 @@ MELODY_DESCRIPTORS: list[tuple[str, str, str]] = [
     (
         "expressive",
         "articulation_staccato_ratio",
-        "Fraction of note transitions where the note lasts under half its "
+        "Fraction of note transitions where the note lasts under 0.6 of its "
         "inter-onset interval.",
     ),
     (

@@ -15,11 +15,13 @@ down to what runs on the magnitude STFT the extractor already has:
    for more than ``chunk`` frames, so memory stays bounded for long files;
 4. the melody is the least-cost path through the candidates (cost: the
    candidate's salience relative to the frame's best, plus a penalty per
-   semitone jumped), and a frame is voiced when its melody salience is above the
-   clip's ``mean - voicing_sigma * std`` and its voiced run lasts 100 ms or more;
-5. the number of layers in a frame is the number of candidates within
-   ``layer_ratio`` of the frame's best, above the voicing threshold, that are
-   not an octave or a twelfth of a stronger candidate.
+   semitone jumped); the path is cut into contours at jumps of more than a
+   semitone, and a contour is voiced when its mean log salience is above the
+   clip's ``mean - voicing_sigma * std`` over contours, it is peaked enough
+   (not noise) and it lasts 100 ms or more;
+5. the number of layers in a frame is the number of peaked candidates within
+   ``layer_ratio`` of the frame's best, above a tenth of the voicing threshold,
+   that are not an octave or a twelfth of a stronger candidate.
 
 Pitch here is in MIDI numbers (69 = A4 = 440 Hz); 0 marks an unvoiced frame.
 """
@@ -243,7 +245,7 @@ def track_melody(
     *,
     mean: np.ndarray | None = None,
     jump_cost: float = 0.08,
-    voicing_sigma: float = 0.5,
+    voicing_sigma: float = 1.0,
     min_peakiness: float = 2.5,
     min_voiced: float = 0.1,
 ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -251,7 +253,8 @@ def track_melody(
 
     The least-cost path is cut into contours where it jumps by more than a
     semitone; a contour is voiced when its mean log salience is above the
-    clip's ``mean - voicing_sigma * std`` over contours (length-weighted), its
+    clip's ``mean - voicing_sigma * std`` over contours (length-weighted; the
+    threshold is at least 6 dB under the mean), its
     mean peakiness (salience over the frame's mean salience) is at least
     ``min_peakiness`` and it lasts ``min_voiced`` seconds or more.
 
@@ -267,7 +270,7 @@ def track_melody(
     jump_cost : float, default=0.08
         Path cost per semitone jumped between frames (a 1-octave jump costs
         about as much as choosing a candidate 2.6 times weaker).
-    voicing_sigma : float, default=0.5
+    voicing_sigma : float, default=1.0
         Contour salience threshold, in standard deviations under the mean.
     min_peakiness : float, default=2.5
         White noise gives about 2, pitched sounds 3 to 15.
@@ -290,33 +293,23 @@ def track_melody(
     f0 = midi[np.arange(n), path]
     s = sal[np.arange(n), path]
     active = s > 0
-    if mean is None:
-        peaky = np.full(n, np.inf)
-    else:
-        peaky = s / np.maximum(mean, 1e-12)
-    cont = active.copy()
-    cont[1:] &= ~(np.abs(np.diff(f0)) > 1.0)  # a jump starts a new contour
-    starts = np.flatnonzero(cont & ~np.concatenate([[False], cont[:-1]]))
-    starts = np.union1d(starts, np.flatnonzero(active & ~cont))
-    bounds = np.append(starts, n)
+    peaky = s / np.maximum(mean, 1e-12) if mean is not None else np.full(n, 1e12)
+    # contours: runs of active frames without a jump of more than a semitone
+    new = np.ones(n, dtype=bool)
+    new[1:] = (np.abs(np.diff(f0)) > 1.0) | (active[1:] != active[:-1])
+    starts = np.flatnonzero(new)
+    lengths = np.diff(np.append(starts, n))
     logs = np.log(np.maximum(s, 1e-12))
-    segs = [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    segs = [(a, a + int(np.argmin(active[a:b])) if not active[a:b].all() else b)
-            for a, b in segs]
-    lengths = np.array([b - a for a, b in segs], dtype=np.float64)
-    cmean = np.array([logs[a:b].mean() if b > a else -np.inf for a, b in segs])
-    ok = lengths > 0
-    if not np.any(ok):
-        return np.zeros(n), np.zeros(n), float("inf")
-    w = lengths[ok] / lengths[ok].sum()
-    mu = float(np.sum(w * cmean[ok]))
-    sd = float(np.sqrt(np.sum(w * (cmean[ok] - mu) ** 2)))
-    log_th = mu - voicing_sigma * sd
+    cmean = np.add.reduceat(logs, starts) / lengths
+    cpeak = np.add.reduceat(peaky, starts) / lengths
+    cact = active[starts]
+    w = lengths[cact] / lengths[cact].sum()
+    mu = float(np.sum(w * cmean[cact]))
+    sd = float(np.sqrt(np.sum(w * (cmean[cact] - mu) ** 2)))
+    log_th = mu - max(voicing_sigma * sd, np.log(2.0))  # never within 6 dB
     min_len = max(1, int(round(min_voiced * frame_rate)))
-    voiced = np.zeros(n, dtype=bool)
-    for (a, b), m in zip(segs, cmean, strict=True):
-        if b - a >= min_len and m >= log_th and peaky[a:b].mean() >= min_peakiness:
-            voiced[a:b] = True
+    keep = cact & (lengths >= min_len) & (cmean >= log_th) & (cpeak >= min_peakiness)
+    voiced = np.repeat(keep, lengths)
     return np.where(voiced, f0, 0.0), np.where(voiced, s, 0.0), float(np.exp(log_th))
 
 

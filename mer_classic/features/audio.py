@@ -356,7 +356,9 @@ def clip_features(
     frame_part = _frame_stats(F, F.mean(axis=1), F.std(axis=1))
     scalars = _clip_scalars(parts, s, len(y) / s.sr)
     scalars.update(
-        melody_features(None, s.sr, S=parts["S"], n_fft=s.n_fft, hop_length=s.hop_length)
+        melody_features(
+            None, s.sr, S=parts["S"], n_fft=s.n_fft, hop_length=s.hop_length
+        )
     )
     values = np.concatenate(
         [frame_part, [scalars[n] for n in FEATURE_NAMES[len(frame_part) :]]]
