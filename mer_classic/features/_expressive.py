@@ -126,7 +126,7 @@ def _glides(
     return (
         frames / float(np.count_nonzero(voiced)),
         float(np.abs(e).mean()),
-        float((np.sum(e > 0) - np.sum(e < 0)) / len(e)),
+        (int(np.sum(e > 0)) - int(np.sum(e < 0))) / len(e),
     )
 
 

@@ -29,11 +29,18 @@ Pitch here is in MIDI numbers (69 = A4 = 440 Hz); 0 marks an unvoiced frame.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.ndimage
 
-__all__ = ["PitchTrack", "salience_peaks", "track_melody", "count_layers"]
+__all__ = [
+    "PitchTrack",
+    "salience_peaks",
+    "track_melody",
+    "count_layers",
+    "pitch_track",
+]
 
 F_MIN = 55.0  #: lowest salience bin (Hz), A1
 BINS_PER_SEMITONE = 10  #: 10-cent bins
@@ -138,7 +145,7 @@ def salience_peaks(
     max_freq: float = 5000.0,
     peak_db: float = 40.0,
     chunk: int = 1024,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The strongest pitch-salience peaks of every frame.
 
     Parameters
@@ -353,11 +360,14 @@ def pitch_track(
     sr: float,
     n_fft: int,
     hop_length: int,
-    **salience_kwargs: float,
+    **salience_kwargs: Any,
 ) -> PitchTrack:
-    """Melody, its salience and the layer count of a magnitude STFT."""
+    """Melody, its salience and the layer count of a magnitude STFT.
+
+    ``salience_kwargs`` go to :func:`salience_peaks`.
+    """
     frame_rate = sr / hop_length
-    midi, sal, mean = salience_peaks(S, sr, n_fft, **salience_kwargs)  # type: ignore[arg-type]
+    midi, sal, mean = salience_peaks(S, sr, n_fft, **salience_kwargs)
     f0, f0_sal, threshold = track_melody(midi, sal, frame_rate, mean=mean)
     layers = count_layers(midi, sal, mean, threshold)
     return PitchTrack(midi=f0, salience=f0_sal, layers=layers, frame_rate=frame_rate)
