@@ -243,3 +243,15 @@ def test_registry_and_documentation_consistent() -> None:
     doc = (REPO / "docs" / "features.md").read_text()
     for name in names:
         assert f"`{name}`" in doc
+
+
+def test_clip_features_carry_the_melody_groups() -> None:
+    from mer_classic.features import SEGMENT_FEATURE_NAMES, clip_features
+
+    y = melody(SCALE)
+    values = clip_features(y)
+    got = {n: values[FEATURE_NAMES.index(n)] for _, n, _ in MELODY_DESCRIPTORS}
+    assert got == pytest.approx(melody_features(y, SR))
+    assert got["melody_pitch_mean"] == pytest.approx(np.mean(SCALE), abs=0.5)
+    # segment rows stay frame-level only (the melody groups are clip-level)
+    assert not set(got) & set(SEGMENT_FEATURE_NAMES)
