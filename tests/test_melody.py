@@ -123,6 +123,8 @@ def test_modulation_detects_rate_of_a_sinusoid() -> None:
     assert ok and rate == pytest.approx(5.0, abs=0.3)
     assert depth == pytest.approx(60, rel=0.2)
     assert share > 0.5
+    assert modulation(np.ones(3), fr) == (False, 0.0, 0.0, 0.0)  # too short
+    assert modulation(np.ones(40), fr)[0] is False  # flat
 
 
 def test_legato_and_staccato_have_opposite_articulation() -> None:

@@ -50,10 +50,12 @@ def modulation(
         Fraction of the detrended signal's power within ±1 Hz of the peak.
     """
     n = len(x)
+    if n < 4:
+        return False, 0.0, 0.0, 0.0
     t = np.arange(n)
     resid = x - np.polyval(np.polyfit(t, x, 1), t)
     power = float(np.mean(resid**2))
-    if n < 4 or power <= 0:
+    if power <= 0:
         return False, 0.0, 0.0, 0.0
     w = np.hanning(n)
     spec = np.abs(np.fft.rfft(resid * w, n=max(_N_FFT, n))) ** 2
