@@ -271,6 +271,7 @@ def test_cli_features_selects_columns(wavs: list[Path], tmp_path: Path) -> None:
             "all",
             "--no-cache",
             "--quiet",
+            "--force",
         ],
     )
     assert res.exit_code == 0 and f"x {len(FEATURE_NAMES)} features" in res.output

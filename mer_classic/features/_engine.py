@@ -178,7 +178,7 @@ class FrameEngine:
         g = self.groups
         self.descriptors = [d for grp, d, _, _ in FRAME_DESCRIPTORS if grp in g]
         self.local = [d for d in self.descriptors if not self._deferred(d)]
-        self.need_mel = bool(g & (_NEEDS_MEL | set(ANALYZERS)))
+        self.need_mel = bool(g & _NEEDS_MEL)
         self.need_mel_db = bool(g & _NEEDS_MEL_DB)
         self.need_chroma = bool(g & _NEEDS_CHROMA)
         self.need_rms = bool(g & _NEEDS_RMS)
@@ -197,11 +197,16 @@ class FrameEngine:
         self.contrast_valley: list[np.ndarray] = []
         self.contrast_valid: np.ndarray | None = None
         self.prev_sn: np.ndarray | None = None
-        self.analyzers = {
-            name: ANALYZERS[name](sr, n_fft, hop_length)
-            for name in g
-            if name in ANALYZERS
-        }
+        # one instance per factory (a factory may serve several groups, e.g. the
+        # five melody groups share one transcription); clip mode only, since
+        # segment rows carry frame-level statistics alone
+        self.analyzers: dict[Callable[[int, int, int], BlockAnalyzer], BlockAnalyzer]
+        self.analyzers = {}
+        if not keep_frames:
+            for name in sorted(g):
+                factory = ANALYZERS.get(name)
+                if factory is not None and factory not in self.analyzers:
+                    self.analyzers[factory] = factory(sr, n_fft, hop_length)
 
     @staticmethod
     def _deferred(descriptor: str) -> bool:

@@ -32,7 +32,10 @@ import scipy.ndimage
 import scipy.signal
 
 from mer_classic.exceptions import AudioError, ParameterError
-from mer_classic.features import _dsp
+from mer_classic.features import (
+    _dsp,
+    _melody_stream,  # noqa: F401  (registers melody groups)
+)
 from mer_classic.features._engine import (
     DEFAULT_BLOCK_FRAMES,
     ClipData,

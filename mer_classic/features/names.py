@@ -17,6 +17,8 @@ True
 
 from __future__ import annotations
 
+from mer_classic.features._melody_names import MELODY_DESCRIPTORS
+
 __all__ = [
     "FEATURES_VERSION",
     "FEATURE_NAMES",
@@ -33,7 +35,7 @@ __all__ = [
 ]
 
 #: Bump when any feature's definition changes (it is part of the cache key).
-FEATURES_VERSION = "1"
+FEATURES_VERSION = "2"
 
 N_MFCC = 20
 N_MEL_BANDS = 8
@@ -172,6 +174,10 @@ CLIP_DESCRIPTORS: list[tuple[str, str, str]] = [
 ]
 
 
+# Melody-based groups (Panda et al. 2018; mer_classic.features.melody), clip level.
+CLIP_DESCRIPTORS += MELODY_DESCRIPTORS
+
+
 def _build() -> tuple[
     tuple[str, ...], tuple[str, ...], dict[str, tuple[str, ...]], dict[str, str]
 ]:
@@ -211,6 +217,11 @@ DEFAULT_FEATURE_GROUPS: tuple[str, ...] = (
     "rhythm",
     "key",
     "timbre",
+    "melodic",
+    "expressive",
+    "texture",
+    "note_dynamics",
+    "note_rhythm",
 )
 
 
@@ -357,6 +368,15 @@ def feature_table_markdown() -> str:
         "soxr, one magnitude STFT (n_fft 2048, hop 512, Hann, centred), one 128-band "
         "Slaney mel spectrum; every descriptor is computed from these. The definitions "
         "follow librosa 0.11 with its defaults (chroma with tuning 0).",
+        "",
+        "The melodic, expressive, texture, note_dynamics and note_rhythm groups "
+        "(after Panda, Malheiro & Paiva 2018) come from a predominant melody "
+        "and a multi-pitch layer count estimated on the same STFT by harmonic "
+        "summation of spectral peaks (10-cent bins, 55-1760 Hz, MELODIA-style "
+        "contours and voicing), and from the melody's notes "
+        "(`mer_classic.features.melody`). They are clip-level only (segment rows "
+        "do not carry them); a value that cannot be measured (no melody, fewer "
+        "than two notes, no vibrato ...) is 0.",
         "",
         "| group | count |",
         "|---|---|",
