@@ -257,3 +257,33 @@ def test_clip_features_carry_the_melody_groups() -> None:
     assert got["melody_pitch_mean"] == pytest.approx(np.mean(SCALE), abs=0.5)
     # segment rows stay frame-level only (the melody groups are clip-level)
     assert not set(got) & set(SEGMENT_FEATURE_NAMES)
+
+
+def test_melody_groups_fed_block_by_block_equal_the_whole_clip() -> None:
+    """The extraction engine feeds the melody analyzer per block of frames."""
+    from mer_classic.features import FeatureSettings, clip_features
+    from mer_classic.features.names import feature_names
+
+    y = melody(SCALE * 2, vibrato_cents=40.0)
+    s = FeatureSettings(features=("melodic", "expressive", "texture")).validate()
+    names = feature_names(s.features)
+    whole = dict(zip(names, clip_features(y, s), strict=True))
+    blocks = dict(zip(names, clip_features(y, s, block_frames=37), strict=True))
+    assert blocks == pytest.approx(whole, rel=1e-6, abs=1e-9)
+    ref = melody_features(y, SR)
+    assert {n: whole[n] for n in names} == pytest.approx({n: ref[n] for n in names})
+
+
+def test_one_transcription_serves_every_melody_group(monkeypatch) -> None:
+    """Selecting several melody groups transcribes the clip once."""
+    import mer_classic.features._melody_stream as stream
+    from mer_classic.features import FeatureSettings, clip_features
+
+    calls = []
+    real = stream.segment_notes
+    monkeypatch.setattr(stream, "segment_notes", lambda t: calls.append(1) or real(t))
+    clip_features(melody(SCALE), FeatureSettings(features="all").validate())
+    assert len(calls) == 1
+    calls.clear()
+    clip_features(melody(SCALE), FeatureSettings(features=("mfcc",)).validate())
+    assert calls == []
