@@ -341,8 +341,8 @@ def test_model_json_without_groups_keeps_working(
     from mer_classic.predict import audio_settings, predict_audio
 
     table = tmp_path / "f.csv"
-    extract_to_csv([labelled], table, label_from_folder=True)
-    # a sidecar as written before groups existed: no "features" key
+    # the columns and a sidecar as written before groups existed: no "features" key
+    extract_to_csv([labelled], table, label_from_folder=True, features=V1_GROUPS)
     sidecar = Path(str(table) + ".json")
     info = json.loads(sidecar.read_text())
     del info["settings"]["features"]
