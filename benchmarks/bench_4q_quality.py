@@ -225,6 +225,104 @@ def _row(r: dict[str, Any]) -> str:
     )
 
 
+def _sd(values: list[float]) -> float:
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
+
+def render_report(metrics: dict[str, Any]) -> str:
+    """report.md from the metrics (also used by ``--render-only``)."""
+    results = metrics["models"]
+    before = metrics["models_before_melody_groups"]
+    best = metrics["best_model"]
+    b = results[best]
+    ab = metrics["ablation"]
+    ab_seeds = ab["seeds"]
+    full_mean, full_sd = ab["all_features_f1_macro"], _sd(ab["all_features_values"])
+    base_mean, base_sd = ab["baseline_f1_macro"], _sd(ab["baseline_values"])
+    n_base, n_all = metrics["n_baseline_features"], metrics["n_features"]
+    lines = [
+        "# 4Q quadrant classification with mer-classic audio features",
+        "",
+        "Produced by `python benchmarks/bench_4q_quality.py` (metrics.json has every "
+        "number).",
+        "",
+        f"Data: 4Q-dev, {metrics['n_clips']} clips (75 per quadrant), "
+        f"{metrics['n_artist_groups']} artists; {n_all} clip-level features ({n_base} "
+        "before the melody-based groups of issue 14). Evaluation: artist-grouped "
+        "stratified 10-fold CV, hyper-parameters chosen by a grid search inside each "
+        "training fold (`mer_classic.models.make_pipeline` + `param_grid`, "
+        "`mer_classic.evaluate.cross_validate_model`), repeated with "
+        f"{metrics['seeds']} fold seeds (the same folds for every row).",
+        "",
+        "| model | features | macro-F1 (mean ± sd) | accuracy | F1 Q1 | F1 Q2 | F1 Q3 "
+        "| F1 Q4 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for m in results:
+        lines.append(f"| {m} | {n_base} (before) | {_row(before[m])} |")
+        lines.append(f"| {m} | {n_all} (with melody groups) | {_row(results[m])} |")
+    paired = []
+    for m in results:
+        d = np.subtract(results[m]["f1_macro_values"], before[m]["f1_macro_values"])
+        paired.append(
+            f"{m} {d.mean():+.3f} ± {_sd(list(d)):.3f} ({int(np.sum(d > 0))} of "
+            f"{len(d)} seeds up)"
+        )
+    lines += [
+        "",
+        "Paired change of macro-F1 per fold seed (with minus before, same folds): "
+        + "; ".join(paired)
+        + ".",
+        "",
+        f"Target macro-F1 ≥ 0.66 (issue 14, dev): "
+        f"**{'met' if b['f1_macro_mean'] >= 0.66 else 'not met'}** "
+        f"(best: {best}, {b['f1_macro_mean']:.3f}); Q3/Q4 F1 change of {best}: "
+        f"{b['per_quadrant_f1']['Q3'] - before[best]['per_quadrant_f1']['Q3']:+.3f} / "
+        f"{b['per_quadrant_f1']['Q4'] - before[best]['per_quadrant_f1']['Q4']:+.3f} "
+        "(target +0.04 each).",
+        "",
+        f"Confusion matrix of {best} (rows true, columns predicted, summed over "
+        f"{metrics['seeds']} seeds; `confusion.png` row-normalised):",
+        "",
+        "| true \\ pred | " + " | ".join(b["labels"]) + " |",
+        "|---|" + "---|" * len(b["labels"]),
+    ]
+    conf = np.asarray(b["confusion_summed_over_seeds"])
+    for lab, row in zip(b["labels"], conf, strict=True):
+        lines.append(f"| {lab} | " + " | ".join(str(int(v)) for v in row) + " |")
+    lines += [
+        "",
+        f"Group ablation ({best}, {ab_seeds} fold seeds, the same folds in every "
+        f"row; all features {full_mean:.3f} ± {full_sd:.3f}, before the melody groups "
+        f"{base_mean:.3f} ± {base_sd:.3f}):",
+        "",
+        "| group | features | all without the group | change | before + the group "
+        "| change | the group alone |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for g, a in ab["groups"].items():
+        plus = a.get("baseline_plus_f1_macro")
+        plus_txt = (
+            f"{plus:.3f} ± {a['baseline_plus_sd']:.3f} | {plus - base_mean:+.3f}"
+            if plus is not None
+            else "- | -"
+        )
+        lines.append(
+            f"| {g} | {a['n_features']} | {a['without_f1_macro']:.3f} ± "
+            f"{a['without_sd']:.3f} | {a['without_f1_macro'] - full_mean:+.3f}"
+            f" | {plus_txt} | {a['only_f1_macro']:.3f} |"
+        )
+    lines += [
+        "",
+        "A negative change in 'all without the group' means the group helped; a "
+        "positive change in 'before + the group' means it helped on its own.",
+        "",
+        NOTES,
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> int:
     ap = common_parser(__doc__.splitlines()[0], seeds=5, models="svm,logreg")
     ap.add_argument("--ablation-seeds", type=int, default=3)
@@ -234,8 +332,17 @@ def main() -> int:
         help="groups to ablate: 'melody' (the melody-based groups), 'all', or a "
         "comma-separated list",
     )
+    ap.add_argument(
+        "--render-only",
+        action="store_true",
+        help="rewrite report.md from the metrics.json in --out (no computation)",
+    )
     args = parse_or_skip(ap)
     if args is None:
+        return 0
+    if args.render_only:
+        metrics = json.loads((args.out / "metrics.json").read_text())
+        (args.out / "report.md").write_text(render_report(metrics))
         return 0
     from mer_classic.features import FEATURE_GROUPS
     from mer_classic.features.melody import MELODY_GROUPS
@@ -325,81 +432,9 @@ def main() -> int:
         "runtime_s": time.perf_counter() - t0,
     }
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    lines = [
-        "# 4Q quadrant classification with mer-classic audio features",
-        "",
-        "Produced by `python benchmarks/bench_4q_quality.py` (metrics.json has every "
-        "number).",
-        "",
-        f"Data: 4Q-dev, {len(X)} clips (75 per quadrant), {groups.nunique()} artists; "
-        f"{X.shape[1]} clip-level features ({len(base_cols)} before the melody-based "
-        f"groups of issue 14). Evaluation: artist-grouped stratified 10-fold "
-        f"CV, hyper-parameters chosen by a grid search inside each training fold "
-        f"(`mer_classic.models.make_pipeline` + `param_grid`, "
-        f"`mer_classic.evaluate.cross_validate_model`), repeated with {args.seeds} "
-        "fold seeds (the same folds for every row).",
-        "",
-        "| model | features | macro-F1 (mean ± sd) | accuracy | F1 Q1 | F1 Q2 | F1 Q3 "
-        "| F1 Q4 |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for m in results:
-        lines.append(f"| {m} | {len(base_cols)} (before) | {_row(before[m])} |")
-        lines.append(
-            f"| {m} | {X.shape[1]} (with melody groups) | {_row(results[m])} |"
-        )
-    lines += [
-        "",
-        f"Target macro-F1 ≥ 0.66 (issue 14, dev): "
-        f"**{'met' if b['f1_macro_mean'] >= 0.66 else 'not met'}** "
-        f"(best: {best}, {b['f1_macro_mean']:.3f}); Q3/Q4 F1 change of {best}: "
-        f"{b['per_quadrant_f1']['Q3'] - before[best]['per_quadrant_f1']['Q3']:+.3f} / "
-        f"{b['per_quadrant_f1']['Q4'] - before[best]['per_quadrant_f1']['Q4']:+.3f} "
-        "(target +0.04 each).",
-        "",
-        f"Confusion matrix of {best} (rows true, columns predicted, summed over "
-        f"{args.seeds} seeds; `confusion.png` row-normalised):",
-        "",
-        "| true \\ pred | " + " | ".join(b["labels"]) + " |",
-        "|---|" + "---|" * len(b["labels"]),
-    ]
-    conf = np.asarray(b["confusion_summed_over_seeds"])
-    for lab, row in zip(b["labels"], conf, strict=True):
-        lines.append(f"| {lab} | " + " | ".join(str(int(v)) for v in row) + " |")
-    lines += [
-        "",
-        f"Group ablation ({best}, {ab_seeds} fold seeds, the same folds in every "
-        f"row; all features {full['f1_macro_mean']:.3f} ± {full['f1_macro_sd']:.3f}, "
-        f"before the melody groups {base_ab['f1_macro_mean']:.3f} ± "
-        f"{base_ab['f1_macro_sd']:.3f}):",
-        "",
-        "| group | features | all without the group | change | before + the group "
-        "| change | the group alone |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for g, a in ablation.items():
-        plus = a.get("baseline_plus_f1_macro")
-        plus_txt = (
-            f"{plus:.3f} ± {a['baseline_plus_sd']:.3f} | "
-            f"{plus - base_ab['f1_macro_mean']:+.3f}"
-            if plus is not None
-            else "- | -"
-        )
-        lines.append(
-            f"| {g} | {a['n_features']} | {a['without_f1_macro']:.3f} ± "
-            f"{a['without_sd']:.3f} | {a['without_f1_macro'] - full['f1_macro_mean']:+.3f}"
-            f" | {plus_txt} | {a['only_f1_macro']:.3f} |"
-        )
-    lines += [
-        "",
-        "A negative change in 'all without the group' means the group helped; a "
-        "positive change in 'before + the group' means it helped on its own.",
-        "",
-        NOTES,
-        "",
-    ]
-    (args.out / "report.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    text = render_report(metrics)
+    (args.out / "report.md").write_text(text)
+    print(text)
     print(f"wrote {args.out} in {time.perf_counter() - t0:.0f} s")
     return 0
 
