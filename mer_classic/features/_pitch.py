@@ -23,10 +23,11 @@ down to what runs on the magnitude STFT the extractor already has:
    ``layer_ratio`` of the frame's best, above a tenth of the voicing threshold,
    that are not an octave or a twelfth of a stronger candidate.
 
-Defaults are lighter than MELODIA's (30 dB instead of 40 dB of peaks, 8 instead
-of 20 harmonics, peaks up to 4 kHz instead of 5 kHz): on the synthetic melodies
-and the solo trumpet of ``benchmarks/bench_melody.py`` they give the same pitch
-accuracy at 60 % of the cost, which keeps extraction at 3x the naive reference.
+Defaults are lighter than MELODIA's (8 instead of 20 harmonics, peaks up to 4 kHz
+instead of 5 kHz; 40 dB of peaks as in MELODIA): on the synthetic melodies and
+the solo trumpet of ``benchmarks/bench_melody.py`` they give the same pitch
+accuracy as 10 harmonics up to 5 kHz at about 75 % of the cost, which keeps
+extraction at 3x the naive reference.
 
 Pitch here is in MIDI numbers (69 = A4 = 440 Hz); 0 marks an unvoiced frame.
 """
@@ -148,7 +149,7 @@ def salience_peaks(
     n_harmonics: int = 8,
     alpha: float = 0.8,
     max_freq: float = 4000.0,
-    peak_db: float = 30.0,
+    peak_db: float = 40.0,
     chunk: int = 1024,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The strongest pitch-salience peaks of every frame.
@@ -169,7 +170,7 @@ def salience_peaks(
         Weight decay per harmonic.
     max_freq : float, default=4000.0
         Spectral peaks above this frequency (Hz) are ignored.
-    peak_db : float, default=30.0
+    peak_db : float, default=40.0
         Spectral peaks more than this many dB under the frame maximum are ignored.
     chunk : int, default=1024
         Frames per salience block (bounds memory for long files).
