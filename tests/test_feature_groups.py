@@ -75,8 +75,12 @@ def test_default_and_all() -> None:
     assert resolve_feature_groups(None) == DEFAULT_FEATURE_GROUPS
     assert resolve_feature_groups("default") == DEFAULT_FEATURE_GROUPS
     assert resolve_feature_groups("all") == tuple(FEATURE_GROUPS)
-    assert feature_names("all") == FEATURE_NAMES
-    assert segment_feature_names("all") == SEGMENT_FEATURE_NAMES
+    from mer_classic.features import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
+
+    assert feature_names("all") == ALL_FEATURE_NAMES
+    assert segment_feature_names("all") == ALL_SEGMENT_FEATURE_NAMES
+    assert feature_names() == feature_names("default") == FEATURE_NAMES
+    assert segment_feature_names() == SEGMENT_FEATURE_NAMES
     assert len(feature_names(V1_GROUPS)) == 159
 
 
@@ -274,7 +278,10 @@ def test_cli_features_selects_columns(wavs: list[Path], tmp_path: Path) -> None:
             "--force",
         ],
     )
-    assert res.exit_code == 0 and f"x {len(FEATURE_NAMES)} features" in res.output
+    from mer_classic.features import ALL_FEATURE_NAMES
+
+    assert res.exit_code == 0
+    assert f"x {len(ALL_FEATURE_NAMES)} features" in res.output
 
 
 # -- models ---------------------------------------------------------------------------

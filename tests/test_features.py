@@ -81,17 +81,26 @@ def real_features(examples: dict[str, Path]) -> pd.DataFrame:
     paths = pd.Series(
         {k: v for k, v in examples.items() if k != "vibeace_hq"}, dtype=object
     )
-    return extract_features(paths, duration=15.0)
+    return extract_features(paths, duration=15.0, features="all")
 
 
 # -- registry -----------------------------------------------------------------------
 
 
 def test_registry_is_consistent() -> None:
-    assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)
-    assert set(FEATURE_DESCRIPTIONS) == set(FEATURE_NAMES)
+    from mer_classic.features import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
+
+    assert len(set(ALL_FEATURE_NAMES)) == len(ALL_FEATURE_NAMES)
+    assert set(FEATURE_DESCRIPTIONS) == set(ALL_FEATURE_NAMES)
     grouped = [n for names in FEATURE_GROUPS.values() for n in names]
-    assert sorted(grouped) == sorted(FEATURE_NAMES)
+    assert sorted(grouped) == sorted(ALL_FEATURE_NAMES)
+    assert (
+        ALL_FEATURE_NAMES[: len(ALL_SEGMENT_FEATURE_NAMES)] == ALL_SEGMENT_FEATURE_NAMES
+    )
+    # the default columns are a subset, in registry order
+    assert [n for n in ALL_FEATURE_NAMES if n in set(FEATURE_NAMES)] == list(
+        FEATURE_NAMES
+    )
     assert FEATURE_NAMES[: len(SEGMENT_FEATURE_NAMES)] == SEGMENT_FEATURE_NAMES
     assert {
         "mfcc",
@@ -184,8 +193,10 @@ def test_front_end_matches_librosa(examples: dict[str, Path]) -> None:
 def test_real_recordings_all_groups_finite_and_in_range(
     real_features: pd.DataFrame,
 ) -> None:
+    from mer_classic.features import ALL_FEATURE_NAMES
+
     df = real_features
-    assert list(df.columns) == list(FEATURE_NAMES)
+    assert list(df.columns) == list(ALL_FEATURE_NAMES)
     assert np.isfinite(df.to_numpy()).all()
     chroma = df[[c for c in FEATURE_GROUPS["chroma"] if c.endswith("_mean")]]
     assert ((chroma >= 0) & (chroma <= 1)).all().all()

@@ -36,6 +36,8 @@ from mer_classic.features.audio import (
     segment_features,
 )
 from mer_classic.features.names import (
+    ALL_FEATURE_NAMES,
+    ALL_SEGMENT_FEATURE_NAMES,
     FEATURE_DESCRIPTIONS,
     FEATURE_GROUPS,
     FEATURE_NAMES,
@@ -66,6 +68,8 @@ __all__ = [
     "load_audio",
     "AUDIO_EXTENSIONS",
     "FEATURE_NAMES",
+    "ALL_FEATURE_NAMES",
+    "ALL_SEGMENT_FEATURE_NAMES",
     "SEGMENT_FEATURE_NAMES",
     "FEATURE_GROUPS",
     "FEATURE_DESCRIPTIONS",

@@ -18,13 +18,15 @@ import pandas as pd
 
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.features._inputs import Track
-from mer_classic.features.names import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
+from mer_classic.features.names import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
 
 __all__ = ["join_metadata"]
 
 logger = logging.getLogger(__name__)
 
-_RESERVED = frozenset({"track_id", "time", *FEATURE_NAMES, *SEGMENT_FEATURE_NAMES})
+_RESERVED = frozenset(
+    {"track_id", "time", *ALL_FEATURE_NAMES, *ALL_SEGMENT_FEATURE_NAMES}
+)
 
 
 def _keys(t: Track) -> tuple[str, ...]:

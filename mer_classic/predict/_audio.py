@@ -132,15 +132,19 @@ def audio_settings(model: Any) -> Any:
         When the model's features are not (all) produced by the audio extractor, e.g.
         a model trained on Spotify attributes.
     """
-    from mer_classic.features import FEATURE_NAMES, FEATURES_VERSION, FeatureSettings
-    from mer_classic.features.names import feature_names, groups_of_names
+    from mer_classic.features import FEATURES_VERSION, FeatureSettings
+    from mer_classic.features.names import (
+        ALL_FEATURE_NAMES,
+        feature_names,
+        groups_of_names,
+    )
 
     names = model.feature_names
     if not names:
         raise DataError(
             "model.json lists no feature_names; retrain the model with `mer-classic train`"
         )
-    missing = [n for n in names if n not in FEATURE_NAMES]
+    missing = [n for n in names if n not in ALL_FEATURE_NAMES]
     if missing:
         raise _missing_features_error(model, missing)
     stored = model.metadata.get("feature_settings") or {}
