@@ -238,7 +238,8 @@ def train(
     help="Report folder. Default: reports/eval-<model>-<timestamp>/.",
 )
 @force_option("Replace an existing --out folder.")
-def evaluate(model_path, data, target, group, id_col, out, force):
+@quiet_option()
+def evaluate(model_path, data, target, group, id_col, out, force, quiet):
     """Score a saved model on another table (external-dataset evaluation).
 
     Example: mer-classic evaluate --model reports/svm-20260101-120000 --data other.csv
@@ -254,6 +255,7 @@ def evaluate(model_path, data, target, group, id_col, out, force):
             id_col=id_col,
             out=out,
             force=force,
+            quiet=quiet,
         )
     )
 

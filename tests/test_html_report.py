@@ -100,16 +100,11 @@ def test_classification_page(clf_run: Path) -> None:
         "settings",
         "honest",
         "classification",
-        "quadrants",
         "importance",
         "params",
-    ]
+    ]  # the labels already are quadrants: no second "Russell quadrants" section
     files = {img["data-file"] for img in page.imgs}
-    assert files == {
-        "confusion_matrix.png",
-        "f1_per_class.png",
-        "quadrant_confusion_matrix.png",
-    }
+    assert files == {"confusion_matrix.png", "f1_per_class.png"}
     for f in files:  # every embedded figure is also beside the page
         assert (clf_run / str(f)).exists()
     _assert_images_decode(page)

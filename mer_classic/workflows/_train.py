@@ -275,8 +275,12 @@ def run_evaluate(
     id_col: str | None = None,
     out: str | os.PathLike[str] | None = None,
     force: bool = False,
+    quiet: bool = False,
 ) -> str:
-    """Score a saved model on a table and write a report folder; return the summary."""
+    """Score a saved model on a table and write a report folder; return the summary.
+
+    ``quiet`` hides the progress bar over the prediction (in blocks of rows).
+    """
     from mer_classic.persistence import load_model
     from mer_classic.report import default_run_dir, write_evaluation
     from mer_classic.table import load_table
@@ -297,7 +301,7 @@ def run_evaluate(
         Path(out) if out else default_run_dir(f"eval-{model.metadata.get('model')}")
     )
     check_writable(out_dir)
-    _, metrics = write_evaluation(model, table, out_dir, force=force)
+    _, metrics = write_evaluation(model, table, out_dir, force=force, quiet=quiet)
     return (
         f"{model.metadata.get('model')} on {table.meta['source']} ({len(table)} rows)\n  "
         + format_metrics(metrics)
