@@ -52,7 +52,16 @@ def _cli() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "mer_classic"]
 
 
-def _run(args: list[str], *, cwd: Path) -> dict[str, Any]:
+def _shown(arg: str, work: Path) -> str:
+    """An argument as the README would write it (relative paths, $WORK for scratch)."""
+    if arg.startswith(str(work)):
+        return "$WORK" + arg[len(str(work)) :]
+    if arg.startswith("/"):
+        return os.path.relpath(arg, REPO)
+    return arg
+
+
+def _run(args: list[str], *, cwd: Path, work: Path) -> dict[str, Any]:
     """Run one CLI command; return its output, wall and CPU seconds (fail loudly)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
@@ -62,12 +71,13 @@ def _run(args: list[str], *, cwd: Path) -> dict[str, Any]:
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    print(f"$ mer-classic {' '.join(args)}  ({wall:.1f} s)", flush=True)
+    shown = "mer-classic " + " ".join(_shown(a, work) for a in args)
+    print(f"$ {shown}  ({wall:.1f} s)", flush=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise SystemExit(f"command failed with exit {proc.returncode}: {args}")
     return {
-        "command": "mer-classic " + " ".join(args),
+        "command": shown,
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
         "stdout": proc.stdout,
@@ -89,7 +99,9 @@ def _classify_metrics(run_dir: Path) -> dict[str, Any]:
 def quick_start(work: Path) -> dict[str, Any]:
     """``mer-classic train --model stacking`` on the bundled data."""
     out = work / "quick-start"
-    res = _run(["train", "--model", "stacking", "-q", "--out", str(out)], cwd=REPO)
+    res = _run(
+        ["train", "--model", "stacking", "-q", "--out", str(out)], cwd=REPO, work=work
+    )
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     return {
         **{k: res[k] for k in ("command", "wall_s", "cpu_s")},
@@ -124,6 +136,7 @@ def example_4q(work: Path, data: Path, jobs: int) -> dict[str, Any]:
             str(work / "cache"),
         ],
         cwd=REPO,
+        work=work,
     )
     tr = _run(
         [
@@ -143,8 +156,9 @@ def example_4q(work: Path, data: Path, jobs: int) -> dict[str, Any]:
             "-q",
         ],
         cwd=REPO,
+        work=work,
     )
-    pr = _run(["predict", "--model", str(run_dir), BRAHMS, "-q"], cwd=REPO)
+    pr = _run(["predict", "--model", str(run_dir), BRAHMS, "-q"], cwd=REPO, work=work)
     rows = list(csv.DictReader(io.StringIO(pr["stdout"])))
     if len(rows) != 1:
         raise SystemExit(f"predict printed {len(rows)} rows, expected 1")
@@ -153,6 +167,7 @@ def example_4q(work: Path, data: Path, jobs: int) -> dict[str, Any]:
     run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     return {
         "absent": False,
+        "commands": [ex["command"], tr["command"], pr["command"]],
         "extract_s": ex["wall_s"],
         "train_s": tr["wall_s"],
         "predict_s": pr["wall_s"],
