@@ -13,6 +13,8 @@ Usage (from the repository root; each writes report.md + metrics.json under
     python benchmarks/bench_published.py cross --root ../shared/data
 
 Every run is deterministic (fixed seeds): running it twice gives the same numbers.
+``data_moods`` prints its expected duration before it starts (from the last run's
+per-phase timings, else :data:`MOODS_SECONDS_PER_REPEAT`) and shows a progress bar.
 Audio features are cached per file (``--cache``, default ``data/cache/features``) so
 a second run does not decode the audio again.
 """

@@ -57,15 +57,23 @@ def test_record_is_complete(record):
 def test_quick_start_figures(record, readme):
     qs, env = record["quick_start"], record["environment"]
     text = _section(readme, "## Quick start", "## Commands")
-    m = _find(r"on (\d+) cores it took \*\*(\d+) s\*\* wall time \((\d+) s of CPU", text)
+    m = _find(
+        r"on (\d+) cores it took \*\*(\d+) s\*\* wall time \((\d+) s of CPU", text
+    )
     assert int(m.group(1)) == env["cores"]
     assert int(m.group(2)) == round(qs["wall_s"]), "wall time"
     assert int(m.group(3)) == round(qs["cpu_s"]), "CPU time"
     m = _find(r"load average at ([\d.]+)\)", text)
     assert float(m.group(1)) == env["load_average_at_start"]
-    m = _find(r"of which (\d+) s cross-validation, (\d+) s the final fit", text)
-    assert int(m.group(1)) == round(qs["timings_s"]["cross_validation_s"])
-    assert int(m.group(2)) == round(qs["timings_s"]["final_fit_s"])
+    m = _find(
+        r"of which (\d+) s cross-validation, (\d+) s the final fit and (\d+) s "
+        r"permutation importance",
+        text,
+    )
+    t = qs["timings_s"]
+    assert int(m.group(1)) == round(t["cross_validation_s"]), "CV seconds"
+    assert int(m.group(2)) == round(t["final_fit_s"]), "final fit seconds"
+    assert int(m.group(3)) == round(t["permutation_importance_s"]), "importance seconds"
     m = _find(
         r"accuracy of about \*\*(0\.\d{3})\*\* \(F1 macro (0\.\d{3})\) on the (\d+) "
         r"excerpts, where the chance level is \*\*(0\.\d+)\*\*",

@@ -67,7 +67,7 @@ def build_html(
     figures = figures if figures is not None else {}
     s = run.get("settings", {})
     task = metrics.get("task", s.get("task"))
-    kind = "Evaluation" if run.get("kind") == "evaluate" else "Training run"
+    kind = "Evaluation" if run.get("kind") == EVALUATE_KIND else "Training run"
     title = f"{kind}: {s.get('model', '?')} ({task})"
     evaluation = run.get("kind") == EVALUATE_KIND
     where = "external table" if evaluation else "out-of-fold"

@@ -157,29 +157,28 @@ def summary_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
 
 
 def honest_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
-    """The honest-evaluation box (highlighted when splits are not grouped)."""
+    """The honest-evaluation box of a training run (highlighted when not grouped).
+
+    An evaluation run shows :func:`mer_classic.report._evaluation.evaluation_section`
+    instead: nothing about folds, grids or repetitions applies to it.
+    """
     s = run.get("settings", {})
     data = run.get("data", {})
     notes = [str(n) for n in data.get("notes") or []]
     group = data.get("group") or s.get("group")
     items = []
     warn = False
-    if run.get("kind") == "evaluate":
-        items.append(
-            "Saved model applied to an external table: no refit, no tuning on it."
-        )
-    else:
-        items.append(
-            f"Scores are {esc(metrics.get('evaluation', 'cross-validated'))}; "
-            f"splitter <code>{esc(s.get('splitter', '?'))}</code>, "
-            f"{esc(s.get('cv', '?'))} folds, seed {esc(s.get('seed', '?'))}."
-        )
+    items.append(
+        f"Scores are {esc(metrics.get('evaluation', 'cross-validated'))}; "
+        f"splitter <code>{esc(s.get('splitter', '?'))}</code>, "
+        f"{esc(s.get('cv', '?'))} folds, seed {esc(s.get('seed', '?'))}."
+    )
     if group:
         items.append(
             f"<b>Grouping:</b> splits grouped by <code>{esc(group)}</code>; no group "
             "is on both sides of a fold."
         )
-    elif run.get("kind") != "evaluate":
+    else:
         warn = True
         items.append(
             "<b>Grouping:</b> <b>none</b>. Tracks of one artist/album can sit on "
@@ -220,20 +219,19 @@ def honest_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
             "<b>Repetitions:</b> 1 (one CV run; pass <code>--repeats</code> "
             "for mean ± sd over fold seeds)."
         )
-    if run.get("kind") != "evaluate":
-        items.append(
-            "Imputation, scaling and SMOTE "
-            f"({'on' if s.get('smote') else 'off'}) are fitted inside each "
-            "training fold only."
+    items.append(
+        "Imputation, scaling and SMOTE "
+        f"({'on' if s.get('smote') else 'off'}) are fitted inside each "
+        "training fold only."
+    )
+    items.append(
+        "Hyper-parameters: "
+        + (
+            "chosen by an inner grid search on each training fold (nested CV)."
+            if s.get("grid")
+            else "no grid search (registry defaults)."
         )
-        items.append(
-            "Hyper-parameters: "
-            + (
-                "chosen by an inner grid search on each training fold (nested CV)."
-                if s.get("grid")
-                else "no grid search (registry defaults)."
-            )
-        )
+    )
     body = "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
     return html_section(
         "Honest evaluation", body, cls="honest warn" if warn else "honest", sid="honest"
