@@ -449,7 +449,7 @@ def _target_and_groups(
         )
     groups = None
     if group is not None:  # a row without a group value is its own group (with a note)
-        groups = groups_or_own(df[group], notes=notes, what=str(group))
+        groups = groups_or_own(df[group], notes=notes, what=str(group)).rename(group)
     return y, groups
 
 

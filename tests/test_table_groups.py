@@ -25,6 +25,7 @@ def test_missing_group_values_become_own_groups_with_a_note(features_df):
     assert t.groups.loc["t04"] == "song:t04"
     assert t.groups.loc["t07"] == "song:t07"
     assert t.groups.loc["t00"] == "a0"
+    assert t.groups.name == "artist"  # named after its column, as before
     assert "3 track(s) without an artist: each is its own group" in t.meta["notes"]
 
 
