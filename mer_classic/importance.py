@@ -242,21 +242,34 @@ def _subset_drops(
     from joblib import Parallel, delayed, effective_n_jobs
     from sklearn.metrics import check_scoring
 
+    split = _columnwise_split(est, X)
+    data: Any = X
+    if split is not None:
+        # shuffle in the transformed array: the same numbers, no per-call re-checks
+        est, data, where = split
+        columns = np.array([where[j] for j in columns])
     scorer = check_scoring(est, scoring=scoring)
-    base = scorer(est, X, y)
+    base = scorer(est, data, y)
     seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(columns))
 
     def chunk(cols: np.ndarray, col_seeds: np.ndarray) -> np.ndarray:
-        Xp = X.copy()  # one copy per chunk; each column is shuffled, then restored
+        Xp = data.copy()  # one copy per chunk; each column is shuffled, then restored
         out = np.empty((len(cols), n_repeats))
         for row, (j, s) in enumerate(zip(cols, col_seeds, strict=True)):
-            name = Xp.columns[j]
-            values = X[name].to_numpy()
             r = np.random.default_rng(int(s))
-            for i in range(n_repeats):
-                Xp[name] = r.permutation(values)
-                out[row, i] = base - scorer(est, Xp, y)
-            Xp[name] = values
+            if isinstance(Xp, pd.DataFrame):
+                name = Xp.columns[j]
+                values = data[name].to_numpy()
+                for i in range(n_repeats):
+                    Xp[name] = r.permutation(values)
+                    out[row, i] = base - scorer(est, Xp, y)
+                Xp[name] = values
+            else:
+                values = data[:, j].copy()
+                for i in range(n_repeats):
+                    Xp[:, j] = r.permutation(values)
+                    out[row, i] = base - scorer(est, Xp, y)
+                Xp[:, j] = values
         return out
 
     n_chunks = max(1, min(len(columns), effective_n_jobs(n_jobs)))
@@ -329,3 +342,54 @@ def add_importance_to_run(
     if render:
         render_report(d)
     return imp
+
+
+#: transformers that map each column on its own, row by row (so shuffling a column's
+#: rows before them equals shuffling its transformed rows after them)
+_COLUMNWISE = (
+    "ColumnSelector",
+    "SimpleImputer",
+    "StandardScaler",
+    "MinMaxScaler",
+    "MaxAbsScaler",
+    "RobustScaler",
+)
+
+
+def _columnwise_split(est: Any, X: pd.DataFrame) -> tuple[Any, np.ndarray, list] | None:
+    """``(final estimator, X through the other steps, column map)`` or None.
+
+    Only for a pipeline whose other steps all act column by column
+    (:data:`_COLUMNWISE`, samplers aside) and whose final estimator takes arrays. The
+    map gives, for each column of ``X``, its column in the transformed array. On a
+    wide table this avoids re-validating every column for every shuffle.
+    """
+    steps = getattr(est, "steps", None)
+    if not steps or len(steps) < 2:
+        return None
+    head = [s for _, s in steps[:-1] if s not in (None, "passthrough")]
+    tail = steps[-1][1]
+    if hasattr(tail, "feature_names_in_"):  # it would want a DataFrame back
+        return None
+    for s in head:
+        if hasattr(s, "fit_resample"):
+            continue  # samplers act in fit only
+        if type(s).__name__ not in _COLUMNWISE or getattr(s, "add_indicator", False):
+            return None
+    Xt: Any = X
+    names = [str(c) for c in X.columns]
+    try:
+        for s in head:
+            if hasattr(s, "fit_resample"):
+                continue
+            Xt = s.transform(Xt)
+            names = [str(c) for c in s.get_feature_names_out(names)]
+    except Exception:  # noqa: BLE001 - anything unusual: take the general path
+        return None
+    Xt = np.asarray(Xt, dtype=float)
+    if Xt.shape != (len(X), len(names)):
+        return None
+    pos = {n: k for k, n in enumerate(names)}
+    if any(str(c) not in pos for c in X.columns):
+        return None  # a column the steps drop: keep the general path
+    return tail, Xt, [pos[str(c)] for c in X.columns]

@@ -154,3 +154,34 @@ def test_predict_frame_keeps_the_track_id_as_index(tmp_path):
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert lines[0].startswith("track_id,") and lines[1].startswith("t000,")
+
+
+def test_wide_subset_fast_path_gives_the_same_numbers(monkeypatch):
+    """Shuffling after column-wise steps (selector, imputer, scaler) is exact."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    import mer_classic.importance as importance
+    from mer_classic.transformers import ColumnSelector
+
+    df = _wide(n=60, p=15, seed=3)
+    X = df.drop(columns=["track_id", "label"])
+    X.iloc[::7, 2] = np.nan
+    pipe = make_pipeline(
+        ColumnSelector(), SimpleImputer(), StandardScaler(), LogisticRegression()
+    )
+    kw = dict(task="classify", cv=3, seed=1, max_features=5)
+    seen = []
+    real = importance._columnwise_split
+    monkeypatch.setattr(
+        importance,
+        "_columnwise_split",
+        lambda est, X: seen.append(real(est, X)) or seen[-1],
+    )
+    fast = permutation_importance_cv(pipe, X, df["label"], **kw)
+    assert seen and all(s is not None for s in seen)  # the fast path was taken
+    monkeypatch.setattr(importance, "_columnwise_split", lambda est, X: None)
+    slow = permutation_importance_cv(pipe, X, df["label"], **kw)
+    pd.testing.assert_frame_equal(fast, slow)
