@@ -38,7 +38,9 @@ def test_run_folder_contents(run_dir):
         "confusion_matrix.png",
     } <= names
     # the bundled labels already are quadrants: no second, identical quadrant view
-    assert not {"quadrant_confusion_matrix.csv", "quadrant_confusion_matrix.png"} & names
+    assert (
+        not {"quadrant_confusion_matrix.csv", "quadrant_confusion_matrix.png"} & names
+    )
     assert "## Russell quadrants" not in (run_dir / "report.md").read_text()
     m = json.loads((run_dir / "metrics.json").read_text())
     assert m["task"] == "classify"
