@@ -322,9 +322,7 @@ def render_report(metrics: dict[str, Any]) -> str:
     lines += [
         "",
         "Paired change of macro-F1 per fold seed (all groups minus before, same "
-        "folds): "
-        + "; ".join(paired)
-        + ".",
+        "folds): " + "; ".join(paired) + ".",
         "",
         f"Target macro-F1 ≥ 0.66 (issue 14, dev): "
         f"**{'met' if b['f1_macro_mean'] >= 0.66 else 'not met'}** "

@@ -13,6 +13,8 @@ Usage (from the repository root; each writes report.md + metrics.json under
     python benchmarks/bench_published.py cross --root ../shared/data
 
 Every run is deterministic (fixed seeds): running it twice gives the same numbers.
+``data_moods`` prints its expected duration before it starts (from the last run's
+per-phase timings, else :data:`MOODS_SECONDS_PER_REPEAT`) and shows a progress bar.
 Audio features are cached per file (``--cache``, default ``data/cache/features``) so
 a second run does not decode the audio again.
 """
@@ -49,6 +51,66 @@ MOODS_FEATURES = [
     "speechiness",
     "tempo",
 ]
+
+
+#: outer folds of every data_moods protocol
+MOODS_FOLDS = 10
+#: the three MLP protocols of data_moods
+MOODS_MLP_PHASES = ("published_protocol", "dedup_kfold", "dedup_artist_grouped")
+#: seconds per repetition of each data_moods phase, measured on 2 cores with other
+#: jobs running (load average about 5) by ``bench_published.py data_moods --repeats 1``;
+#: used for the phases the last run's metrics.json has no timing of
+MOODS_SECONDS_PER_REPEAT = {
+    "published_protocol": 4.8,
+    "dedup_kfold": 5.6,
+    "dedup_artist_grouped": 5.5,
+    "ours_logreg": 40.1,
+    "ours_svm": 22.7,
+}
+
+
+def moods_expected_seconds(
+    repeats: int, models: list[str]
+) -> tuple[float, str, dict[str, float]]:
+    """Expected duration of ``data_moods`` and what the estimate is based on.
+
+    The last run's per-phase ``seconds`` in its ``metrics.json`` (per repetition,
+    scaled to ``repeats``) for the phases it timed, else
+    :data:`MOODS_SECONDS_PER_REPEAT` (an unknown registry model counts like the
+    slowest one). Also returns the
+    seconds per repetition of each phase, which weight the progress bar.
+    """
+    per = dict(MOODS_SECONDS_PER_REPEAT)
+    basis = "timings measured on 2 cores (MOODS_SECONDS_PER_REPEAT)"
+    last = OUT / "data_moods" / "metrics.json"
+    try:
+        prev = json.loads(last.read_text(encoding="utf-8"))
+        n = int(prev["repeats"])
+        got = {
+            k: float(r["seconds"]) / n
+            for k, r in prev["rows"].items()
+            if isinstance(r, dict) and r.get("seconds")
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        got = {}
+    if got:
+        per.update(got)
+        basis = (
+            f"timings of the last run ({_rel(str(last))}) for "
+            f"{', '.join(sorted(got))}; MOODS_SECONDS_PER_REPEAT for the rest"
+        )
+    slowest = max(v for k, v in per.items() if k.startswith("ours_"))
+    for m in models:
+        per.setdefault(f"ours_{m}", slowest)
+    total = sum(per[p] for p in MOODS_MLP_PHASES) + sum(
+        per[f"ours_{m}"] for m in models
+    )
+    return total * repeats, basis, per
+
+
+def _advance(bar: Any, step: float) -> None:
+    """Move a progress bar by ``step`` without passing its total (float sums)."""
+    bar.update(max(0.0, min(step, bar.total - bar.n)))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -168,6 +230,7 @@ def bench_data_moods(args: argparse.Namespace) -> None:
     from sklearn.model_selection import KFold, StratifiedGroupKFold, StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import MinMaxScaler
+    from tqdm.auto import tqdm
 
     from mer_classic.crossval import classification_metrics
     from mer_classic.datasets import load_dataset
@@ -179,8 +242,23 @@ def bench_data_moods(args: argparse.Namespace) -> None:
     raw = pd.read_csv(root / ds.meta["source_file"] if root.is_dir() else root)
     seeds = list(range(args.repeats))
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    expected, basis, per = moods_expected_seconds(args.repeats, args.models)
+    msg = (
+        f"data_moods: expected duration about {expected / 60:.0f} min "
+        f"({args.repeats} repeats, models {', '.join(args.models)}; {basis})"
+    )
+    print(msg, file=sys.stderr, flush=True)
+    # the bar counts expected seconds, so its rate and remaining time are honest
+    bar = tqdm(
+        total=expected,
+        desc="data_moods",
+        unit="s",
+        dynamic_ncols=True,
+        bar_format="{l_bar}{bar}| {elapsed}<{remaining} (expected {total:.0f} s)",
+    )
 
     def run(
+        phase: str,
         X: np.ndarray,
         y: np.ndarray,
         groups: np.ndarray | None,
@@ -188,6 +266,7 @@ def bench_data_moods(args: argparse.Namespace) -> None:
         scaler_on_all: bool,
     ) -> dict[str, Any]:
         accs, f1m, f1w, mcc = [], [], [], []
+        t_start = time.perf_counter()
         for seed in seeds:
             splitter = splitter_fn(seed)
             pred = np.empty(len(y), dtype=object)
@@ -199,6 +278,7 @@ def bench_data_moods(args: argparse.Namespace) -> None:
                     else make_pipeline(MinMaxScaler(), _mlp(seed))
                 )
                 pred[te] = clone(est).fit(Xs[tr], y[tr]).predict(Xs[te])
+                _advance(bar, per[phase] / MOODS_FOLDS)
             m = classification_metrics(y, pred)
             accs.append(m["accuracy"])
             f1m.append(m["f1_macro"])
@@ -209,6 +289,7 @@ def bench_data_moods(args: argparse.Namespace) -> None:
             "f1_macro": _ms(f1m),
             "f1_weighted": _ms(f1w),
             "mcc": _ms(mcc),
+            "seconds": round(time.perf_counter() - t_start, 1),
         }
 
     rows: dict[str, dict[str, Any]] = {}
@@ -222,7 +303,12 @@ def bench_data_moods(args: argparse.Namespace) -> None:
         "scaler": "MinMaxScaler fitted on all rows",
         "model": "MLP 8-8 (notebook architecture)",
         **run(
-            Xall, yall, None, lambda s: KFold(10, shuffle=True, random_state=s), True
+            "published_protocol",
+            Xall,
+            yall,
+            None,
+            lambda s: KFold(10, shuffle=True, random_state=s),
+            True,
         ),
     }
     feats = ds.labels[["length"]].join(ds.features)[MOODS_FEATURES].astype(float)
@@ -237,6 +323,7 @@ def bench_data_moods(args: argparse.Namespace) -> None:
         "scaler": "MinMaxScaler inside each training fold",
         "model": "MLP 8-8",
         **run(
+            "dedup_kfold",
             X,
             y,
             None,
@@ -251,6 +338,7 @@ def bench_data_moods(args: argparse.Namespace) -> None:
         "scaler": "MinMaxScaler inside each training fold",
         "model": "MLP 8-8",
         **run(
+            "dedup_artist_grouped",
             X,
             y,
             g,
@@ -265,17 +353,19 @@ def bench_data_moods(args: argparse.Namespace) -> None:
     for model in args.models:
         log.info("registry model %s, de-duplicated, artist-grouped, nested grid", model)
         t0 = time.perf_counter()
+        bar.set_postfix_str(f"{model}: nested grid, {args.repeats}×10 folds")
         res = train(
             table,
             model=model,
             task="classify",
-            cv=10,
+            cv=MOODS_FOLDS,
             repeats=args.repeats,
             seed=0,
             grid=True,
             smote=True,
-            quiet=True,
+            quiet=False,  # its own bar over the folds of each repetition
         )
+        _advance(bar, per[f"ours_{model}"] * len(seeds))
         rep = res.metrics["repeats"]
         rows[f"ours_{model}"] = {
             "n": len(table),
@@ -289,6 +379,7 @@ def bench_data_moods(args: argparse.Namespace) -> None:
             "mcc": rep["mcc"],
             "seconds": round(time.perf_counter() - t0, 1),
         }
+    bar.close()
     published = {
         "value": 0.710,
         "metric": "accuracy (mean of 10-fold CV)",

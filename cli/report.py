@@ -21,12 +21,13 @@ def report(run_dir, open_page):
 
     Example: mer-classic report reports/svm-20260101-120000 --open
     """
+    from mer_classic.workflows import open_page as open_in_browser
     from mer_classic.workflows import run_report
 
     text, page = run_report(run_dir)
     click.echo(text)
-    if open_page:
-        click.launch(str(page))
+    if open_page and not open_in_browser(page):
+        click.echo(f"no web browser found; open the page yourself: {page}", err=True)
 
 
 COMMANDS = [report]

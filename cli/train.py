@@ -151,6 +151,14 @@ MODEL_NAMES = {
     show_default=True,
     help="Permutation feature importance on the held-out folds (refits once per fold).",
 )
+@click.option(
+    "--importance-max-features",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Measure importance on at most N features: a wider table gets a seeded "
+    "random subset (said in the run's notes). Default: 500.",
+)
 @quiet_option()
 def train(
     model,
@@ -176,6 +184,7 @@ def train(
     large_rows,
     on_large,
     importance,
+    importance_max_features,
     quiet,
 ):
     """Cross-validate a model, refit it on all rows, and write reports and the model.
@@ -209,6 +218,7 @@ def train(
         quiet=quiet,
         scheduler=scheduler,
         importance=importance,
+        importance_max_features=importance_max_features,
         large_rows=large_rows,
         on_large=on_large,
         dynamic=dynamic,
@@ -238,7 +248,8 @@ def train(
     help="Report folder. Default: reports/eval-<model>-<timestamp>/.",
 )
 @force_option("Replace an existing --out folder.")
-def evaluate(model_path, data, target, group, id_col, out, force):
+@quiet_option()
+def evaluate(model_path, data, target, group, id_col, out, force, quiet):
     """Score a saved model on another table (external-dataset evaluation).
 
     Example: mer-classic evaluate --model reports/svm-20260101-120000 --data other.csv
@@ -254,6 +265,7 @@ def evaluate(model_path, data, target, group, id_col, out, force):
             id_col=id_col,
             out=out,
             force=force,
+            quiet=quiet,
         )
     )
 

@@ -452,10 +452,37 @@ def regression_metrics(y_true: pd.Series | pd.DataFrame, y_pred: Any) -> dict[st
 
 
 def quadrant_metrics(true_quadrants: Any, pred_quadrants: Any) -> dict[str, Any]:
-    """Classification metrics over the four Russell quadrants (fixed order Q1..Q4)."""
-    return classification_metrics(
-        true_quadrants, pred_quadrants, labels=list(QUADRANTS)
+    """Classification metrics over the four Russell quadrants (fixed order Q1..Q4).
+
+    The confusion matrix and ``per_class`` keep all four quadrants, but the macro F1
+    averages only over the quadrants that occur in the truth or the predictions
+    (sklearn's ``labels=``): a quadrant no label maps to (e.g. Q2 for the moods calm,
+    sad, happy, energetic) would otherwise count as an F1 of 0. Those quadrants are
+    listed in ``absent``.
+
+    Examples
+    --------
+    >>> m = quadrant_metrics(["Q1", "Q1", "Q3", "Q4"], ["Q1", "Q1", "Q3", "Q4"])
+    >>> m["f1_macro"], m["absent"], m["labels"]
+    (1.0, ['Q2'], ['Q1', 'Q2', 'Q3', 'Q4'])
+    """
+    out = classification_metrics(true_quadrants, pred_quadrants, labels=list(QUADRANTS))
+    seen = set(np.asarray(true_quadrants).astype(str)) | set(
+        np.asarray(pred_quadrants).astype(str)
     )
+    present = [q for q in QUADRANTS if q in seen]
+    out["absent"] = [q for q in QUADRANTS if q not in seen]
+    if out["absent"] and present:
+        out["f1_macro"] = float(
+            f1_score(
+                np.asarray(true_quadrants).astype(str),
+                np.asarray(pred_quadrants).astype(str),
+                labels=present,
+                average="macro",
+                zero_division=0,
+            )
+        )
+    return out
 
 
 def summarize_repeats(

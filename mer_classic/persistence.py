@@ -188,8 +188,31 @@ class MerModel:
             f"{', '.join(probabilistic_models())} for probabilities"
         )
 
+    def _with_id_index(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``X`` indexed by its track ids when they are a column and the index is a
+        plain row number (a feature CSV read with ``pd.read_csv``)."""
+        if not isinstance(X, pd.DataFrame) or not isinstance(X.index, pd.RangeIndex):
+            return X
+        if X.index.name is not None:
+            return X
+        settings = self.metadata.get("settings") or {}
+        for col in (settings.get("id"), "track_id"):
+            if (
+                col
+                and col in X.columns
+                and col not in self.feature_names
+                and X[col].notna().all()
+                and X[col].is_unique
+            ):
+                return X.set_index(X[col].astype(str).rename(col), drop=False)
+        return X
+
     def predict_frame(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Predictions as a DataFrame indexed like ``X``.
+        """Predictions as a DataFrame indexed like ``X``, or by its track ids.
+
+        When ``X`` has a plain row-number index and a ``track_id`` column (or the
+        id column the model was trained with), the result is indexed by those ids,
+        so a feature table read with :func:`pandas.read_csv` keeps its track ids.
 
         Classification: ``label``, ``proba_<class>`` (when available) and ``quadrant``
         (when the labels are moods/quadrants). Regression: one column per target and,
@@ -201,6 +224,7 @@ class MerModel:
             va_to_quadrant,
         )
 
+        X = self._with_id_index(X)
         Xf = self._frame(X)
         out = pd.DataFrame(index=X.index)
         pred = self.pipeline.predict(Xf)

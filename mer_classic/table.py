@@ -34,6 +34,7 @@ __all__ = [
     "csv_errors",
     "checked_read",
     "fingerprint",
+    "groups_or_own",
     "TASKS",
 ]
 
@@ -316,7 +317,12 @@ def load_table(
     else:
         X = _numeric_features(df, reserved, features=features, name=name, notes=notes)
     y, groups = _target_and_groups(
-        df, targets, task=task, group=group, one_class_ok=purpose == "score"
+        df,
+        targets,
+        task=task,
+        group=group,
+        one_class_ok=purpose == "score",
+        notes=notes,
     )
     used = pd.concat([X, y], axis=1)
     meta = {
@@ -551,6 +557,7 @@ def _target_and_groups(
     task: str,
     group: str | None,
     one_class_ok: bool = False,
+    notes: list[str],
 ) -> tuple[pd.Series | pd.DataFrame, pd.Series | None]:
     """``y`` (labels as text, or float values) and the groups (as text)."""
     if task == "classify":
@@ -568,11 +575,53 @@ def _target_and_groups(
             else df[targets[0]].astype(float)
         )
     groups = None
-    if group is not None:
-        groups = df[group].astype(str)
-        if df[group].isna().any():
-            raise DataError(
-                f"group column {group!r} has {int(df[group].isna().sum())} empty value(s); "
-                "fill them (e.g. with the track id) or drop --group"
-            )
+    if group is not None:  # a row without a group value is its own group (with a note)
+        groups = groups_or_own(df[group], notes=notes, what=str(group)).rename(group)
     return y, groups
+
+
+def groups_or_own(
+    values: pd.Series, *, notes: list[str], what: str = "artist"
+) -> pd.Series:
+    """Groups for grouped CV: a track without a value becomes its own group.
+
+    The one rule for missing groups, used by :func:`load_table` (``--group``) and by
+    every loader of :mod:`mer_classic.datasets`, so both name such groups and word
+    the note the same way.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        ``track_id`` → group value (artist, film...); NaN, None or blank = missing.
+    notes : list of str
+        The loader's notes; one is added saying how many tracks had no value.
+    what : str, default="artist"
+        Name of the group value, for the note.
+
+    Returns
+    -------
+    pandas.Series
+        ``track_id`` → group (str); a missing value gives ``"song:<track_id>"``.
+
+    Examples
+    --------
+    >>> notes = []
+    >>> s = pd.Series(["Ann", None, " "], index=["1", "2", "3"])
+    >>> groups_or_own(s, notes=notes).tolist(), notes
+    (['Ann', 'song:2', 'song:3'], ['2 track(s) without an artist: each is its own group'])
+    """
+    out = []
+    n_missing = 0
+    for i, v in values.items():
+        text = "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+        if text.strip():
+            out.append(text.strip())
+        else:
+            out.append(f"song:{i}")
+            n_missing += 1
+    if n_missing:
+        article = "an " if what[:1].lower() in "aeiou" else "a "
+        notes.append(
+            f"{n_missing} track(s) without {article}{what}: each is its own group"
+        )
+    return pd.Series(out, index=values.index, name="group", dtype=object)

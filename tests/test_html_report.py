@@ -100,16 +100,11 @@ def test_classification_page(clf_run: Path) -> None:
         "settings",
         "honest",
         "classification",
-        "quadrants",
         "importance",
         "params",
-    ]
+    ]  # the labels already are quadrants: no second "Russell quadrants" section
     files = {img["data-file"] for img in page.imgs}
-    assert files == {
-        "confusion_matrix.png",
-        "f1_per_class.png",
-        "quadrant_confusion_matrix.png",
-    }
+    assert files == {"confusion_matrix.png", "f1_per_class.png"}
     for f in files:  # every embedded figure is also beside the page
         assert (clf_run / str(f)).exists()
     _assert_images_decode(page)
@@ -217,21 +212,21 @@ def test_report_command_open(
     clf_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: bool
 ) -> None:
     """``--open`` hands the rebuilt index.html to the browser; no flag, no browser."""
-    import click
+    import mer_classic.workflows as wf
 
     run = tmp_path / "run"
     shutil.copytree(clf_run, run)
-    launched: list[tuple[str, dict[str, object]]] = []
+    launched: list[Path] = []
 
-    def fake_launch(url: str, **kwargs: object) -> int:
-        launched.append((url, kwargs))
-        return 0
+    def fake_open(page: Path) -> bool:
+        launched.append(page)
+        return True
 
-    monkeypatch.setattr(click, "launch", fake_launch)
+    monkeypatch.setattr(wf, "open_page", fake_open)
     r = CliRunner().invoke(main, ["report", str(run), *(["--open"] if flag else [])])
     assert r.exit_code == 0, r.output
     assert r.output == f"wrote {run / 'report.md'} and {run / 'index.html'}\n"
-    assert launched == ([(str(run / "index.html"), {})] if flag else [])
+    assert launched == ([run / "index.html"] if flag else [])
 
 
 def test_report_command_errors(tmp_path: Path) -> None:

@@ -36,9 +36,12 @@ def test_run_folder_contents(run_dir):
         "classification_report.csv",
         "confusion_matrix.csv",
         "confusion_matrix.png",
-        "quadrant_confusion_matrix.csv",
-        "quadrant_confusion_matrix.png",
     } <= names
+    # the bundled labels already are quadrants: no second, identical quadrant view
+    assert (
+        not {"quadrant_confusion_matrix.csv", "quadrant_confusion_matrix.png"} & names
+    )
+    assert "## Russell quadrants" not in (run_dir / "report.md").read_text()
     m = json.loads((run_dir / "metrics.json").read_text())
     assert m["task"] == "classify"
     assert set(m) >= {"accuracy", "f1_macro", "f1_weighted", "mcc", "per_class"}

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mer_classic.exceptions import DataError
+from mer_classic.table import groups_or_own
 
 __all__ = [
     "Dataset",
@@ -201,49 +202,6 @@ def audio_series(
     s.index = pd.Index(list(data), name="track_id", dtype=object)
     logger.debug("%s: %d audio file(s) found", dataset, len(s))
     return s
-
-
-def groups_or_own(
-    values: pd.Series, *, notes: list[str], what: str = "artist"
-) -> pd.Series:
-    """Groups for grouped CV: a track without a value becomes its own group.
-
-    Parameters
-    ----------
-    values : pandas.Series
-        ``track_id`` → group value (artist, film...); NaN, None or blank = missing.
-    notes : list of str
-        The loader's notes; one is added saying how many tracks had no value.
-    what : str, default="artist"
-        Name of the group value, for the note.
-
-    Returns
-    -------
-    pandas.Series
-        ``track_id`` → group (str); a missing value gives ``"song:<track_id>"``.
-
-    Examples
-    --------
-    >>> notes = []
-    >>> s = pd.Series(["Ann", None, " "], index=["1", "2", "3"])
-    >>> groups_or_own(s, notes=notes).tolist(), notes
-    (['Ann', 'song:2', 'song:3'], ['2 track(s) without an artist: each is its own group'])
-    """
-    out = []
-    n_missing = 0
-    for i, v in values.items():
-        text = "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-        if text.strip():
-            out.append(text.strip())
-        else:
-            out.append(f"song:{i}")
-            n_missing += 1
-    if n_missing:
-        article = "an " if what[:1] in "aeiou" else "a "
-        notes.append(
-            f"{n_missing} track(s) without {article}{what}: each is its own group"
-        )
-    return pd.Series(out, index=values.index, name="group", dtype=object)
 
 
 def va_labels(ids: pd.Index, valence: Any, arousal: Any, scale: str) -> pd.DataFrame:

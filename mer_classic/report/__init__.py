@@ -15,8 +15,11 @@ Layout (each module imports only the ones above it in this list):
   formatter;
 - ``_plots``: matplotlib figures (confusion matrices, scatter, V/A plane, prediction
   curves);
-- ``_html``, ``_sections``, ``_page``: the HTML page (:func:`build_html`,
-  :func:`write_html`);
+- ``_html``: HTML building blocks and the text rules both reports share (readable
+  settings rows, absent quadrants, labels that already are quadrants);
+- ``_evaluation``: what an evaluation run states (model, external table, label
+  mapping) in ``run.json``, ``report.md`` and the page;
+- ``_sections``, ``_page``: the HTML page (:func:`build_html`, :func:`write_html`);
 - ``_dynamic``: the dynamic run's writer and report;
 - ``_markdown``: ``report.md`` and :func:`render_report`;
 - ``_write``: :func:`write_run`, :func:`write_evaluation`, :func:`run_folder`.

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from mer_classic.labels import QUADRANTS
 from mer_classic.report._files import fmt_number
 
 __all__ = [
     "CSS",
+    "absent_quadrants_text",
+    "labels_are_quadrants",
+    "readable",
+    "setting_rows",
     "embed_png",
     "esc",
     "fmt_value",
@@ -118,3 +123,68 @@ def html_section(title: str, body: str, cls: str = "", sid: str = "") -> str:
     c = f' class="{cls}"' if cls else ""
     i = f' id="{sid}"' if sid else ""
     return f"<section{c}{i}><h2>{esc(title)}</h2>{body}</section>"
+
+
+def readable(x: Any) -> str:
+    """A setting's value as words: ``None`` reads "not set", booleans "yes"/"no".
+
+    Examples
+    --------
+    >>> readable(None), readable(False), readable([]), readable([1, "a"])
+    ('not set', 'no', 'none', '1, a')
+    >>> readable({"switched": False, "grid_rows": None})
+    'switched: no; grid_rows: not set'
+    """
+    if x is None:
+        return "not set"
+    if isinstance(x, bool | np.bool_):
+        return "yes" if x else "no"
+    if isinstance(x, Mapping):
+        return "; ".join(f"{k}: {readable(v)}" for k, v in x.items()) or "none"
+    if isinstance(x, list | tuple):
+        return ", ".join(readable(v) for v in x) or "none"
+    return fmt_number(x)
+
+
+def setting_rows(settings: Mapping[str, Any], prefix: str = "") -> list[list[str]]:
+    """Settings as readable (name, value) rows, one row per item of a nested dict.
+
+    Examples
+    --------
+    >>> setting_rows({"seed": 42, "scaling": {"switched": False, "notes": []}})
+    [['scaling: notes', 'none'], ['scaling: switched', 'no'], ['seed', '42']]
+    """
+    rows: list[list[str]] = []
+    for k in sorted(settings):
+        v = settings[k]
+        name = f"{prefix}{k}"
+        if isinstance(v, Mapping) and v:
+            rows += setting_rows(v, prefix=f"{name}: ")
+        else:
+            rows.append([name, readable(v)])
+    return rows
+
+
+def labels_are_quadrants(metrics: dict[str, Any]) -> bool:
+    """True when a classifier's labels already are Russell quadrants (Q1..Q4).
+
+    Its quadrant view would repeat the confusion matrix, so the reports leave it out.
+    """
+    labels = metrics.get("labels") or []
+    return (
+        metrics.get("task") == "classify"
+        and bool(labels)
+        and set(map(str, labels)) <= set(QUADRANTS)
+    )
+
+
+def absent_quadrants_text(q: dict[str, Any]) -> str:
+    """The sentence naming quadrants absent from truth and predictions ("" if none)."""
+    absent = q.get("absent") or []
+    if not absent:
+        return ""
+    present = [lab for lab in q.get("labels", QUADRANTS) if lab not in absent]
+    return (
+        f"F1 macro averages over the quadrants present ({', '.join(present)}); "
+        f"absent from both truth and predictions: {', '.join(absent)}."
+    )

@@ -19,12 +19,18 @@ import pandas as pd
 from mer_classic._io import check_writable, write_csv_atomic, write_text_atomic
 from mer_classic.labels import QUADRANTS
 from mer_classic.report._dynamic import DYNAMIC_KIND, render_dynamic
+from mer_classic.report._evaluation import EVALUATE_KIND, evaluation_markdown
 from mer_classic.report._files import (
     DATA_SUMMARY_KEYS,
     PREDICTIONS_FILE,
     REPORT_FILE,
     fmt_number,
     read_run,
+)
+from mer_classic.report._html import (
+    absent_quadrants_text,
+    labels_are_quadrants,
+    setting_rows,
 )
 
 __all__ = ["render_report"]
@@ -37,7 +43,7 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def _classification_section(
-    m: dict[str, Any], d: Path, figures: dict[str, str]
+    m: dict[str, Any], d: Path, figures: dict[str, str], where: str
 ) -> list[str]:
     from mer_classic.report._plots import plot_confusion
 
@@ -76,7 +82,7 @@ def _classification_section(
         m["confusion_matrix"],
         labels,
         d / "confusion_matrix.png",
-        "Confusion matrix (out-of-fold)",
+        f"Confusion matrix ({where})",
     )
     out = [
         "## Classification",
@@ -115,7 +121,9 @@ def _classification_section(
     return out
 
 
-def _quadrant_section(q: dict[str, Any], d: Path, figures: dict[str, str]) -> list[str]:
+def _quadrant_section(
+    q: dict[str, Any], d: Path, figures: dict[str, str], where: str
+) -> list[str]:
     from mer_classic.report._plots import plot_confusion
 
     labels = q.get("labels", list(QUADRANTS))
@@ -127,7 +135,7 @@ def _quadrant_section(q: dict[str, Any], d: Path, figures: dict[str, str]) -> li
         q["confusion_matrix"],
         labels,
         d / "quadrant_confusion_matrix.png",
-        "Russell quadrants (out-of-fold)",
+        f"Russell quadrants ({where})",
     )
     figures["quadrant_confusion_matrix.png"] = "Quadrant confusion matrix"
     src = q.get("derived_from")
@@ -137,11 +145,13 @@ def _quadrant_section(q: dict[str, Any], d: Path, figures: dict[str, str]) -> li
         if src
         else "labels mapped to quadrants"
     )
+    absent = absent_quadrants_text(q)
     return [
         "## Russell quadrants",
         "",
         f"Q1 +A+V, Q2 +A−V, Q3 −A−V, Q4 −A+V; {how}.",
         "",
+        *([absent, ""] if absent else []),
         _md_table(
             ["accuracy", "F1 macro", "F1 weighted", "MCC"],
             [[q["accuracy"], q["f1_macro"], q["f1_weighted"], q["mcc"]]],
@@ -161,7 +171,7 @@ def _quadrant_section(q: dict[str, Any], d: Path, figures: dict[str, str]) -> li
 
 
 def _regression_section(
-    m: dict[str, Any], d: Path, figures: dict[str, str]
+    m: dict[str, Any], d: Path, figures: dict[str, str], where: str
 ) -> list[str]:
     from mer_classic.report._plots import plot_scatter, plot_va_plane
 
@@ -193,24 +203,33 @@ def _regression_section(
                     preds[f"pred_{name}"].to_numpy(),
                     name,
                     d / fname,
+                    where=where,
                 )
                 figures[fname] = f"Predicted vs true {name}"
                 out += [f"![{name}]({fname})", ""]
         src = (m.get("quadrant") or {}).get("derived_from")
         if src and m.get("scale"):
-            from mer_classic.labels import scale_bounds
+            from mer_classic.labels import scale_bounds, va_to_quadrant
 
             lo, hi = scale_bounds(m["scale"])
             v, a = src["valence"], src["arousal"]
+            truth = (
+                va_to_quadrant(preds[f"true_{v}"], preds[f"true_{a}"], m["scale"])
+                if f"true_{v}" in preds and f"true_{a}" in preds
+                else None
+            )
             plot_va_plane(
                 preds[f"pred_{v}"].to_numpy(),
                 preds[f"pred_{a}"].to_numpy(),
                 (lo + hi) / 2,
                 d / "va_plane.png",
-                "Predicted valence–arousal",
-                labels=None,
+                f"Predicted valence–arousal ({where})",
+                labels=truth,
+                legend_title="true quadrant",
             )
-            figures["va_plane.png"] = "Valence–arousal plane"
+            figures["va_plane.png"] = (
+                "Valence–arousal plane: predicted position, colour = true quadrant"
+            )
             out += ["![valence-arousal plane](va_plane.png)", ""]
     return out
 
@@ -228,35 +247,15 @@ def _repeats_section(m: dict[str, Any]) -> list[str]:
     ]
 
 
-def render_report(run_dir: str | os.PathLike[str]) -> Path:
-    """(Re)draw ``report.md``, tables and figures of a run folder from its JSON files.
-
-    A dynamic run (``run.json`` kind ``"dynamic"``) gets its own ``report.md``
-    (:func:`mer_classic.report.render_dynamic`) and no page.
-    """
-    d = Path(run_dir)
-    metrics, run = read_run(d)
-    check_writable(d / REPORT_FILE)
-    if run.get("kind") == DYNAMIC_KIND:
-        return render_dynamic(d, metrics)
-    figures: dict[str, str] = {}
+def _training_lines(run: dict[str, Any]) -> list[str]:
+    """Settings, data, notes and the honest-evaluation list of a training run."""
     s = run.get("settings", {})
     data = run.get("data", {})
-    task = metrics.get("task", s.get("task"))
-    title = "Evaluation" if run.get("kind") == "evaluate" else "Training run"
     lines = [
-        f"# {title}: {s.get('model', '?')} ({task})",
-        "",
-        f"Created {run.get('created', '?')}. {metrics.get('evaluation', '')}.",
-        "",
-    ]
-    lines += [
         "## Settings",
         "",
-        _md_table(["setting", "value"], [[k, s[k]] for k in sorted(s)]),
+        _md_table(["setting", "value"], setting_rows(s)),
         "",
-    ]
-    lines += [
         "## Data",
         "",
         _md_table(
@@ -273,7 +272,8 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
     if notes:
         lines += ["Notes on the data:", ""] + [f"- {n}" for n in notes] + [""]
     grouped = bool(data.get("group"))
-    lines += [
+    dups = "; ".join(n for n in notes if "duplicate" in n) or "no duplicates found"
+    return lines + [
         "## Honest evaluation",
         "",
         f"- Splits grouped by `{data.get('group')}`: no group is on both sides of a fold."
@@ -283,18 +283,15 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
         "- Imputation, scaling and SMOTE are fitted inside each training fold only.",
         "- Hyper-parameters are chosen by an inner grid search on the training fold; "
         "reported scores come from the outer test folds.",
-        f"- Duplicate handling: {'; '.join(n for n in notes if 'duplicate' in n) or 'no duplicates found'}.",
+        f"- Duplicate handling: {dups}.",
         "",
     ]
-    if task == "classify":
-        lines += _classification_section(metrics, d, figures)
-    else:
-        lines += _regression_section(metrics, d, figures)
-    if metrics.get("quadrant"):
-        lines += _quadrant_section(metrics["quadrant"], d, figures)
-    lines += _repeats_section(metrics)
+
+
+def _training_tail(run: dict[str, Any]) -> list[str]:
+    """Hyper-parameters, per-fold choices, importance note and timings of a training run."""
     bp = run.get("best_params") or {}
-    lines += [
+    lines = [
         "## Hyper-parameters",
         "",
         _md_table(["parameter", "value"], [[k, v] for k, v in bp.items()])
@@ -309,6 +306,9 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
             + [f"- fold {i + 1}: {p}" for i, p in enumerate(fp)]
             + [""]
         )
+    note = (run.get("importance") or {}).get("note")
+    if note:
+        lines += ["## Feature importance", "", note, ""]
     if run.get("timings"):
         lines += [
             "## Timings",
@@ -316,6 +316,45 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
             _md_table(["step", "seconds"], [[k, v] for k, v in run["timings"].items()]),
             "",
         ]
+    return lines
+
+
+def render_report(run_dir: str | os.PathLike[str]) -> Path:
+    """(Re)draw ``report.md``, tables and figures of a run folder from its JSON files.
+
+    A dynamic run (``run.json`` kind ``"dynamic"``) gets its own ``report.md``
+    (:func:`mer_classic.report.render_dynamic`) and no page.
+    """
+    d = Path(run_dir)
+    metrics, run = read_run(d)
+    check_writable(d / REPORT_FILE)
+    if run.get("kind") == DYNAMIC_KIND:
+        return render_dynamic(d, metrics)
+    figures: dict[str, str] = {}
+    s = run.get("settings", {})
+    task = metrics.get("task", s.get("task"))
+    evaluation = run.get("kind") == EVALUATE_KIND
+    where = "external table" if evaluation else "out-of-fold"
+    title = "Evaluation" if evaluation else "Training run"
+    lines = [
+        f"# {title}: {s.get('model', '?')} ({task})",
+        "",
+        f"Created {run.get('created', '?')}. {metrics.get('evaluation', '')}.",
+        "",
+    ]
+    if evaluation:
+        lines += evaluation_markdown(run, _md_table)
+    else:
+        lines += _training_lines(run)
+    if task == "classify":
+        lines += _classification_section(metrics, d, figures, where)
+    else:
+        lines += _regression_section(metrics, d, figures, where)
+    if metrics.get("quadrant") and not labels_are_quadrants(metrics):
+        lines += _quadrant_section(metrics["quadrant"], d, figures, where)
+    if not evaluation:
+        lines += _repeats_section(metrics)
+        lines += _training_tail(run)
     write_text_atomic(d / REPORT_FILE, "\n".join(lines))
     from mer_classic.report._page import write_html
 

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from mer_classic._io import write_text_atomic
+from mer_classic.report._evaluation import EVALUATE_KIND, evaluation_section
 from mer_classic.report._files import HTML_FILE
-from mer_classic.report._html import CSS, esc
+from mer_classic.report._html import CSS, esc, labels_are_quadrants
 from mer_classic.report._sections import (
     classification_section,
     honest_section,
@@ -66,18 +67,24 @@ def build_html(
     figures = figures if figures is not None else {}
     s = run.get("settings", {})
     task = metrics.get("task", s.get("task"))
-    kind = "Evaluation" if run.get("kind") == "evaluate" else "Training run"
+    kind = "Evaluation" if run.get("kind") == EVALUATE_KIND else "Training run"
     title = f"{kind}: {s.get('model', '?')} ({task})"
-    parts = [summary_section(metrics, run), honest_section(metrics, run)]
+    evaluation = run.get("kind") == EVALUATE_KIND
+    where = "external table" if evaluation else "out-of-fold"
+    if evaluation:  # what was measured; nothing about training (folds, grids)
+        parts = [evaluation_section(metrics, run)]
+    else:
+        parts = [summary_section(metrics, run), honest_section(metrics, run)]
     before = set(figures)
     if task == "classify" and metrics.get("per_class"):
-        parts.append(classification_section(metrics, d, figures))
+        parts.append(classification_section(metrics, d, figures, where))
     elif metrics.get("targets"):
         parts.append(regression_section(metrics, d, figures))
-    if metrics.get("quadrant"):
+    if metrics.get("quadrant") and not labels_are_quadrants(metrics):
         parts.append(quadrant_section(metrics, d, figures))
-    parts.append(importance_section(d, figures))
-    parts.append(params_section(run))
+    if not evaluation:
+        parts.append(importance_section(d, figures, run))
+        parts.append(params_section(run))
     shown = {
         "confusion_matrix.png",
         "quadrant_confusion_matrix.png",

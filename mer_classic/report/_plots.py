@@ -85,8 +85,15 @@ def _plot_confusion(
     return path
 
 
-def plot_scatter(y_true: np.ndarray, y_pred: np.ndarray, name: str, path: Path) -> Path:
-    """Predicted vs true values with the identity line."""
+def plot_scatter(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    name: str,
+    path: Path,
+    *,
+    where: str = "out-of-fold",
+) -> Path:
+    """Predicted vs true values with the identity line (``where`` names the rows)."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.scatter(y_true, y_pred, s=14, alpha=0.7)
@@ -94,7 +101,7 @@ def plot_scatter(y_true: np.ndarray, y_pred: np.ndarray, name: str, path: Path) 
     hi = float(np.nanmax([np.nanmax(y_true), np.nanmax(y_pred)]))
     ax.plot([lo, hi], [lo, hi], color="grey", lw=1, ls="--")
     ax.set_xlabel(f"true {name}")
-    ax.set_ylabel(f"predicted {name} (out-of-fold)")
+    ax.set_ylabel(f"predicted {name} ({where})")
     ax.set_title(name)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -109,8 +116,14 @@ def plot_va_plane(
     path: Path,
     title: str,
     labels: Sequence[str] | None = None,
+    *,
+    legend_title: str | None = None,
 ) -> Path:
-    """Points on the valence-arousal plane with the four Russell quadrants marked."""
+    """Points on the valence-arousal plane with the four Russell quadrants marked.
+
+    With ``labels`` (e.g. the true quadrant of each point) the points are coloured by
+    label and the legend is titled ``legend_title``.
+    """
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 5))
     if labels is None:
@@ -120,7 +133,7 @@ def plot_va_plane(
         for lab in sorted(set(labs)):
             m = labs == lab
             ax.scatter(valence[m], arousal[m], s=14, alpha=0.7, label=str(lab))
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, title=legend_title, title_fontsize=8)
     ax.axvline(mid, color="grey", lw=1)
     ax.axhline(mid, color="grey", lw=1)
     for q, (x, y) in {"Q1": (1, 1), "Q2": (0, 1), "Q3": (0, 0), "Q4": (1, 0)}.items():
@@ -162,8 +175,9 @@ def plot_curves(curves: pd.DataFrame, model: Any, path: Path) -> Path:
     else:
         cols = list(model.targets)
         ylabel = "predicted value"
+    ylim = _curve_ylim(curves.loc[ids], cols, model)
     fig, axes = plt.subplots(
-        len(ids), 1, figsize=(8, 2.2 * len(ids) + 0.6), squeeze=False
+        len(ids), 1, figsize=(9, 2.2 * len(ids) + 0.6), squeeze=False
     )
     for ax, tid in zip(axes[:, 0], ids, strict=True):
         c = curves.xs(tid, level="track_id")
@@ -173,10 +187,12 @@ def plot_curves(curves: pd.DataFrame, model: Any, path: Path) -> Path:
                 ax.plot(
                     t, c[col].to_numpy(dtype=float), label=col.removeprefix("proba_")
                 )
+            ax.set_ylim(*ylim)  # one y-range for every panel, so they compare
         else:  # a classifier without probabilities: the label as a step plot
             labels = sorted(set(curves["label"]))
             ax.step(t, [labels.index(v) for v in c["label"]], where="mid")
             ax.set_yticks(range(len(labels)), labels=labels)
+            ax.set_ylim(-0.5, len(labels) - 0.5)
         if model.task == "regress" and "quadrant" in c.columns:
             scale = model.metadata.get("scale")
             if scale:
@@ -186,9 +202,11 @@ def plot_curves(curves: pd.DataFrame, model: Any, path: Path) -> Path:
                 ax.axhline((lo + hi) / 2, color="grey", lw=0.8, ls="--")
         ax.set_title(str(tid), fontsize=9, loc="left")
         ax.set_ylabel(ylabel if cols else "label", fontsize=8)
-        if cols:
-            ax.legend(fontsize=7, loc="upper right", ncol=min(len(cols), 4))
     axes[-1, 0].set_xlabel("time (s)")
+    if cols:  # one legend, right of the panels, never over a curve
+        axes[0, 0].legend(
+            fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0
+        )
     fig.tight_layout()
     from mer_classic._io import atomic_path
 
@@ -196,3 +214,21 @@ def plot_curves(curves: pd.DataFrame, model: Any, path: Path) -> Path:
         fig.savefig(tmp, dpi=100, format="png")
     plt.close(fig)
     return path
+
+
+def _curve_ylim(
+    curves: pd.DataFrame, cols: list[str], model: Any
+) -> tuple[float, float]:
+    """The y-range shared by every panel: [0, 1] for probabilities, else the data's."""
+    if model.task == "classify":
+        return (0.0, 1.0)
+    vals = curves[cols].to_numpy(dtype=float) if cols else np.zeros(1)
+    lo, hi = float(np.nanmin(vals)), float(np.nanmax(vals))
+    scale = model.metadata.get("scale")
+    if scale:
+        from mer_classic.labels import scale_bounds
+
+        s_lo, s_hi = scale_bounds(scale)
+        lo, hi = min(lo, s_lo), max(hi, s_hi)
+    pad = 0.05 * (hi - lo) if hi > lo else 0.5
+    return (lo - pad, hi + pad)

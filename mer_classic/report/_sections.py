@@ -15,15 +15,18 @@ import numpy as np
 
 from mer_classic.report._files import DATA_SUMMARY_KEYS, read_importance
 from mer_classic.report._html import (
+    absent_quadrants_text,
     embed_png,
     esc,
     html_cards,
     html_section,
     html_table,
+    setting_rows,
 )
 
 __all__ = [
     "TOP_FEATURES",
+    "importance_title",
     "classification_section",
     "honest_section",
     "importance_section",
@@ -41,14 +44,14 @@ TOP_FEATURES = 20
 # -- extra figures drawn here ------------------------------------------------------------
 
 
-def _plot_f1_bars(metrics: dict[str, Any], path: Path) -> Path:
+def _plot_f1_bars(metrics: dict[str, Any], path: Path, where: str) -> Path:
     from mer_classic.report._fonts import label_fonts
 
     with label_fonts(metrics["per_class"]):
-        return _draw_f1_bars(metrics, path)
+        return _draw_f1_bars(metrics, path, where)
 
 
-def _draw_f1_bars(metrics: dict[str, Any], path: Path) -> Path:
+def _draw_f1_bars(metrics: dict[str, Any], path: Path, where: str) -> Path:
     from mer_classic.report._plots import pyplot
 
     plt = pyplot()
@@ -75,7 +78,7 @@ def _draw_f1_bars(metrics: dict[str, Any], path: Path) -> Path:
         )
     ax.set_xticks(range(len(labels)), labels=labels, rotation=30, ha="right")
     ax.set_ylim(0, 1.05)
-    ax.set_ylabel("F1 (out-of-fold)")
+    ax.set_ylabel(f"F1 ({where})")
     ax.set_title("Per-class F1")
     ax.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
@@ -84,7 +87,28 @@ def _draw_f1_bars(metrics: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def _plot_importance(imp: Any, path: Path) -> Path:
+def importance_title(imp: Any, targets: list[str]) -> str:
+    """Title of the importance figure, naming the target(s) the score is about.
+
+    Examples
+    --------
+    >>> importance_title(range(30), ["valence", "arousal"])
+    'Permutation importance for valence + arousal (mean score over targets; top 20)'
+    >>> importance_title(range(5), ["label"])
+    'Permutation importance for label (top 5)'
+    """
+    top = min(TOP_FEATURES, len(imp))
+    if len(targets) > 1:
+        return (
+            f"Permutation importance for {' + '.join(targets)} "
+            f"(mean score over targets; top {top})"
+        )
+    if targets:
+        return f"Permutation importance for {targets[0]} (top {top})"
+    return f"Permutation importance (top {top})"
+
+
+def _plot_importance(imp: Any, path: Path, targets: list[str]) -> Path:
     from mer_classic.report._plots import pyplot
 
     plt = pyplot()
@@ -103,7 +127,7 @@ def _plot_importance(imp: Any, path: Path) -> Path:
     ax.axvline(0, color="grey", lw=0.8)
     scoring = str(top["scoring"].iloc[0]) if "scoring" in top and len(top) else "score"
     ax.set_xlabel(f"drop in {scoring} when shuffled (held-out folds)")
-    ax.set_title(f"Permutation importance (top {len(top)})")
+    ax.set_title(importance_title(imp, targets), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -117,9 +141,8 @@ def summary_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
     """Settings, data summary, class balance and notes on the data."""
     s = run.get("settings", {})
     data = run.get("data", {})
-    rows = [[k, s[k]] for k in sorted(s)]
     body = "<div class='grid'><div><h3>Settings</h3>" + html_table(
-        ["setting", "value"], rows, "kv"
+        ["setting", "value"], setting_rows(s), "kv"
     )
     drows = [[k, data.get(k)] for k in DATA_SUMMARY_KEYS if k in data]
     if data.get("fingerprint"):
@@ -141,29 +164,28 @@ def summary_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
 
 
 def honest_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
-    """The honest-evaluation box (highlighted when splits are not grouped)."""
+    """The honest-evaluation box of a training run (highlighted when not grouped).
+
+    An evaluation run shows :func:`mer_classic.report._evaluation.evaluation_section`
+    instead: nothing about folds, grids or repetitions applies to it.
+    """
     s = run.get("settings", {})
     data = run.get("data", {})
     notes = [str(n) for n in data.get("notes") or []]
     group = data.get("group") or s.get("group")
     items = []
     warn = False
-    if run.get("kind") == "evaluate":
-        items.append(
-            "Saved model applied to an external table: no refit, no tuning on it."
-        )
-    else:
-        items.append(
-            f"Scores are {esc(metrics.get('evaluation', 'cross-validated'))}; "
-            f"splitter <code>{esc(s.get('splitter', '?'))}</code>, "
-            f"{esc(s.get('cv', '?'))} folds, seed {esc(s.get('seed', '?'))}."
-        )
+    items.append(
+        f"Scores are {esc(metrics.get('evaluation', 'cross-validated'))}; "
+        f"splitter <code>{esc(s.get('splitter', '?'))}</code>, "
+        f"{esc(s.get('cv', '?'))} folds, seed {esc(s.get('seed', '?'))}."
+    )
     if group:
         items.append(
             f"<b>Grouping:</b> splits grouped by <code>{esc(group)}</code>; no group "
             "is on both sides of a fold."
         )
-    elif run.get("kind") != "evaluate":
+    else:
         warn = True
         items.append(
             "<b>Grouping:</b> <b>none</b>. Tracks of one artist/album can sit on "
@@ -204,20 +226,19 @@ def honest_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
             "<b>Repetitions:</b> 1 (one CV run; pass <code>--repeats</code> "
             "for mean ± sd over fold seeds)."
         )
-    if run.get("kind") != "evaluate":
-        items.append(
-            "Imputation, scaling and SMOTE "
-            f"({'on' if s.get('smote') else 'off'}) are fitted inside each "
-            "training fold only."
+    items.append(
+        "Imputation, scaling and SMOTE "
+        f"({'on' if s.get('smote') else 'off'}) are fitted inside each "
+        "training fold only."
+    )
+    items.append(
+        "Hyper-parameters: "
+        + (
+            "chosen by an inner grid search on each training fold (nested CV)."
+            if s.get("grid")
+            else "no grid search (registry defaults)."
         )
-        items.append(
-            "Hyper-parameters: "
-            + (
-                "chosen by an inner grid search on each training fold (nested CV)."
-                if s.get("grid")
-                else "no grid search (registry defaults)."
-            )
-        )
+    )
     body = "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
     return html_section(
         "Honest evaluation", body, cls="honest warn" if warn else "honest", sid="honest"
@@ -225,7 +246,10 @@ def honest_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
 
 
 def classification_section(
-    metrics: dict[str, Any], d: Path, figures: dict[str, str]
+    metrics: dict[str, Any],
+    d: Path,
+    figures: dict[str, str],
+    where: str = "out-of-fold",
 ) -> str:
     """Headline scores, the classification report, confusion and F1 figures."""
     pc = metrics["per_class"]
@@ -264,9 +288,9 @@ def classification_section(
             embed_png(d / "confusion_matrix.png", figures["confusion_matrix.png"])
         )
     f1_png = d / "f1_per_class.png"
-    _plot_f1_bars(metrics, f1_png)
+    _plot_f1_bars(metrics, f1_png, where)
     figures["f1_per_class.png"] = "Per-class F1"
-    figs.append(embed_png(f1_png, "Per-class F1 (out-of-fold)"))
+    figs.append(embed_png(f1_png, f"Per-class F1 ({where})"))
     body += "<div class='grid'>" + "".join(figs) + "</div>"
     return html_section("Classification", body, sid="classification")
 
@@ -302,7 +326,11 @@ def quadrant_section(metrics: dict[str, Any], d: Path, figures: dict[str, str]) 
         if src
         else "labels mapped to quadrants"
     )
-    body = f"<p>Q1 +A+V, Q2 +A−V, Q3 −A−V, Q4 −A+V; {esc(how)}.</p>" + html_cards(
+    absent = absent_quadrants_text(q)
+    body = f"<p>Q1 +A+V, Q2 +A−V, Q3 −A−V, Q4 −A+V; {esc(how)}.</p>"
+    if absent:
+        body += f"<p>{esc(absent)}</p>"
+    body += html_cards(
         [
             ("accuracy", q["accuracy"]),
             ("F1 macro", q["f1_macro"]),
@@ -316,7 +344,9 @@ def quadrant_section(metrics: dict[str, Any], d: Path, figures: dict[str, str]) 
     return html_section("Russell quadrants", body, sid="quadrants")
 
 
-def importance_section(d: Path, figures: dict[str, str]) -> str:
+def importance_section(
+    d: Path, figures: dict[str, str], run: dict[str, Any] | None = None
+) -> str:
     """Permutation importance from ``importance.csv`` (or how to compute it)."""
     imp = read_importance(d)
     if imp is None or imp.empty:
@@ -328,8 +358,15 @@ def importance_section(d: Path, figures: dict[str, str]) -> str:
             "this page.</p>",
             sid="importance",
         )
+    run = run or {}
+    target = (run.get("data") or {}).get("target") or (run.get("settings") or {}).get(
+        "target"
+    )
+    targets = [str(t) for t in target] if isinstance(target, list) else []
+    if isinstance(target, str):
+        targets = [target]
     png = d / "importance.png"
-    _plot_importance(imp, png)
+    _plot_importance(imp, png, targets)
     figures["importance.png"] = "Permutation importance"
     scoring = str(imp["scoring"].iloc[0]) if "scoring" in imp.columns else "the score"
     rows = [
@@ -339,7 +376,13 @@ def importance_section(d: Path, figures: dict[str, str]) -> str:
     body = (
         f"<p>Drop in <b>{esc(scoring)}</b> when one feature is shuffled in the held-out "
         "fold (mean ± sd over folds and repeats); the model was refitted on each "
-        "training fold.</p><div class='grid'>"
+        "training fold.</p>"
+        + (
+            f"<p>{esc(run['importance']['note'])}</p>"
+            if (run.get("importance") or {}).get("note")
+            else ""
+        )
+        + "<div class='grid'>"
         + embed_png(png, "Permutation importance on held-out folds")
         + "<div>"
         + html_table(["feature", "importance", "sd"], rows)

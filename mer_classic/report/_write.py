@@ -29,6 +29,7 @@ from mer_classic._io import (
     write_text_atomic,
 )
 from mer_classic.exceptions import ConfigError
+from mer_classic.report._evaluation import EVALUATE_KIND, evaluation_facts
 from mer_classic.report._files import (
     IMPORTANCE_FILE,
     METRICS_FILE,
@@ -116,6 +117,7 @@ def write_run(
         )
         meta = {
             "model": result.settings["model"],
+            "created": run["created"],
             "task": task,
             "target": result.settings["target"],
             "scale": result.settings.get("scale"),
@@ -139,13 +141,34 @@ def write_run(
     return Path(out)
 
 
+#: rows predicted per step of the evaluation's progress bar
+EVALUATE_BLOCK = 2000
+
+
 def write_evaluation(
-    model: Any, table: Any, out: str | os.PathLike[str], *, force: bool = False
+    model: Any,
+    table: Any,
+    out: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    quiet: bool = True,
 ) -> tuple[Path, dict[str, Any]]:
-    """Score a saved model on a table (external evaluation) and write the same reports."""
+    """Score a saved model on a table (external evaluation) and write its report.
+
+    The report states the model (run folder, training data, date), the table, the
+    label mapping and the metrics on the table; nothing about training. ``quiet``
+    hides the progress bar over the prediction (blocks of :data:`EVALUATE_BLOCK` rows).
+    """
+    from mer_classic._progress import progress
     from mer_classic.training import score_predictions
 
-    pred = model.predict_frame(table.X)
+    starts = range(0, len(table.X), EVALUATE_BLOCK)
+    pred = pd.concat(
+        [
+            model.predict_frame(table.X.iloc[i : i + EVALUATE_BLOCK])
+            for i in progress(starts, total=len(starts), desc="evaluate", quiet=quiet)
+        ]
+    )
     if model.task == "classify":
         y_pred: Any = pred["label"]
         unknown = sorted(set(table.y.astype(str)) - set(model.classes_ or []))
@@ -162,14 +185,17 @@ def write_evaluation(
     with run_folder(out, force=force) as tmp:
         write_text_atomic(tmp / METRICS_FILE, json_text(metrics))
         run = {
-            "kind": "evaluate",
+            "kind": EVALUATE_KIND,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            # what the page title needs; the training settings stay in the model's run
             "settings": {
-                **model.metadata.get("settings", {}),
+                "model": model.metadata.get("model"),
+                "task": model.task,
+                "target": model.metadata.get("target"),
                 "model_path": str(model.path),
             },
+            **evaluation_facts(model, table),
             "data": table.meta,
-            "best_params": model.metadata.get("best_params", {}),
             "feature_names": model.feature_names,
             "classes": model.classes_,
         }

@@ -8,13 +8,19 @@ CLI command is one call to one of them.
   :func:`run_predict_table` (and :func:`resolve_training_table`,
   :func:`format_metrics`);
 - ``_predict``: :func:`run_predict` (table or audio), :func:`run_predict_audio`;
-- ``_commands``: :func:`run_extract`, :func:`run_fetch`, :func:`run_report`;
+- ``_commands``: :func:`run_extract`, :func:`run_fetch`, :func:`run_report`,
+  :func:`open_page`;
 - ``_output``: the CSV/JSON table writer the prediction commands share.
 """
 
 from __future__ import annotations
 
-from mer_classic.workflows._commands import run_extract, run_fetch, run_report
+from mer_classic.workflows._commands import (
+    open_page,
+    run_extract,
+    run_fetch,
+    run_report,
+)
 from mer_classic.workflows._output import table_text, write_table
 from mer_classic.workflows._predict import (
     run_predict,
@@ -32,6 +38,7 @@ from mer_classic.workflows._train import (
 
 __all__ = [
     "format_metrics",
+    "open_page",
     "resolve_training_table",
     "run_evaluate",
     "run_extract",

@@ -3,12 +3,14 @@ tracks.csv) and ``report`` (redraw a run folder)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_extract", "run_fetch", "run_report"]
+__all__ = ["open_page", "run_extract", "run_fetch", "run_report"]
 
 #: failed files listed on stderr by ``extract`` (all are in the errors CSV)
 SHOWN_ERRORS = 10
@@ -182,3 +184,44 @@ def run_report(run_dir: str | os.PathLike[str]) -> tuple[str, Path]:
     if page.exists():
         return f"wrote {md} and {page}", page
     return f"wrote {md}", md
+
+
+@contextlib.contextmanager
+def _stderr_to_devnull() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null, so child processes inherit silence."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def open_page(path: str | os.PathLike[str]) -> bool:
+    """Open ``path`` in the user's web browser; False when there is none.
+
+    The browser comes from Python's :mod:`webbrowser` registry (``$BROWSER``, then
+    the desktop's and the console's browsers it knows). Its own messages are
+    silenced (a helper such as ``xdg-open`` without a browser prints several lines
+    of noise), so the caller can say once, in its own words, that no browser was
+    found.
+
+    Returns
+    -------
+    bool
+        True when a browser accepted the page.
+    """
+    import webbrowser
+
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        return False
+    with _stderr_to_devnull():
+        try:
+            return bool(browser.open(Path(path).resolve().as_uri()))
+        except (OSError, webbrowser.Error):
+            return False

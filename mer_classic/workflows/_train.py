@@ -127,6 +127,7 @@ def run_train(
     quiet: bool = False,
     scheduler: str | None = None,
     importance: bool = True,
+    importance_max_features: int | None = None,
     large_rows: int | None = None,
     on_large: str = "switch",
     dynamic: bool = False,
@@ -138,6 +139,10 @@ def run_train(
     ``scheduler`` (None, ``"local"`` or ``"tcp://HOST:PORT"``) runs the cross-validation
     and grid search on a Dask cluster (:func:`mer_classic.parallel.joblib_backend`).
     With ``dynamic``, this is :func:`run_train_dynamic` (``annotations``, ``smooth``).
+    Permutation importance (``importance``) measures at most
+    ``importance_max_features`` features (default
+    :data:`mer_classic.importance.MAX_FEATURES`; a seeded random subset of a wider
+    table, said in the run's notes); its time is listed in the run's timings.
     """
     if dynamic:
         return run_train_dynamic(
@@ -204,9 +209,13 @@ def run_train(
         on_large=on_large,
     )
     imp = None
+    extra: dict[str, Any] = {}
     if importance:
-        from mer_classic.importance import permutation_importance_cv
+        import time
 
+        from mer_classic.importance import MAX_FEATURES, permutation_importance_cv
+
+        t0 = time.perf_counter()
         # held-out permutation importance on the evaluation's own folds
         imp = permutation_importance_cv(
             result.estimator,
@@ -216,15 +225,25 @@ def run_train(
             task=task,
             cv=cv,
             seed=seed,
+            max_features=importance_max_features or MAX_FEATURES,
             n_jobs=n_jobs,
             quiet=quiet,
         )
+        result.timings["permutation_importance_s"] = time.perf_counter() - t0
+        extra["importance"] = {
+            "n_features": imp.attrs.get("n_features"),
+            "n_measured": imp.attrs.get("n_measured"),
+            "max_features": importance_max_features or MAX_FEATURES,
+            **({"note": imp.attrs["note"]} if imp.attrs.get("note") else {}),
+        }
     feature_settings = _feature_settings_of(data)
+    if feature_settings:
+        extra["feature_settings"] = feature_settings
     write_run(
         result,
         out_dir,
         force=force,
-        extra_meta={"feature_settings": feature_settings} if feature_settings else None,
+        extra_meta=extra or None,
         importance=imp,
     )
     lines = [
@@ -236,6 +255,8 @@ def run_train(
     lines += [
         f"  note: {n}" for n in result.settings.get("scaling", {}).get("notes", [])
     ]
+    if extra.get("importance", {}).get("note"):
+        lines.append(f"  note: {extra['importance']['note']}")
     if scheduler is not None:
         lines.append(f"  ran on the Dask scheduler {scheduler!r}")
     lines.append("  " + format_metrics(result.metrics))
@@ -286,8 +307,12 @@ def run_evaluate(
     id_col: str | None = None,
     out: str | os.PathLike[str] | None = None,
     force: bool = False,
+    quiet: bool = False,
 ) -> str:
-    """Score a saved model on a table and write a report folder; return the summary."""
+    """Score a saved model on a table and write a report folder; return the summary.
+
+    ``quiet`` hides the progress bar over the prediction (in blocks of rows).
+    """
     from mer_classic.persistence import load_model
     from mer_classic.report import default_run_dir, write_evaluation
     from mer_classic.table import load_table
@@ -309,7 +334,7 @@ def run_evaluate(
         Path(out) if out else default_run_dir(f"eval-{model.metadata.get('model')}")
     )
     check_writable(out_dir)
-    _, metrics = write_evaluation(model, table, out_dir, force=force)
+    _, metrics = write_evaluation(model, table, out_dir, force=force, quiet=quiet)
     return (
         f"{model.metadata.get('model')} on {table.meta['source']} ({len(table)} rows)\n  "
         + format_metrics(metrics)
