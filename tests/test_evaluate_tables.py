@@ -77,7 +77,7 @@ def test_one_row_table_is_scored(tmp_path, models, table):
     table.head(1).to_csv(data, index=False)
     res = _evaluate(models["classify"], data, tmp_path / "ev")
     assert res.exit_code == 0, res.output
-    lines = res.output.splitlines()
+    lines = res.stdout.splitlines()  # the progress bar goes to stderr
     assert lines[0] == f"logreg on {data} (1 rows)"
     assert lines[1].endswith("MCC nan")
     assert lines[2] == (
