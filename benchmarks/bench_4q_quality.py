@@ -324,7 +324,7 @@ def render_report(metrics: dict[str, Any]) -> str:
         "Paired change of macro-F1 per fold seed (all groups minus before, same "
         "folds): " + "; ".join(paired) + ".",
         "",
-        f"Target macro-F1 ≥ 0.66 (issue 14, dev): "
+        f"All groups ({n_all} features), target macro-F1 ≥ 0.66 (issue 14, dev): "
         f"**{'met' if b['f1_macro_mean'] >= 0.66 else 'not met'}** "
         f"(best: {best}, {b['f1_macro_mean']:.3f}); Q3/Q4 F1 change of {best}: "
         f"{b['per_quadrant_f1']['Q3'] - before[best]['per_quadrant_f1']['Q3']:+.3f} / "
