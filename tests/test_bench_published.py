@@ -118,6 +118,7 @@ def test_data_moods_prints_expected_duration_then_a_progress_bar(
     assert first < err.index("data_moods:", first + 1)  # announced before the bar
     assert "100%" in err  # the bar reached its end
     metrics = json.loads((out / "metrics.json").read_text())
-    for phase in bench.MOODS_MLP_PHASES:  # each phase records its time for next runs
-        assert metrics["rows"][phase]["seconds"] > 0
-    assert metrics["rows"]["ours_logreg"]["seconds"] > 0
+    # each phase records its time for next runs (rounded: a fast phase may read 0.0)
+    for phase in [*bench.MOODS_MLP_PHASES, "ours_logreg"]:
+        seconds = metrics["rows"][phase]["seconds"]
+        assert isinstance(seconds, float) and seconds >= 0.0
