@@ -45,6 +45,7 @@ __all__ = [
     "settings_path_for",
     "plan_extraction",
     "no_rows_error",
+    "write_sidecars",
 ]
 
 logger = logging.getLogger(__name__)
@@ -391,21 +392,32 @@ def no_rows_error(found: Inputs, errors: Sequence[dict[str, str]]) -> DataError:
     )
 
 
-def _write_settings(
-    out: Path | str, settings: FeatureSettings | None, n: int, n_err: int
+def write_sidecars(
+    out: Path | str, settings: FeatureSettings, n_rows: int, errors: pd.DataFrame
 ) -> None:
+    """Write the settings sidecar and the errors table beside ``out``.
+
+    The errors table is removed when there are no errors (a stale one from an
+    earlier run would mislead). Shared by :func:`extract_to_csv` and
+    :func:`mer_classic.distributed.extract_to_csv_distributed`.
+    """
     write_text_atomic(
         settings_path_for(out),
         json.dumps(
             {
-                "settings": (settings or FeatureSettings()).to_dict(),
-                "n_tracks": int(n),
-                "n_errors": int(n_err),
+                "settings": settings.to_dict(),
+                "n_tracks": int(n_rows),
+                "n_errors": int(len(errors)),
             },
             indent=2,
         )
         + "\n",
     )
+    err_path = errors_path_for(out)
+    if len(errors):
+        write_csv_atomic(errors, err_path, index=False)
+    elif err_path.exists():
+        err_path.unlink()
 
 
 def extract_to_csv(
@@ -482,10 +494,5 @@ def extract_to_csv(
     if result.features.empty:
         raise no_rows_error(found, result.errors.to_dict("records"))
     write_csv_atomic(result.table(), out)
-    _write_settings(out, settings, len(result.features), len(result.errors))
-    err_path = errors_path_for(out)
-    if len(result.errors):
-        write_csv_atomic(result.errors, err_path, index=False)
-    elif err_path.exists():
-        err_path.unlink()
+    write_sidecars(out, settings, len(result.features), result.errors)
     return result

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from mer_classic._cache import resolve_cache_dir
-from mer_classic._io import atomic_open, csv_text, write_csv_atomic, write_text_atomic
+from mer_classic._io import atomic_open, csv_text
 from mer_classic._progress import progress
 from mer_classic.exceptions import ParameterError
 
@@ -310,8 +310,8 @@ def extract_to_csv_distributed(
         When the inputs contain no audio, or no row could be extracted (nothing is
         written then).
     """
-    from mer_classic.features import FeatureSettings, errors_path_for, plan_extraction
-    from mer_classic.features._batch import no_rows_error, settings_path_for
+    from mer_classic.features import FeatureSettings, plan_extraction
+    from mer_classic.features._batch import no_rows_error, write_sidecars
     from mer_classic.parallel import check_scheduler, dask_client, require_dask
 
     canonical = check_scheduler(scheduler)
@@ -401,23 +401,7 @@ def extract_to_csv_distributed(
             drop=True
         )
     result.errors = err
-    write_text_atomic(  # the settings sidecar, as local runs write it
-        settings_path_for(out),
-        json.dumps(
-            {
-                "settings": s.to_dict(),
-                "n_tracks": int(result.n_rows),
-                "n_errors": int(len(err)),
-            },
-            indent=2,
-        )
-        + "\n",
-    )
-    err_path = errors_path_for(out)
-    if len(err):
-        write_csv_atomic(err, err_path, index=False)
-    elif err_path.exists():
-        err_path.unlink()
+    write_sidecars(out, s, result.n_rows, err)
     part.discard()
     return result
 
