@@ -450,6 +450,9 @@ def extract_to_csv(
         Label each file with its parent folder name.
     settings : FeatureSettings or None, default=None
         Extraction settings (the defaults when None).
+    features : str, sequence of str or None, default=None
+        Feature groups; when given, replaces ``settings.features`` (the groups are
+        recorded in the settings sidecar, and from there in a trained model).
     n_jobs : int, default=1
         Worker processes.
     cache_dir : path-like or None, default=None
@@ -472,9 +475,6 @@ def extract_to_csv(
         ``force``) or cannot be written.
     DataError
         When no row could be extracted: nothing is written then.
-    features : str, sequence of str or None, default=None
-        Feature groups; when given, replaces ``settings.features`` (the groups are
-        recorded in the settings sidecar, and from there in a trained model).
     """
     out = Path(out)
     settings = _effective_settings(settings, features)
