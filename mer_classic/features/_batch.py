@@ -157,11 +157,10 @@ def extract_tracks(
             continue
         n_cached += bool(r["cached"])
         ok_ids.append(t.track_id)
+        blocks.append(np.atleast_2d(r["values"]))
         if s.segment is None:
-            blocks.append(np.atleast_2d(r["values"]))
             index_parts.append(t.track_id)
         else:
-            blocks.append(np.atleast_2d(r["values"]))
             index_parts += [(t.track_id, float(x)) for x in r["times"]]
     values = np.vstack(blocks) if blocks else np.empty((0, len(names)))
     if s.segment is None:
