@@ -22,6 +22,7 @@ __all__ = [
     "AUDIO_EXTENSIONS",
     "check_audio_file",
     "load_audio",
+    "mix_to_mono",
     "native_stderr_captured",
 ]
 
@@ -192,6 +193,16 @@ def _undecodable(p: Path, exc: Exception) -> str:
     )
 
 
+def mix_to_mono(x: np.ndarray) -> np.ndarray:
+    """Mix ``(n, channels)`` samples down to mono: ``0.5 * (L + R)`` for stereo,
+    the channel mean otherwise (shared by whole-file and block-wise decoding)."""
+    if x.shape[1] == 2:
+        return 0.5 * (x[:, 0] + x[:, 1])
+    if x.shape[1] == 1:
+        return x[:, 0]
+    return x.mean(axis=1)
+
+
 def load_audio(
     path: str | os.PathLike[str],
     *,
@@ -237,12 +248,7 @@ def load_audio(
     if x.shape[0] == 0:
         where = f" after offset {offset} s" if offset else ""
         raise AudioError(f"{p.name} holds no audio samples{where} (zero-length)")
-    if x.shape[1] == 2:
-        y = 0.5 * (x[:, 0] + x[:, 1])
-    elif x.shape[1] == 1:
-        y = x[:, 0]
-    else:
-        y = x.mean(axis=1)
+    y = mix_to_mono(x)
     if not np.all(np.isfinite(y)):
         raise AudioError(f"{p.name} contains NaN or infinite samples")
     if native_sr != sr:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from mer_classic.exceptions import AudioError
-from mer_classic.features._decode import AUDIO_EXTENSIONS, load_audio
+from mer_classic.features._decode import AUDIO_EXTENSIONS, load_audio, mix_to_mono
 
 __all__ = ["iter_audio", "DEFAULT_BLOCK_SECONDS"]
 
@@ -41,14 +41,6 @@ def _streamable(p: Path) -> bool:
         )
     except OSError:
         return False
-
-
-def _mono(x: np.ndarray) -> np.ndarray:
-    if x.shape[1] == 2:
-        return 0.5 * (x[:, 0] + x[:, 1])
-    if x.shape[1] == 1:
-        return x[:, 0]
-    return x.mean(axis=1)
 
 
 def iter_audio(
@@ -123,7 +115,7 @@ def iter_audio(
             n_read += x.shape[0]
             if left > 0:
                 left -= x.shape[0]
-            y = _mono(x)
+            y = mix_to_mono(x)
             del x
             if not np.all(np.isfinite(y)):
                 f.close()
