@@ -26,7 +26,12 @@ __all__ = ["iter_audio", "DEFAULT_BLOCK_SECONDS"]
 DEFAULT_BLOCK_SECONDS = 30.0
 
 
-def _chunks(y: np.ndarray, size: int) -> Iterator[np.ndarray]:
+def _whole(
+    p: Path, sr: int, offset: float | None, duration: float | None, block: float
+) -> Iterator[np.ndarray]:
+    """The whole-file decoder's signal (or its error), cut into blocks."""
+    y = load_audio(p, sr=sr, offset=offset, duration=duration)
+    size = max(int(block * sr), 1)
     for i in range(0, len(y), size):
         yield y[i : i + size]
 
@@ -86,8 +91,7 @@ def iter_audio(
     if f is None or not f.seekable():
         if f is not None:
             f.close()
-        y = load_audio(p, sr=sr, offset=offset, duration=duration)
-        yield from _chunks(y, max(int(block_seconds * sr), 1))
+        yield from _whole(p, sr, offset, duration, block_seconds)
         return
     with f:
         native = int(f.samplerate)
@@ -95,8 +99,7 @@ def iter_audio(
         left = int(round(duration * native)) if duration else -1
         if start >= f.frames > 0 or left == 0:
             f.close()
-            y = load_audio(p, sr=sr, offset=offset, duration=duration)  # raises
-            yield from _chunks(y, max(int(block_seconds * sr), 1))
+            yield from _whole(p, sr, offset, duration, block_seconds)  # raises
             return
         if start:
             f.seek(start)
