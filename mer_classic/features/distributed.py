@@ -351,7 +351,6 @@ def extract_to_csv_distributed(
     result = DistributedExtraction(
         out=out, n_skipped=skipped, n_features=len(names), notes=list(found.notes)
     )
-    by_id = {t.track_id: t for t in tracks}
     todo = [t for t in tracks if t.track_id not in part.blocks]
     result.n_resumed = len(tracks) - len(todo)
     if result.n_resumed:
@@ -373,7 +372,6 @@ def extract_to_csv_distributed(
                     names,
                     meta_cols,
                     segment,
-                    by_id,
                     max_in_flight,
                     retries,
                     quiet,
@@ -417,7 +415,6 @@ def _run(
     names: list[str],
     meta_cols: list[str],
     segment: bool,
-    by_id: dict[str, Any],
     max_in_flight: int | None,
     retries: int,
     quiet: bool,
