@@ -339,6 +339,16 @@ def test_pmemo_names_a_missing_column(tmp_path):
         load_dataset("pmemo", root)
 
 
+def test_pmemo_annotations_without_rows_are_refused(tmp_path):
+    """A header-only annotation file was an empty Dataset (n=0) that failed later."""
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pmemo", root)
+    static = root / "PMEmo2019" / "annotations" / "static_annotations.csv"
+    static.write_text("musicId,Arousal(mean),Valence(mean)\n")
+    with pytest.raises(DataError, match=r"pmemo: no labelled track in .*complete"):
+        load_dataset("pmemo", root)
+
+
 def _pmemo_demo(folder: Path) -> Path:
     """A PMEmo demo-page folder (docs/data/samples of HuiZhangDB/PMEmo) in small."""
     import json

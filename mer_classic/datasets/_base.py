@@ -81,6 +81,13 @@ class Dataset:
     features: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if len(self.labels) == 0:  # e.g. an annotation file with a header only
+            raise DataError(
+                f"{self.name}: no labelled track in {self.root}; its annotation "
+                "file has no usable row. Is the folder complete, as distributed?"
+            )
+
     def __len__(self) -> int:
         return len(self.labels)
 
