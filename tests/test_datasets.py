@@ -611,3 +611,13 @@ def test_real_shared_data_one_level_down(shared_data):
     assert len(load_dataset("pmemo", shared_data)) == 767
     assert len(load_dataset("emomusic", shared_data)) == 744
     assert len(load_dataset("quadrants", shared_data)) == 300
+
+
+def test_text_in_a_rating_column_is_a_data_error(tmp_path):
+    """Text where a loader needs numbers was a ValueError traceback."""
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pmemo", root)
+    static = root / "PMEmo2019" / "annotations" / "static_annotations.csv"
+    static.write_text("musicId,Arousal(mean),Valence(mean)\n108,high,0.5\n")
+    with pytest.raises(DataError, match=r"static arousal holds 1 value.*'high'"):
+        load_dataset("pmemo", root)
