@@ -339,6 +339,16 @@ def test_pmemo_names_a_missing_column(tmp_path):
         load_dataset("pmemo", root)
 
 
+def test_pmemo_annotations_without_rows_are_refused(tmp_path):
+    """A header-only annotation file was an empty Dataset (n=0) that failed later."""
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pmemo", root)
+    static = root / "PMEmo2019" / "annotations" / "static_annotations.csv"
+    static.write_text("musicId,Arousal(mean),Valence(mean)\n")
+    with pytest.raises(DataError, match=r"pmemo: no labelled track in .*complete"):
+        load_dataset("pmemo", root)
+
+
 def _pmemo_demo(folder: Path) -> Path:
     """A PMEmo demo-page folder (docs/data/samples of HuiZhangDB/PMEmo) in small."""
     import json
@@ -601,3 +611,13 @@ def test_real_shared_data_one_level_down(shared_data):
     assert len(load_dataset("pmemo", shared_data)) == 767
     assert len(load_dataset("emomusic", shared_data)) == 744
     assert len(load_dataset("quadrants", shared_data)) == 300
+
+
+def test_text_in_a_rating_column_is_a_data_error(tmp_path):
+    """Text where a loader needs numbers was a ValueError traceback."""
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pmemo", root)
+    static = root / "PMEmo2019" / "annotations" / "static_annotations.csv"
+    static.write_text("musicId,Arousal(mean),Valence(mean)\n108,high,0.5\n")
+    with pytest.raises(DataError, match=r"static arousal holds 1 value.*'high'"):
+        load_dataset("pmemo", root)

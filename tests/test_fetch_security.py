@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mer_classic.exceptions import ConfigError, DataError
+from mer_classic.exceptions import ConfigError, DataError, ParameterError
 from mer_classic.fetch import crawl
 from mer_classic.fetch._token_cache import SECRET_KEY
 from mer_classic.fetch.previews import download_preview
@@ -165,3 +165,16 @@ def test_cached_token_is_not_reused_with_another_secret(
     cache.write_text(json.dumps(token))
     assert run("f")["requests"]["token"] == 1
     assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+
+
+def test_an_output_that_cannot_be_a_folder_is_refused_before_any_work(tmp_path: Path):
+    """--out naming a file, or a folder below one, was an OSError traceback."""
+    source = TracksFileSource(
+        Path("t.csv"), [TrackRow(tid(1), "calm", 2, {})], [], "0" * 64
+    )
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ParameterError, match="is a file"):
+        crawl([source], out=tmp_path / "file", offline=True)
+    with pytest.raises(ConfigError, match="is a file, not a folder"):
+        crawl([source], out=tmp_path / "file" / "out", offline=True)
+    assert (tmp_path / "file").read_text() == "x"

@@ -98,6 +98,20 @@ def test_not_our_model(tmp_path):
         load_model(tmp_path / "missing")
 
 
+def test_unreadable_or_odd_model_json(saved, tmp_path):
+    """A model.json that is a folder, or whose versions are not a mapping, is no traceback."""
+    (tmp_path / "model.joblib").write_bytes(b"x")
+    (tmp_path / "model.json").mkdir()
+    with pytest.raises(ModelFileError, match="cannot read"):
+        load_model(tmp_path)
+    d, _, _ = saved
+    meta = json.loads((d / "model.json").read_text(encoding="utf-8"))
+    meta["versions"] = 3
+    (d / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.warns(VersionMismatchWarning):
+        load_model(d)
+
+
 def test_version_mismatch_warns(saved):
     d, _, _ = saved
     meta = json.loads((d / "model.json").read_text())

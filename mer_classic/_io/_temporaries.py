@@ -171,9 +171,7 @@ def remove_stale_temporaries(
                 shutil.rmtree(path)
             else:
                 path.unlink()
-        except FileNotFoundError:  # removed by a concurrent cleaner
-            continue
-        except OSError:
+        except OSError:  # removed by a concurrent cleaner, or not ours to remove
             continue
         removed.append(path)
     return removed

@@ -81,6 +81,13 @@ class Dataset:
     features: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if len(self.labels) == 0:  # e.g. an annotation file with a header only
+            raise DataError(
+                f"{self.name}: no labelled track in {self.root}; its annotation "
+                "file has no usable row. Is the folder complete, as distributed?"
+            )
+
     def __len__(self) -> int:
         return len(self.labels)
 
@@ -228,11 +235,19 @@ def va_labels(ids: pd.Index, valence: Any, arousal: Any, scale: str) -> pd.DataF
 def check_range(
     values: pd.Series | np.ndarray, scale: str, *, dataset: str, what: str
 ) -> None:
-    """Raise a :class:`DataError` when ``values`` leave the documented ``scale``."""
+    """Raise a :class:`DataError` when ``values`` are not numbers on ``scale``."""
     from mer_classic.labels import scale_bounds
 
     lo, hi = scale_bounds(scale)
-    arr = np.asarray(values, dtype=float)
+    raw = pd.Series(np.asarray(values).ravel())
+    num = pd.to_numeric(raw, errors="coerce")
+    text = raw[num.isna() & raw.notna()]
+    if len(text):
+        raise DataError(
+            f"{dataset}: {what} holds {len(text)} value(s) that are not numbers "
+            f"(first: {text.iloc[0]!r}); is this the file as distributed?"
+        )
+    arr = num.to_numpy(dtype=float)
     arr = arr[np.isfinite(arr)]
     if arr.size and (arr.min() < lo - 1e-9 or arr.max() > hi + 1e-9):
         raise DataError(

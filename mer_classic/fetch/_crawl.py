@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from mer_classic._io import remove_stale_temporaries
+from mer_classic._io import check_writable, remove_stale_temporaries
 from mer_classic.config import data_dir
 from mer_classic.exceptions import (
     DataError,
@@ -208,6 +208,12 @@ def crawl(
     if resume and force:
         raise ParameterError("resume and force exclude each other; choose one")
     out_dir = Path(out) if out is not None else data_dir() / "raw"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ParameterError(
+            f"--out {str(out_dir)!r} is a file; the crawl writes a folder: choose "
+            "another --out"
+        )
+    check_writable(out_dir)  # before the Spotify login and any request
     config = _config(sources, attributes, previews, market, offline)
     state = _open_state(out_dir, config, resume=resume, force=force)
     client = None

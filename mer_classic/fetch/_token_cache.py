@@ -123,8 +123,7 @@ class FileTokenCache(CacheHandler):
             self._verified = json.dumps(stored, sort_keys=True)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_open(self.path, "w") as fh:
-                os.chmod(fh.name, 0o600)
+            with atomic_open(self.path, "w", file_mode=0o600) as fh:
                 json.dump(info, fh)
         except OSError as exc:
             logger.warning("could not write token cache %s: %s", self.path, exc)

@@ -162,6 +162,8 @@ def load_model(
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{str(meta_file)!r} is not valid JSON: {exc}") from exc
+    except OSError as exc:  # a folder named model.json, no read permission
+        raise ModelFileError(f"cannot read {str(meta_file)!r}: {exc}") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(
             f"{str(meta_file)!r} is not a mer-classic model description (format "
@@ -174,7 +176,8 @@ def load_model(
             "or replaced); retrain or restore the original file"
         )
     if check_versions:
-        saved = meta.get("versions", {})
+        saved = meta.get("versions")
+        saved = saved if isinstance(saved, dict) else {}
         now = _versions()
         diff = {
             k: (saved.get(k), v)
