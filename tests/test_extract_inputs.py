@@ -278,34 +278,36 @@ def test_unwritable_output_is_refused_before_the_work(
     monkeypatch.setattr(_batch, "extract_tracks", never_extract)
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(ConfigError, match="is not a folder; choose another --out"):
+    with pytest.raises(ConfigError, match="is a file, not a folder; choose another"):
         extract_to_csv([songs], blocker / "sub" / "f.csv")
     with pytest.raises(ConfigError, match="is a folder; --out needs a CSV file"):
         extract_to_csv([songs], tmp_path)
     # a folder this user cannot write (simulated: root may write anywhere)
-    from mer_classic.features import _inputs
-
-    def denied(*args: object, **kwargs: object) -> None:
-        raise PermissionError(13, "Permission denied")
-
     with monkeypatch.context() as m:
-        m.setattr(_inputs.tempfile, "mkstemp", denied)
+        real_access = os.access
+        # writing is denied, reading the inputs is not
+        m.setattr(
+            os,
+            "access",
+            lambda p, mode, **k: not mode & os.W_OK and real_access(p, mode),
+        )
         res = CliRunner().invoke(
             main, ["extract", str(songs), "-o", str(tmp_path / "f.csv"), "-q"]
         )
     assert res.exit_code == 1
     assert res.output == (
-        f"Error: cannot write {str(tmp_path / 'f.csv')!r}: folder {str(tmp_path)!r} "
-        "is not writable (Permission denied); choose another --out\n"
+        f"Error: cannot write {str(tmp_path / 'f.csv')!r}: this user has no write "
+        f"permission in {str(tmp_path)!r}; choose another output path or fix the "
+        "folder's permissions\n"
     )
     if os.geteuid() == 0:
         pytest.skip("root can write into a read-only folder")
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     try:
-        with pytest.raises(ConfigError, match="is not writable"):
+        with pytest.raises(ConfigError, match="no write permission"):
             extract_to_csv([songs], locked / "f.csv")
-        with pytest.raises(ConfigError, match="is not writable"):
+        with pytest.raises(ConfigError, match="no write permission"):
             extract_to_csv([songs], locked / "new" / "f.csv")
     finally:
         locked.chmod(0o700)

@@ -9,12 +9,10 @@ opening them (see :func:`mer_classic.features._decode.check_audio_file`).
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import logging
 import os
 import stat
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -376,34 +374,6 @@ def check_output_not_input(
             )
 
 
-def _check_writable(out: Path) -> None:
-    where = out.absolute().parent
-    while not where.exists() and where != where.parent:
-        where = where.parent
-    if not where.is_dir():
-        raise ConfigError(
-            f"cannot write {str(out)!r}: {str(where)!r} is not a folder; "
-            "choose another --out"
-        )
-    problem = None
-    if where == out.absolute().parent:  # try it: catches read-only file systems too
-        try:
-            fd, probe = tempfile.mkstemp(prefix=f".{out.name}.", dir=where)
-        except OSError as exc:
-            problem = exc.strerror or str(exc)
-        else:
-            os.close(fd)
-            with contextlib.suppress(OSError):
-                os.unlink(probe)
-    elif not os.access(where, os.W_OK | os.X_OK):
-        problem = "Permission denied"
-    if problem:
-        raise ConfigError(
-            f"cannot write {str(out)!r}: folder {str(where)!r} is not writable "
-            f"({problem}); choose another --out"
-        )
-
-
 def check_output(
     out: str | os.PathLike[str],
     *,
@@ -421,7 +391,7 @@ def check_output(
     ConfigError
         Saying which check failed and what to do.
     """
-    from mer_classic._io import refuse_existing
+    from mer_classic._io import check_writable, refuse_existing
 
     out = Path(out)
     check_output_not_input([out, *sidecars], inputs)
@@ -431,4 +401,4 @@ def check_output(
             "(e.g. features.csv)"
         )
     refuse_existing(out, force=force)
-    _check_writable(out)
+    check_writable(out)
