@@ -11,7 +11,7 @@ from typing import Any
 
 from mer_classic._io import check_writable, refuse_existing
 from mer_classic.exceptions import ConfigError, ParameterError
-from mer_classic.workflows._output import table_text, write_table
+from mer_classic.workflows._output import check_format, table_text, write_table
 
 __all__ = [
     "run_train_dynamic",
@@ -358,6 +358,7 @@ def run_predict_table(
     from mer_classic.persistence import load_model
     from mer_classic.table import read_csv
 
+    check_format(fmt)  # before any work
     if out is not None:
         refuse_existing(out, force=force)
         check_writable(out)
