@@ -317,6 +317,8 @@ def run_evaluate(
     from mer_classic.report import default_run_dir, write_evaluation
     from mer_classic.table import load_table
 
+    if out:
+        refuse_existing(out, force=force)  # before any work
     model = load_model(model_path)
     tgt: Any = target or model.targets
     if model.task == "classify":
