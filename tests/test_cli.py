@@ -344,3 +344,15 @@ def test_evaluate_refuses_an_existing_out_before_any_work(tmp_path):
             target=[],
             out=out,
         )
+
+
+def test_unreadable_settings_sidecar_is_ignored_with_a_warning(tmp_path, caplog):
+    """A sidecar that is not UTF-8 is skipped like a broken JSON one, no traceback."""
+    from mer_classic.workflows._train import _feature_settings_of
+
+    data = tmp_path / "features.csv"
+    data.write_text("a\n1\n", encoding="utf-8")
+    (tmp_path / "features.csv.json").write_bytes(b"\xff\xfe{not utf-8")
+    with caplog.at_level("WARNING"):
+        assert _feature_settings_of(data) is None
+    assert "features.csv.json" in caplog.text

@@ -285,7 +285,7 @@ def _feature_settings_of(data: str | os.PathLike[str] | None) -> dict[str, Any] 
     if sidecar.exists():
         try:
             info = json.loads(sidecar.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
+        except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError
             logger.warning(
                 "ignoring %s (%s): the model will not record extraction settings, and "
                 "`predict` from audio will assume the defaults",
