@@ -328,3 +328,31 @@ def test_cli_scheduler_without_dask_says_how_to_install(command, monkeypatch, tm
     assert res.exit_code == 1, res.output
     assert 'pip install "mer-classic[dask]"' in res.output
     assert "Traceback" not in res.output and not isinstance(res.exception, ImportError)
+
+
+def test_evaluate_refuses_an_existing_out_before_any_work(tmp_path):
+    """An existing --out is named first, before the model or the table is read."""
+    from mer_classic.exceptions import ConfigError
+    from mer_classic.workflows import run_evaluate
+
+    out = tmp_path / "ev"
+    out.mkdir()
+    with pytest.raises(ConfigError, match="already exists"):
+        run_evaluate(
+            model_path=tmp_path / "no-such-run",
+            data=tmp_path / "no-such.csv",
+            target=[],
+            out=out,
+        )
+
+
+def test_unreadable_settings_sidecar_is_ignored_with_a_warning(tmp_path, caplog):
+    """A sidecar that is not UTF-8 is skipped like a broken JSON one, no traceback."""
+    from mer_classic.workflows._train import _feature_settings_of
+
+    data = tmp_path / "features.csv"
+    data.write_text("a\n1\n", encoding="utf-8")
+    (tmp_path / "features.csv.json").write_bytes(b"\xff\xfe{not utf-8")
+    with caplog.at_level("WARNING"):
+        assert _feature_settings_of(data) is None
+    assert "features.csv.json" in caplog.text

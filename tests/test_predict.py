@@ -411,3 +411,14 @@ def test_model_trained_on_segments(audio_dir: Path, tmp_path: Path) -> None:
     np.testing.assert_allclose(
         tracks.loc["calm2", "proba_calm"], curve["proba_calm"].mean()
     )
+
+
+@pytest.mark.parametrize("which", ["table", "audio"])
+def test_unknown_format_is_refused_before_any_work(tmp_path: Path, which: str) -> None:
+    """A bad ``fmt`` is named before the model is loaded (the path here does not exist)."""
+    from mer_classic.workflows import run_predict
+
+    missing = tmp_path / "no-such-run"
+    kwargs = {"data": tmp_path / "x.csv"} if which == "table" else {"audio": [missing]}
+    with pytest.raises(ParameterError, match="fmt must be 'csv' or 'json'; got 'xlsx'"):
+        run_predict(model_path=missing, fmt="xlsx", **kwargs)

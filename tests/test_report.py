@@ -117,3 +117,10 @@ def test_regression_report(tmp_path, features_df):
         "regression_metrics.csv",
     ):
         assert (tmp_path / "reg" / f).exists(), f
+
+
+def test_report_md_states_no_grid_search(run_dir):
+    """A run trained with grid=False must not claim an inner grid search."""
+    text = (run_dir / "report.md").read_text(encoding="utf-8")
+    assert "No grid search" in text
+    assert "inner grid search" not in text

@@ -80,7 +80,8 @@ class AudioPredictions:
     settings: dict[str, Any]
 
 
-def _load(model: Any) -> Any:
+def _check_model(model: Any) -> Any:
+    """``model`` itself if it is a loaded MerModel (paths are loaded by the face)."""
     if not hasattr(model, "predict_frame") or not hasattr(model, "metadata"):
         raise ParameterError(
             "model must be a MerModel (from mer_classic.load_model) or the path of a run "
@@ -239,7 +240,7 @@ def predict_audio_detailed(
     """
     from mer_classic.features import extract_tracks
 
-    model = _load(model)
+    model = _check_model(model)
     settings = audio_settings(model)
     if not (isinstance(segment, int | float) and segment > 0):
         raise ParameterError(

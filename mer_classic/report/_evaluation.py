@@ -125,7 +125,7 @@ def model_rows(run: dict[str, Any]) -> list[list[Any]]:
 
 
 def table_rows(run: dict[str, Any]) -> list[list[Any]]:
-    """Rows (item, value) describing the external table."""
+    """Rows (item, value) summarising the run's table (``run["data"]``)."""
     data = run.get("data") or {}
     rows = [[k, data.get(k)] for k in DATA_SUMMARY_KEYS if k in data]
     if data.get("fingerprint"):

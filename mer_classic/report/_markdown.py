@@ -282,7 +282,9 @@ def _training_lines(run: dict[str, Any]) -> list[str]:
         "artist can sit on both sides, which inflates scores.",
         "- Imputation, scaling and SMOTE are fitted inside each training fold only.",
         "- Hyper-parameters are chosen by an inner grid search on the training fold; "
-        "reported scores come from the outer test folds.",
+        "reported scores come from the outer test folds."
+        if s.get("grid")
+        else "- No grid search: the registry's default hyper-parameters.",
         f"- Duplicate handling: {dups}.",
         "",
     ]

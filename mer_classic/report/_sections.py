@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from mer_classic.report._files import DATA_SUMMARY_KEYS, read_importance
+from mer_classic.report._evaluation import table_rows
+from mer_classic.report._files import read_importance
 from mer_classic.report._html import (
     absent_quadrants_text,
     embed_png,
@@ -144,10 +145,9 @@ def summary_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
     body = "<div class='grid'><div><h3>Settings</h3>" + html_table(
         ["setting", "value"], setting_rows(s), "kv"
     )
-    drows = [[k, data.get(k)] for k in DATA_SUMMARY_KEYS if k in data]
-    if data.get("fingerprint"):
-        drows.append(["fingerprint", str(data["fingerprint"])[:16] + "…"])
-    body += "</div><div><h3>Data</h3>" + html_table(["item", "value"], drows, "kv")
+    body += "</div><div><h3>Data</h3>" + html_table(
+        ["item", "value"], table_rows(run), "kv"
+    )
     if metrics.get("task") == "classify" and metrics.get("per_class"):
         body += "<h3>Class balance</h3>" + html_table(
             ["class", "rows"],

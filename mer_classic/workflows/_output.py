@@ -10,13 +10,14 @@ import pandas as pd
 from mer_classic._io import csv_text, write_csv_atomic, write_text_atomic
 from mer_classic.exceptions import ParameterError
 
-__all__ = ["FORMATS", "table_text", "write_table"]
+__all__ = ["FORMATS", "check_format", "table_text", "write_table"]
 
 #: output formats of the prediction commands
 FORMATS = ("csv", "json")
 
 
-def _check(fmt: str) -> None:
+def check_format(fmt: str) -> None:
+    """Raise ParameterError unless ``fmt`` is one of :data:`FORMATS`."""
     if fmt not in FORMATS:
         raise ParameterError(f"fmt must be 'csv' or 'json'; got {fmt!r}")
 
@@ -27,7 +28,7 @@ def table_text(df: pd.DataFrame, fmt: str) -> str:
     CSV text cells that a spreadsheet would run as formulas get a leading ``'``
     (:func:`mer_classic._io.csv_text`); JSON is written as it is.
     """
-    _check(fmt)
+    check_format(fmt)
     if fmt == "json":
         return df.reset_index().to_json(orient="records", indent=2)
     return csv_text(df)
@@ -35,7 +36,7 @@ def table_text(df: pd.DataFrame, fmt: str) -> str:
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str], fmt: str) -> Path:
     """Write ``df`` (index included) as CSV or as JSON records, atomically."""
-    _check(fmt)
+    check_format(fmt)
     if fmt == "json":
         return write_text_atomic(path, table_text(df, fmt) + "\n")
     return write_csv_atomic(df, path)

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mer_classic._io import check_writable, refuse_existing
-from mer_classic.exceptions import ConfigError, ParameterError
-from mer_classic.workflows._output import FORMATS, table_text, write_table
+from mer_classic.exceptions import ConfigError
+from mer_classic.workflows._output import check_format, table_text, write_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from mer_classic.predict import AudioPredictions
@@ -76,8 +76,7 @@ def run_predict_audio(
     from mer_classic.predict import predict_audio_detailed
     from mer_classic.report import plot_curves
 
-    if fmt not in FORMATS:
-        raise ParameterError(f"fmt must be 'csv' or 'json'; got {fmt!r}")
+    check_format(fmt)
     if segments and out is None:
         raise ConfigError(
             "--segments writes a curve file and a figure; give --out FILE for them to sit beside"

@@ -11,7 +11,7 @@ from typing import Any
 
 from mer_classic._io import check_writable, refuse_existing
 from mer_classic.exceptions import ConfigError, ParameterError
-from mer_classic.workflows._output import table_text, write_table
+from mer_classic.workflows._output import check_format, table_text, write_table
 
 __all__ = [
     "run_train_dynamic",
@@ -285,7 +285,7 @@ def _feature_settings_of(data: str | os.PathLike[str] | None) -> dict[str, Any] 
     if sidecar.exists():
         try:
             info = json.loads(sidecar.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
+        except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError
             logger.warning(
                 "ignoring %s (%s): the model will not record extraction settings, and "
                 "`predict` from audio will assume the defaults",
@@ -317,6 +317,8 @@ def run_evaluate(
     from mer_classic.report import default_run_dir, write_evaluation
     from mer_classic.table import load_table
 
+    if out:
+        refuse_existing(out, force=force)  # before any work
     model = load_model(model_path)
     tgt: Any = target or model.targets
     if model.task == "classify":
@@ -358,6 +360,7 @@ def run_predict_table(
     from mer_classic.persistence import load_model
     from mer_classic.table import read_csv
 
+    check_format(fmt)  # before any work
     if out is not None:
         refuse_existing(out, force=force)
         check_writable(out)
