@@ -75,13 +75,11 @@ def tmp_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
-@pytest.fixture
-def features_df() -> pd.DataFrame:
-    """A 12-row feature table: 3 numeric features, 2 classes, V/A on 1..9, artists."""
+def _features_table(n: int = 12, seed: int = 7) -> pd.DataFrame:
+    """``n`` rows: 3 numeric features, 2 classes, V/A on 1..9, two tracks an artist."""
     import pandas as pd
 
-    rng = np.random.default_rng(7)
-    n = 12
+    rng = np.random.default_rng(seed)
     label = np.array(["happy", "sad"] * (n // 2))
     shift = np.where(label == "happy", 1.5, -1.5)
     return pd.DataFrame(
@@ -96,6 +94,18 @@ def features_df() -> pd.DataFrame:
             "arousal": np.clip(5 + rng.normal(scale=2, size=n), 1, 9),
         }
     )
+
+
+@pytest.fixture
+def features_df() -> pd.DataFrame:
+    """A 12-row feature table: 3 numeric features, 2 classes, V/A on 1..9, artists."""
+    return _features_table()
+
+
+@pytest.fixture(scope="session")
+def make_features_df():
+    """The builder of ``features_df`` (``n``, ``seed``), for module-scoped fixtures."""
+    return _features_table
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import json
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 from mer_classic.cli.main import main
@@ -22,22 +21,8 @@ from mer_classic.table import load_table
 
 
 @pytest.fixture(scope="module")
-def table():
-    rng = np.random.default_rng(3)
-    n = 24
-    label = np.array(["happy", "sad"] * (n // 2))
-    shift = np.where(label == "happy", 1.5, -1.5)
-    return pd.DataFrame(
-        {
-            "track_id": [f"t{i:02d}" for i in range(n)],
-            "f1": rng.normal(size=n) + shift,
-            "f2": rng.normal(size=n) - shift,
-            "f3": rng.normal(size=n),
-            "label": label,
-            "valence": np.clip(5 + shift * 2 + rng.normal(scale=0.5, size=n), 1, 9),
-            "arousal": np.clip(5 + rng.normal(scale=2, size=n), 1, 9),
-        }
-    )
+def table(make_features_df):
+    return make_features_df(n=24, seed=3).drop(columns=["artist"])
 
 
 @pytest.fixture(scope="module")
