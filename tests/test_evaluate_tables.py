@@ -12,6 +12,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from mer_classic.cli.main import main
@@ -103,7 +104,11 @@ def test_one_row_regression_reports_undefined_r2(tmp_path, models, table):
     assert "undefined here (nan): valence.r2: a single row; " in res.output
     m = json.loads((tmp_path / "ev" / "metrics.json").read_text())
     assert math.isnan(m["targets"]["valence"]["r2"])
-    assert m["targets"]["valence"]["rmse"] >= 0
+    pred = pd.read_csv(tmp_path / "ev" / "predictions.csv")
+    assert pred["true_valence"].iloc[0] == pytest.approx(table["valence"].iloc[0])
+    for target in ("valence", "arousal"):  # one row: the RMSE is its absolute error
+        error = abs(pred[f"pred_{target}"].iloc[0] - table[target].iloc[0])
+        assert m["targets"][target]["rmse"] == pytest.approx(error)
 
 
 def test_stray_text_in_a_feature_is_not_numeric(tmp_path, models, table):
