@@ -108,6 +108,31 @@ def make_features_df():
     return _features_table
 
 
+def _train_csv(df: pd.DataFrame, folder: Path, *extra: str) -> tuple[Path, str]:
+    from click.testing import CliRunner
+    from mer_classic.cli.main import main
+
+    data = folder / "features.csv"
+    df.to_csv(data, index=False)
+    out = folder / "run"
+    args = ["train", "--model", "logreg", "--data", str(data), "--target", "label"]
+    args += ["--id", "track_id", "--no-grid", "-q", "--out", str(out), *extra]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+@pytest.fixture(scope="session")
+def train_csv():
+    """``train_csv(df, folder, *extra)``: ``mer-classic train`` (logreg, no grid) on ``df``.
+
+    Writes ``folder/features.csv``, trains into ``folder/run`` with ``--target label
+    --id track_id`` plus ``extra``, checks the exit code; returns the run folder and
+    the output.
+    """
+    return _train_csv
+
+
 @pytest.fixture(scope="module")
 def cluster():
     """One real Dask LocalCluster (2 single-threaded worker processes) per module.
