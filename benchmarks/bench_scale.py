@@ -401,6 +401,12 @@ def _markdown(res: dict) -> str:
         lines.append("")
     tr = res.get("train")
     if tr:
+        bases = [r["base_rss_mb"] for r in tr["runs"] if "base_rss_mb" in r]
+        base_mb = (
+            f"{min(bases):.0f}-{max(bases):.0f} MB in this run"
+            if bases
+            else "not recorded"
+        )
         lines += [
             "## Training time and peak memory vs rows",
             "",
@@ -408,7 +414,7 @@ def _markdown(res: dict) -> str:
             "source track, 3-fold CV + final fit, SMOTE, n_jobs=1, OMP_NUM_THREADS=1. "
             "train = time inside train(); process = child wall time (imports + "
             "load_table + train); peak RSS = the child's VmHWM; base = its peak before "
-            "load_table (imported libraries, ~180 MB).",
+            f"load_table (imported libraries, {base_mb}).",
             "",
             "| model | rows | fitted as | grid | train (s) | process (s) | peak RSS (MB) | peak − base (MB) | X (MB) | F1 macro |",
             "|---|---:|---|---|---:|---:|---:|---:|---:|---:|",

@@ -75,13 +75,11 @@ def tmp_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
-@pytest.fixture
-def features_df() -> pd.DataFrame:
-    """A 12-row feature table: 3 numeric features, 2 classes, V/A on 1..9, artists."""
+def _features_table(n: int = 12, seed: int = 7) -> pd.DataFrame:
+    """``n`` rows: 3 numeric features, 2 classes, V/A on 1..9, two tracks an artist."""
     import pandas as pd
 
-    rng = np.random.default_rng(7)
-    n = 12
+    rng = np.random.default_rng(seed)
     label = np.array(["happy", "sad"] * (n // 2))
     shift = np.where(label == "happy", 1.5, -1.5)
     return pd.DataFrame(
@@ -96,6 +94,43 @@ def features_df() -> pd.DataFrame:
             "arousal": np.clip(5 + rng.normal(scale=2, size=n), 1, 9),
         }
     )
+
+
+@pytest.fixture
+def features_df() -> pd.DataFrame:
+    """A 12-row feature table: 3 numeric features, 2 classes, V/A on 1..9, artists."""
+    return _features_table()
+
+
+@pytest.fixture(scope="session")
+def make_features_df():
+    """The builder of ``features_df`` (``n``, ``seed``), for module-scoped fixtures."""
+    return _features_table
+
+
+def _train_csv(df: pd.DataFrame, folder: Path, *extra: str) -> tuple[Path, str]:
+    from click.testing import CliRunner
+    from mer_classic.cli.main import main
+
+    data = folder / "features.csv"
+    df.to_csv(data, index=False)
+    out = folder / "run"
+    args = ["train", "--model", "logreg", "--data", str(data), "--target", "label"]
+    args += ["--id", "track_id", "--no-grid", "-q", "--out", str(out), *extra]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+@pytest.fixture(scope="session")
+def train_csv():
+    """``train_csv(df, folder, *extra)``: ``mer-classic train`` (logreg, no grid) on ``df``.
+
+    Writes ``folder/features.csv``, trains into ``folder/run`` with ``--target label
+    --id track_id`` plus ``extra``, checks the exit code; returns the run folder and
+    the output.
+    """
+    return _train_csv
 
 
 @pytest.fixture(scope="module")

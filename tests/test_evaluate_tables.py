@@ -22,22 +22,8 @@ from mer_classic.table import load_table
 
 
 @pytest.fixture(scope="module")
-def table():
-    rng = np.random.default_rng(3)
-    n = 24
-    label = np.array(["happy", "sad"] * (n // 2))
-    shift = np.where(label == "happy", 1.5, -1.5)
-    return pd.DataFrame(
-        {
-            "track_id": [f"t{i:02d}" for i in range(n)],
-            "f1": rng.normal(size=n) + shift,
-            "f2": rng.normal(size=n) - shift,
-            "f3": rng.normal(size=n),
-            "label": label,
-            "valence": np.clip(5 + shift * 2 + rng.normal(scale=0.5, size=n), 1, 9),
-            "arousal": np.clip(5 + rng.normal(scale=2, size=n), 1, 9),
-        }
-    )
+def table(make_features_df):
+    return make_features_df(n=24, seed=3).drop(columns=["artist"])
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +104,11 @@ def test_one_row_regression_reports_undefined_r2(tmp_path, models, table):
     assert "undefined here (nan): valence.r2: a single row; " in res.output
     m = json.loads((tmp_path / "ev" / "metrics.json").read_text())
     assert math.isnan(m["targets"]["valence"]["r2"])
-    assert m["targets"]["valence"]["rmse"] >= 0
+    pred = pd.read_csv(tmp_path / "ev" / "predictions.csv")
+    assert pred["true_valence"].iloc[0] == pytest.approx(table["valence"].iloc[0])
+    for target in ("valence", "arousal"):  # one row: the RMSE is its absolute error
+        error = abs(pred[f"pred_{target}"].iloc[0] - table[target].iloc[0])
+        assert m["targets"][target]["rmse"] == pytest.approx(error)
 
 
 def test_stray_text_in_a_feature_is_not_numeric(tmp_path, models, table):

@@ -23,10 +23,10 @@ HINT = (
 
 
 @pytest.fixture(scope="module")
-def good_runs(tmp_path_factory, features_df_module):
+def good_runs(tmp_path_factory, make_features_df):
     base = tmp_path_factory.mktemp("runs")
     data = base / "f.csv"
-    features_df_module.to_csv(data, index=False)
+    make_features_df().drop(columns=["artist"]).to_csv(data, index=False)
     runs = {}
     for task, target in (("classify", ["label"]), ("regress", ["valence", "arousal"])):
         out = base / task
@@ -42,27 +42,6 @@ def good_runs(tmp_path_factory, features_df_module):
         assert res.exit_code == 0, res.output
         runs[task] = out
     return runs
-
-
-@pytest.fixture(scope="module")
-def features_df_module():
-    import numpy as np
-    import pandas as pd
-
-    rng = np.random.default_rng(7)
-    n = 12
-    label = np.array(["happy", "sad"] * (n // 2))
-    shift = np.where(label == "happy", 1.5, -1.5)
-    return pd.DataFrame(
-        {
-            "track_id": [f"t{i:02d}" for i in range(n)],
-            "f1": rng.normal(size=n) + shift,
-            "f2": rng.normal(size=n) - shift,
-            "label": label,
-            "valence": np.clip(5 + shift * 2 + rng.normal(scale=0.5, size=n), 1, 9),
-            "arousal": np.clip(5 + rng.normal(scale=2, size=n), 1, 9),
-        }
-    )
 
 
 def _damaged(tmp_path, run, name, text):

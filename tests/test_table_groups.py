@@ -10,8 +10,6 @@ import json
 
 import numpy as np
 import pandas as pd
-from click.testing import CliRunner
-from mer_classic.cli.main import main
 
 from mer_classic.table import groups_or_own, load_table
 
@@ -47,37 +45,14 @@ def test_loaders_and_table_share_one_function():
     assert notes == ["1 track(s) without an artist: each is its own group"]
 
 
-def test_cli_train_with_a_missing_artist_is_not_an_error(features_df, tmp_path):
+def test_cli_train_with_a_missing_artist_is_not_an_error(
+    features_df, tmp_path, train_csv
+):
     df = features_df.rename(columns={"artist": "Artist"})
     df.loc[3, "Artist"] = np.nan
-    data = tmp_path / "f.csv"
-    df.to_csv(data, index=False)
-    out = tmp_path / "run"
-    res = CliRunner().invoke(
-        main,
-        [
-            "train",
-            "--model",
-            "logreg",
-            "--data",
-            str(data),
-            "--target",
-            "label",
-            "--id",
-            "track_id",
-            "--group",
-            "Artist",
-            "--cv",
-            "2",
-            "--no-grid",
-            "-q",
-            "--out",
-            str(out),
-        ],
-    )
-    assert res.exit_code == 0, res.output
+    out, output = train_csv(df, tmp_path, "--group", "Artist", "--cv", "2")
     note = "1 track(s) without an Artist: each is its own group"
-    assert f"note: {note}" in res.output
+    assert f"note: {note}" in output
     run = json.loads((out / "run.json").read_text())
     assert note in run["data"]["notes"]
     assert note in (out / "report.md").read_text()

@@ -24,37 +24,10 @@ def _wide(n: int = 40, p: int = 30, seed: int = 0) -> pd.DataFrame:
     return df
 
 
-def _train(tmp_path, df, *extra: str):
-    data = tmp_path / "wide.csv"
-    df.to_csv(data, index=False)
-    out = tmp_path / "run"
-    res = CliRunner().invoke(
-        main,
-        [
-            "train",
-            "--model",
-            "logreg",
-            "--data",
-            str(data),
-            "--target",
-            "label",
-            "--id",
-            "track_id",
-            "--cv",
-            "3",
-            "--no-grid",
-            "-q",
-            "--out",
-            str(out),
-            *extra,
-        ],
+def test_importance_capped_on_a_wide_table_and_said_so(tmp_path, train_csv):
+    out, output = train_csv(
+        _wide(), tmp_path, "--cv", "3", "--importance-max-features", "7"
     )
-    assert res.exit_code == 0, res.output
-    return out, res.output
-
-
-def test_importance_capped_on_a_wide_table_and_said_so(tmp_path):
-    out, output = _train(tmp_path, _wide(), "--importance-max-features", "7")
     imp = pd.read_csv(out / "importance.csv", index_col=0)
     assert len(imp) == 7  # a subset of the 30 features was measured
     run = json.loads((out / "run.json").read_text())
@@ -98,8 +71,8 @@ def test_cli_help_states_the_library_default():
     assert f"Default: {MAX_FEATURES}." in " ".join(res.output.split())
 
 
-def test_importance_is_in_the_timings_table(tmp_path):
-    out, _ = _train(tmp_path, _wide(p=6))
+def test_importance_is_in_the_timings_table(tmp_path, train_csv):
+    out, _ = train_csv(_wide(p=6), tmp_path, "--cv", "3")
     run = json.loads((out / "run.json").read_text())
     assert run["timings"]["permutation_importance_s"] > 0
     assert "| permutation_importance_s |" in (out / "report.md").read_text()
@@ -131,8 +104,8 @@ def test_importance_shows_a_progress_bar_like_the_cv(monkeypatch):
     assert ("permutation importance", False) in seen
 
 
-def test_predict_frame_keeps_the_track_id_as_index(tmp_path):
-    out, _ = _train(tmp_path, _wide(p=6), "--no-importance")
+def test_predict_frame_keeps_the_track_id_as_index(tmp_path, train_csv):
+    out, _ = train_csv(_wide(p=6), tmp_path, "--cv", "3", "--no-importance")
     from mer_classic.persistence import load_model
 
     model = load_model(out)
