@@ -20,6 +20,7 @@ from mer_classic.features.melody import (
     MELODY_DESCRIPTORS,
     MELODY_GROUPS,
     expressive_features,
+    interval_features,
     melodic_features,
     melody_features,
     note_dynamics_features,
@@ -186,6 +187,32 @@ def test_note_rhythm_regular_vs_irregular() -> None:
     assert irregular["note_npvi"] > regular["note_npvi"] + 40
 
 
+def test_intervals_histogram_of_known_melodies() -> None:
+    # C E G C' G E C: major thirds, minor thirds and fourths, two of each
+    arpeggio = interval_features(melody([60, 64, 67, 72, 67, 64, 60]), SR)
+    for k, share in ((3, 1 / 3), (4, 1 / 3), (5, 1 / 3), (1, 0), (2, 0), (7, 0)):
+        assert arpeggio[f"interval_{k:02d}_ratio"] == pytest.approx(share, abs=1e-9)
+    assert arpeggio["interval_third_balance"] == 0.0
+    # a diminished arpeggio has minor thirds only, an augmented one major thirds only
+    dim = interval_features(melody([60, 63, 66, 63, 60]), SR)
+    aug = interval_features(melody([60, 64, 68, 64, 60]), SR)
+    assert dim["interval_03_ratio"] == 1.0 and dim["interval_third_balance"] == 1.0
+    assert aug["interval_04_ratio"] == 1.0 and aug["interval_third_balance"] == -1.0
+    # repeated pitches are not intervals; octave and wider leaps have their own bins
+    leaps = interval_features(melody([57, 57, 69, 57, 71], note=0.3, gap=0.1), SR)
+    assert leaps["interval_12_ratio"] == pytest.approx(2 / 3)
+    assert leaps["interval_over_octave_ratio"] == pytest.approx(1 / 3)
+    assert sum(leaps[f"interval_{k:02d}_ratio"] for k in range(1, 12)) == 0.0
+    # the histogram sums to one whenever the melody moves
+    ratios = [v for n, v in arpeggio.items() if n.endswith("_ratio")]
+    assert sum(ratios) == pytest.approx(1.0)
+    # minor against major seconds and sixths
+    seconds = interval_features(melody([60, 61, 63, 64, 66]), SR)  # 1 2 1 2
+    assert seconds["interval_second_balance"] == 0.0
+    sixths = interval_features(melody([60, 68, 60, 69, 60, 68]), SR)  # 8 8 9 9 8
+    assert sixths["interval_sixth_balance"] == pytest.approx(1 / 5)
+
+
 @pytest.mark.parametrize(
     ("signal", "has_melody"),
     [
@@ -226,6 +253,7 @@ def test_groups_return_their_registry_names_in_order() -> None:
         ("texture", texture_features),
         ("note_dynamics", note_dynamics_features),
         ("note_rhythm", note_rhythm_features),
+        ("intervals", interval_features),
     ]:
         assert tuple(fn(None, SR, transcription=tr)) == MELODY_GROUPS[group]
     # the stft given or computed gives the same values

@@ -198,7 +198,7 @@ class FrameEngine:
         self.contrast_valid: np.ndarray | None = None
         self.prev_sn: np.ndarray | None = None
         # one instance per factory (a factory may serve several groups, e.g. the
-        # five melody groups share one transcription); clip mode only, since
+        # six melody groups share one transcription); clip mode only, since
         # segment rows carry frame-level statistics alone
         self.analyzers: dict[Callable[[int, int, int], BlockAnalyzer], BlockAnalyzer]
         self.analyzers = {}

@@ -15,7 +15,7 @@ from mer_classic.features._melody_names import MELODY_GROUPS
 from mer_classic.features._notes import Notes, salience_db
 from mer_classic.features._pitch import PitchTrack
 
-__all__ = ["melodic", "texture", "note_dynamics", "note_rhythm"]
+__all__ = ["melodic", "texture", "note_dynamics", "note_rhythm", "intervals"]
 
 
 def _ordered(group: str, values: dict[str, float]) -> dict[str, float]:
@@ -123,3 +123,30 @@ def note_rhythm(track: PitchTrack, notes: Notes) -> dict[str, float]:
             pair = np.abs(np.diff(ioi)) / ((ioi[1:] + ioi[:-1]) / 2.0)
             out["note_npvi"] = 100.0 * float(pair.mean())
     return _ordered("note_rhythm", out)
+
+
+def _balance(minor: int, major: int) -> float:
+    return (minor - major) / (minor + major) if minor + major else 0.0
+
+
+def intervals(notes: Notes) -> dict[str, float]:
+    """Distribution of the melodic intervals between successive notes.
+
+    Note pitches are rounded to semitones; the fractions are over the moving
+    intervals (a repeated pitch is not an interval here: ``melody_repeat_ratio``
+    counts those), by size 1 .. 12 semitones and wider than an octave, plus the
+    minor/major balance of seconds, thirds and sixths.
+    """
+    out = dict.fromkeys(MELODY_GROUPS["intervals"], 0.0)
+    if len(notes) >= 2:
+        a = np.abs(np.diff(np.round(notes.pitch))).astype(int)
+        moving = a[a > 0]
+        if len(moving):
+            counts = np.bincount(np.minimum(moving, 13), minlength=14)
+            for k in range(1, 13):
+                out[f"interval_{k:02d}_ratio"] = counts[k] / len(moving)
+            out["interval_over_octave_ratio"] = counts[13] / len(moving)
+            out["interval_second_balance"] = _balance(counts[1], counts[2])
+            out["interval_third_balance"] = _balance(counts[3], counts[4])
+            out["interval_sixth_balance"] = _balance(counts[8], counts[9])
+    return _ordered("intervals", out)

@@ -11,6 +11,21 @@ __all__ = ["MELODY_DESCRIPTORS", "MELODY_GROUPS"]
 
 _NO_NOTES = " 0 without notes."
 
+_INTERVAL_NAMES = (
+    "minor second",
+    "major second",
+    "minor third",
+    "major third",
+    "perfect fourth",
+    "tritone",
+    "perfect fifth",
+    "minor sixth",
+    "major sixth",
+    "minor seventh",
+    "major seventh",
+    "octave",
+)
+
 #: (group, name, meaning), in output order.
 MELODY_DESCRIPTORS: list[tuple[str, str, str]] = [
     # melodic
@@ -244,6 +259,41 @@ MELODY_DESCRIPTORS: list[tuple[str, str, str]] = [
         "note_npvi",
         "Normalised pairwise variability index of the note inter-onset intervals "
         "(0 .. 200; 0 isochronous).",
+    ),
+    # melodic interval distribution
+    *(
+        (
+            "intervals",
+            f"interval_{k:02d}_ratio",
+            f"Fraction of the moving intervals between successive notes that span "
+            f"{k} semitone{'s' if k > 1 else ''} ({_INTERVAL_NAMES[k - 1]}; note "
+            "pitches rounded to semitones, repeated pitches not counted)." + _NO_NOTES,
+        )
+        for k in range(1, 13)
+    ),
+    (
+        "intervals",
+        "interval_over_octave_ratio",
+        "Fraction of the moving intervals between successive notes wider than an "
+        "octave." + _NO_NOTES,
+    ),
+    (
+        "intervals",
+        "interval_second_balance",
+        "Minor against major seconds: (m2 - M2) / (m2 + M2) over the note intervals "
+        "(-1 only major .. 1 only minor; 0 without either).",
+    ),
+    (
+        "intervals",
+        "interval_third_balance",
+        "Minor against major thirds: (m3 - M3) / (m3 + M3) over the note intervals "
+        "(-1 only major .. 1 only minor; 0 without either).",
+    ),
+    (
+        "intervals",
+        "interval_sixth_balance",
+        "Minor against major sixths: (m6 - M6) / (m6 + M6) over the note intervals "
+        "(-1 only major .. 1 only minor; 0 without either).",
     ),
 ]
 

@@ -4,11 +4,11 @@
 each frame (:func:`~mer_classic.features._pitch.salience_peaks` on every block
 of the engine's STFT), so a long file costs a few numbers per frame. At the end
 of the clip it tracks the melody, counts the layers, cuts the notes and computes
-every melody-based group from one transcription. One analyzer serves all five
+every melody-based group from one transcription. One analyzer serves all six
 groups (the engine builds one instance per factory), and the engine keeps the
 values of the groups that were selected.
 
-Importing this module registers the factory for the five groups in
+Importing this module registers the factory for the six groups in
 :data:`mer_classic.features._engine.ANALYZERS`.
 """
 

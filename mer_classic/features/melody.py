@@ -3,7 +3,7 @@
 A predominant melody and a multi-pitch layer count are estimated from the
 magnitude STFT by harmonic summation (MELODIA-style, numpy/scipy only; see
 :mod:`mer_classic.features._pitch`), the melody is cut into notes
-(:mod:`mer_classic.features._notes`), and five groups of clip-level descriptors
+(:mod:`mer_classic.features._notes`), and six groups of clip-level descriptors
 are computed from them:
 
 - ``melodic``: register, pitch range/spread, interval and contour statistics,
@@ -11,7 +11,9 @@ are computed from them:
 - ``expressive``: articulation (legato/staccato), vibrato, tremolo, glissando;
 - ``texture``: simultaneous pitch layers per frame and their change;
 - ``note_dynamics``: note intensity statistics, crescendo/decrescendo;
-- ``note_rhythm``: note-onset rate and inter-onset regularity.
+- ``note_rhythm``: note-onset rate and inter-onset regularity;
+- ``intervals``: the distribution of the melodic intervals by size (1 .. 12
+  semitones, wider) and the minor/major balance of seconds, thirds and sixths.
 
 Every function returns an ordered ``dict[str, float]`` of finite values; a
 value that cannot be measured (silence, noise, no notes, a clip shorter than
@@ -33,13 +35,21 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from mer_classic.features import _dsp
 from mer_classic.features._expressive import expressive
-from mer_classic.features._melodic import melodic, note_dynamics, note_rhythm, texture
+from mer_classic.features._melodic import (
+    intervals,
+    melodic,
+    note_dynamics,
+    note_rhythm,
+    texture,
+)
 from mer_classic.features._melody_names import MELODY_DESCRIPTORS, MELODY_GROUPS
 from mer_classic.features._notes import Notes, segment_notes
 from mer_classic.features._pitch import PitchTrack, pitch_track
@@ -55,6 +65,7 @@ __all__ = [
     "texture_features",
     "note_dynamics_features",
     "note_rhythm_features",
+    "interval_features",
 ]
 
 
@@ -116,97 +127,98 @@ def _get(
     return transcribe(y, sr, S=S, n_fft=n_fft, hop_length=hop_length)
 
 
-def melodic_features(
-    y: np.ndarray | None,
-    sr: float,
-    *,
-    S: np.ndarray | None = None,
-    n_fft: int = 2048,
-    hop_length: int = 512,
-    transcription: Transcription | None = None,
-) -> dict[str, float]:
-    """Melodic group (see :func:`transcribe` for the parameters).
+class GroupFeatures(Protocol):
+    """Signature of the per-group functions (:func:`melodic_features` ...)."""
 
-    ``transcription`` reuses an earlier :func:`transcribe` result.
-    """
-    tr = _get(y, sr, S, n_fft, hop_length, transcription)
-    return melodic(tr.track, tr.notes)
+    def __call__(
+        self,
+        y: np.ndarray | None,
+        sr: float,
+        *,
+        S: np.ndarray | None = None,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        transcription: Transcription | None = None,
+    ) -> dict[str, float]: ...
 
 
-def expressive_features(
-    y: np.ndarray | None,
-    sr: float,
-    *,
-    S: np.ndarray | None = None,
-    n_fft: int = 2048,
-    hop_length: int = 512,
-    transcription: Transcription | None = None,
-) -> dict[str, float]:
-    """Expressive-technique group (see :func:`melodic_features`)."""
-    tr = _get(y, sr, S, n_fft, hop_length, transcription)
-    return expressive(tr.track, tr.notes)
+#: group → its values from a transcription, in ``MELODY_DESCRIPTORS`` order
+_COMPUTE: dict[str, Callable[[Transcription], dict[str, float]]] = {
+    "melodic": lambda tr: melodic(tr.track, tr.notes),
+    "expressive": lambda tr: expressive(tr.track, tr.notes),
+    "texture": lambda tr: texture(tr.track),
+    "note_dynamics": lambda tr: note_dynamics(tr.track, tr.notes),
+    "note_rhythm": lambda tr: note_rhythm(tr.track, tr.notes),
+    "intervals": lambda tr: intervals(tr.notes),
+}
 
 
-def texture_features(
-    y: np.ndarray | None,
-    sr: float,
-    *,
-    S: np.ndarray | None = None,
-    n_fft: int = 2048,
-    hop_length: int = 512,
-    transcription: Transcription | None = None,
-) -> dict[str, float]:
-    """Musical-texture group (see :func:`melodic_features`)."""
-    tr = _get(y, sr, S, n_fft, hop_length, transcription)
-    return texture(tr.track)
+def _group_function(
+    compute: Callable[[Transcription], dict[str, float]], name: str, summary: str
+) -> GroupFeatures:
+    def features(
+        y: np.ndarray | None,
+        sr: float,
+        *,
+        S: np.ndarray | None = None,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        transcription: Transcription | None = None,
+    ) -> dict[str, float]:
+        return compute(_get(y, sr, S, n_fft, hop_length, transcription))
+
+    features.__name__ = features.__qualname__ = name
+    features.__module__ = __name__
+    features.__doc__ = (
+        f"{summary}\n\n"
+        "Parameters are those of :func:`transcribe`; ``transcription`` reuses an "
+        "earlier :func:`transcribe` result (``y`` and ``S`` are then ignored).\n"
+    )
+    return features
 
 
-def note_dynamics_features(
-    y: np.ndarray | None,
-    sr: float,
-    *,
-    S: np.ndarray | None = None,
-    n_fft: int = 2048,
-    hop_length: int = 512,
-    transcription: Transcription | None = None,
-) -> dict[str, float]:
-    """Note-dynamics group (see :func:`melodic_features`)."""
-    tr = _get(y, sr, S, n_fft, hop_length, transcription)
-    return note_dynamics(tr.track, tr.notes)
+melodic_features = _group_function(
+    _COMPUTE["melodic"],
+    "melodic_features",
+    "Melodic group: its values by name, in registry order.",
+)
+expressive_features = _group_function(
+    _COMPUTE["expressive"],
+    "expressive_features",
+    "Expressive-technique group: its values by name, in registry order.",
+)
+texture_features = _group_function(
+    _COMPUTE["texture"],
+    "texture_features",
+    "Musical-texture group: its values by name, in registry order.",
+)
+note_dynamics_features = _group_function(
+    _COMPUTE["note_dynamics"],
+    "note_dynamics_features",
+    "Note-dynamics group: its values by name, in registry order.",
+)
+note_rhythm_features = _group_function(
+    _COMPUTE["note_rhythm"],
+    "note_rhythm_features",
+    "Note-rhythm group: its values by name, in registry order.",
+)
+interval_features = _group_function(
+    _COMPUTE["intervals"],
+    "interval_features",
+    "Melodic-interval group: its values by name, in registry order.",
+)
 
 
-def note_rhythm_features(
-    y: np.ndarray | None,
-    sr: float,
-    *,
-    S: np.ndarray | None = None,
-    n_fft: int = 2048,
-    hop_length: int = 512,
-    transcription: Transcription | None = None,
-) -> dict[str, float]:
-    """Note-rhythm group (see :func:`melodic_features`)."""
-    tr = _get(y, sr, S, n_fft, hop_length, transcription)
-    return note_rhythm(tr.track, tr.notes)
-
-
-def melody_features(
-    y: np.ndarray | None,
-    sr: float,
-    *,
-    S: np.ndarray | None = None,
-    n_fft: int = 2048,
-    hop_length: int = 512,
-    transcription: Transcription | None = None,
-) -> dict[str, float]:
-    """All five melody-based groups, ordered as ``MELODY_DESCRIPTORS``.
-
-    One transcription serves every group (see :func:`melodic_features`).
-    """
-    tr = _get(y, sr, S, n_fft, hop_length, transcription)
+def _all_groups(tr: Transcription) -> dict[str, float]:
     out: dict[str, float] = {}
-    out.update(melodic(tr.track, tr.notes))
-    out.update(expressive(tr.track, tr.notes))
-    out.update(texture(tr.track))
-    out.update(note_dynamics(tr.track, tr.notes))
-    out.update(note_rhythm(tr.track, tr.notes))
+    for compute in _COMPUTE.values():
+        out.update(compute(tr))
     return {name: out[name] for _, name, _ in MELODY_DESCRIPTORS}
+
+
+melody_features = _group_function(
+    _all_groups,
+    "melody_features",
+    "All six melody-based groups, ordered as ``MELODY_DESCRIPTORS``, from one "
+    "transcription.",
+)

@@ -230,6 +230,7 @@ DEFAULT_FEATURE_GROUPS: tuple[str, ...] = (
     "texture",
     "note_dynamics",
     "note_rhythm",
+    "intervals",
 )
 
 
@@ -386,7 +387,8 @@ def feature_table_markdown() -> str:
         "Slaney mel spectrum; every descriptor is computed from these. The definitions "
         "follow librosa 0.11 with its defaults (chroma with tuning 0).",
         "",
-        "The melodic, expressive, texture, note_dynamics and note_rhythm groups "
+        "The melodic, expressive, texture, note_dynamics, note_rhythm and intervals "
+        "groups "
         "(after Panda, Malheiro & Paiva 2018) come from a predominant melody "
         "and a multi-pitch layer count estimated on the same STFT by harmonic "
         "summation of spectral peaks (10-cent bins, 55-1760 Hz, MELODIA-style "
