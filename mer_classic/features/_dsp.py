@@ -362,14 +362,16 @@ def tempogram_mean(
     if len(padded) < win_length:
         padded = np.pad(padded, (0, win_length - len(padded)))
     view = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n]
-    window = scipy.signal.get_window("hann", win_length, fftbins=True)[:, None]
+    window = scipy.signal.get_window("hann", win_length, fftbins=True)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
     total = np.zeros(win_length)
     for c0 in range(0, n, chunk):
-        frames = view[c0 : c0 + chunk].T * window
-        powspec = np.abs(scipy.fft.rfft(frames, n=n_pad, axis=0)) ** 2
-        ac = scipy.fft.irfft(powspec, n=n_pad, axis=0)[:win_length]
-        total += normalize(ac, norm=np.inf, axis=0).sum(axis=1)
+        # one analysis window per row: the FFTs run along contiguous memory
+        frames = view[c0 : c0 + chunk] * window
+        spec = scipy.fft.rfft(frames, n=n_pad, axis=1)
+        powspec = spec.real**2 + spec.imag**2
+        ac = scipy.fft.irfft(powspec, n=n_pad, axis=1)[:, :win_length]
+        total += normalize(ac, norm=np.inf, axis=1).sum(axis=0)
     return total / max(n, 1)
 
 

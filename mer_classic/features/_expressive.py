@@ -24,6 +24,13 @@ __all__ = ["expressive", "modulation"]
 _N_FFT = 512
 
 
+def _detrend(x: np.ndarray) -> np.ndarray:
+    """``x`` minus its least-squares line (a closed-form degree-1 polyfit)."""
+    t = np.arange(len(x)) - (len(x) - 1) / 2.0
+    xc = x - x.mean()
+    return xc - t * (float(t @ xc) / float(t @ t))
+
+
 def modulation(
     x: np.ndarray, frame_rate: float, *, band: tuple[float, float] = (4.0, 8.0)
 ) -> tuple[bool, float, float, float]:
@@ -52,8 +59,7 @@ def modulation(
     n = len(x)
     if n < 4:
         return False, 0.0, 0.0, 0.0
-    t = np.arange(n)
-    resid = x - np.polyval(np.polyfit(t, x, 1), t)
+    resid = _detrend(x)
     power = float(np.mean(resid**2))
     if power <= 0:
         return False, 0.0, 0.0, 0.0
@@ -90,16 +96,68 @@ def _modulated(
     total = float(notes.duration[long].sum())
     if total <= 0:
         return 0.0, 0.0, 0.0
-    covered, rates, depths = 0.0, [], []
-    for s, e in zip(notes.start[long], notes.stop[long], strict=True):
-        ok, rate, depth, share = modulation(series[s:e], frame_rate)
-        if ok and depth >= floor and share >= min_share:
-            covered += (e - s) / frame_rate
-            rates.append(rate)
-            depths.append(depth)
-    if not rates:
+    starts, stops = notes.start[long], notes.stop[long]
+    ok, rate, depth, share = _modulations(series, starts, stops, frame_rate)
+    hit = ok & (depth >= floor) & (share >= min_share)
+    if not np.any(hit):
         return 0.0, 0.0, 0.0
-    return covered / total, float(np.mean(rates)), float(np.mean(depths))
+    covered = float(np.sum(stops[hit] - starts[hit])) / frame_rate
+    return covered / total, float(np.mean(rate[hit])), float(np.mean(depth[hit]))
+
+
+def _modulations(
+    series: np.ndarray,
+    starts: np.ndarray,
+    stops: np.ndarray,
+    frame_rate: float,
+    band: tuple[float, float] = (4.0, 8.0),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`modulation` of ``series[start:stop]`` for many notes at once.
+
+    The notes that fit in one ``_N_FFT`` transform (all but notes of about 12 s
+    and more) share one batched FFT; the values equal :func:`modulation`'s.
+    """
+    m = len(starts)
+    ok = np.zeros(m, dtype=bool)
+    rate, depth, share = np.zeros(m), np.zeros(m), np.zeros(m)
+    lens = stops - starts
+    short = np.flatnonzero((lens >= 4) & (lens <= _N_FFT))
+    for i in np.flatnonzero(lens > _N_FFT):  # rare: each with its own FFT size
+        ok[i], rate[i], depth[i], share[i] = modulation(
+            series[starts[i] : stops[i]], frame_rate, band=band
+        )
+    if not len(short):
+        return ok, rate, depth, share
+    frames = np.zeros((len(short), _N_FFT))
+    power = np.zeros(len(short))
+    for row, i in enumerate(short):
+        x = series[starts[i] : stops[i]]
+        resid = _detrend(x)
+        power[row] = np.mean(resid**2)
+        frames[row, : len(x)] = resid * np.hanning(len(x))
+    spec = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    freq = np.fft.rfftfreq(_N_FFT, 1.0 / frame_rate)
+    search = np.flatnonzero((freq >= 2.0) & (freq <= 12.0))
+    if not len(search):
+        return ok, rate, depth, share
+    rows = np.arange(len(short))
+    k = search[np.argmax(spec[:, search], axis=1)]
+    r = freq[k].copy()
+    inner = (k > 0) & (k < spec.shape[1] - 1)
+    kk = np.clip(k, 1, spec.shape[1] - 2)
+    a, b, c = (np.log(spec[rows, kk + d] + 1e-20) for d in (-1, 0, 1))
+    den = a - 2 * b + c
+    step = inner & (den < 0)
+    r[step] += 0.5 * (a - c)[step] / den[step] * (freq[1] - freq[0])
+    near = np.abs(freq[None, :] - r[:, None]) <= 1.0
+    high = spec[:, freq > 0.5].sum(axis=1)
+    sh = (spec * near).sum(axis=1) / np.maximum(high, 1e-20)
+    live = power > 0
+    idx = short[live]
+    ok[idx] = (band[0] <= r[live]) & (r[live] <= band[1])
+    rate[idx], share[idx] = r[live], sh[live]
+    depth[idx] = 2.0 * np.sqrt(2.0 * power[live])
+    return ok, rate, depth, share
 
 
 def _glides(

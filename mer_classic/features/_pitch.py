@@ -131,14 +131,16 @@ def _salience_chunk(
         idx_parts += [idx, idx + 1]
         w_parts += [w * (1 - frac), w * frac]
     if not idx_parts:
-        return np.zeros((n_frames, N_BINS))
+        return np.zeros((n_frames, N_BINS), dtype=np.float32)
     flat = np.bincount(
         np.concatenate(idx_parts),
         np.concatenate(w_parts),
         minlength=n_frames * N_BINS,
     )
-    sal = flat.reshape(n_frames, N_BINS)
-    return scipy.ndimage.convolve1d(sal, _COS2, axis=1, mode="constant")
+    sal = flat.reshape(n_frames, N_BINS).astype(np.float32)
+    return scipy.ndimage.convolve1d(
+        sal, _COS2.astype(np.float32), axis=1, mode="constant"
+    )
 
 
 def salience_peaks(
