@@ -604,8 +604,9 @@ def render_4q(m: dict[str, Any]) -> str:
         "",
         "- Data: the 300-clip dev split available here, not the paper's 900 clips "
         "(fewer training examples per fold lowers scores).",
-        "- Features: generic librosa descriptors, not the paper's 1700+ standard and "
-        "novel (melodic, expressive, texture) features with ReliefF selection.",
+        "- Features: mer-classic's default groups, which include its own versions of the paper's melodic-interval, "
+        "expressive, texture, note-dynamics and note-rhythm families, not the paper's "
+        "1700+ standard and novel features with ReliefF selection.",
         "- The published CV is not artist-grouped: our stratified row is the comparable "
         "one; the artist-grouped row estimates performance on unseen artists.",
         f"- Repetitions: the paper uses 20; here {m['repeats']}.",

@@ -136,11 +136,11 @@ def test_front_end_matches_librosa(examples: dict[str, Path]) -> None:
     pairs = {
         "mfcc": (_dsp.mfcc_from_mel_db(mel_db), librosa.feature.mfcc(S=ref_mel_db)),
         "centroid": (
-            _dsp.spectral_centroid(S, freq),
+            _dsp.spectral_centroid_bandwidth(S, freq)[0],
             librosa.feature.spectral_centroid(S=S, sr=SR)[0],
         ),
         "bandwidth": (
-            _dsp.spectral_bandwidth(S, freq, _dsp.spectral_centroid(S, freq)),
+            _dsp.spectral_centroid_bandwidth(S, freq)[1],
             librosa.feature.spectral_bandwidth(S=S, sr=SR)[0],
         ),
         "rolloff": (

@@ -25,8 +25,7 @@ __all__ = [
     "chroma_filterbank",
     "power_to_db",
     "normalize",
-    "spectral_centroid",
-    "spectral_bandwidth",
+    "spectral_centroid_bandwidth",
     "spectral_rolloff",
     "spectral_flatness",
     "spectral_contrast",
@@ -166,28 +165,25 @@ def power_to_db(
     return log_spec
 
 
-def spectral_centroid(S: np.ndarray, freq: np.ndarray) -> np.ndarray:
-    """Per-frame spectral centroid in Hz (``librosa.feature.spectral_centroid``)."""
-    total = S.sum(axis=0, dtype=np.float64)
-    return (freq @ S) / np.where(total < _TINY, 1.0, total)
+def spectral_centroid_bandwidth(
+    S: np.ndarray, freq: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame spectral centroid and 2nd-order bandwidth in Hz.
 
-
-def spectral_bandwidth(
-    S: np.ndarray, freq: np.ndarray, centroid: np.ndarray
-) -> np.ndarray:
-    """Per-frame 2nd-order spectral bandwidth in Hz, reusing ``centroid``.
-
-    Uses ``sum(p * (f - c)**2) = sum(p * f**2) - c**2`` for unit-sum ``p``, so the
-    spectrum is read once instead of forming a bins x frames deviation matrix.
+    As ``librosa.feature.spectral_centroid`` and ``spectral_bandwidth``. The
+    magnitude sum and the first two frequency moments of every frame come from one
+    ``(3, bins) @ S`` product (``sum(p * (f - c)**2) = sum(p * f**2) - c**2`` for
+    unit-sum ``p``), so ``S`` is read, and widened to float64, once.
     """
-    total = S.sum(axis=0, dtype=np.float64)
+    total, first, second = np.vstack([np.ones_like(freq), freq, freq**2]) @ S
     has = total >= _TINY
-    second = (freq**2 @ S) / np.where(has, total, 1.0)
-    out = np.sqrt(np.maximum(second - centroid**2, 0.0))
+    den = np.where(has, total, 1.0)
+    centroid = first / den
+    out = np.sqrt(np.maximum(second / den - centroid**2, 0.0))
     if not np.all(has):  # near-silent frames keep librosa's unnormalised weights
         dev = (freq[:, None] - centroid[None, ~has]) ** 2
         out[~has] = np.sqrt(np.sum(dev * S[:, ~has], axis=0))
-    return out
+    return centroid, out
 
 
 def spectral_rolloff(

@@ -255,9 +255,9 @@ class FrameEngine:
                 rows[f"mel_band_{i + 1}"] = bands[i]
         if "spectral_centroid" in d:
             freq = self.freq
-            centroid = _dsp.spectral_centroid(S, freq)
+            centroid, bandwidth = _dsp.spectral_centroid_bandwidth(S, freq)
             rows["spectral_centroid"] = centroid
-            rows["spectral_bandwidth"] = _dsp.spectral_bandwidth(S, freq, centroid)
+            rows["spectral_bandwidth"] = bandwidth
             rows["spectral_rolloff"] = _dsp.spectral_rolloff(S, freq)
             rows["spectral_flatness"] = _dsp.spectral_flatness(S)
             sn = _dsp.normalize(S, norm=2, axis=0)
