@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mer_classic.datasets import LOADERS, Dataset, load_dataset
+from mer_classic.datasets import AUDIO_EXTENSIONS, LOADERS, Dataset, load_dataset
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.labels import QUADRANTS
 
@@ -464,6 +464,23 @@ def test_quadrants_layout(tmp_path):
     assert ds.labels["label"].value_counts().to_dict() == {q: 2 for q in QUADRANTS}
     assert ds.groups["MT0000040632"] == "Gipsy Kings"
     assert ds.n_audio == 8
+
+
+def test_loaders_find_every_format_the_extractor_decodes(tmp_path):
+    # .oga / .opus / .aif files were skipped by the loaders' own, shorter list
+    import soundfile as sf
+
+    root = _prepare("quadrants", tmp_path)
+    wav = root / "Q1" / "MT0000040632.wav"
+    y, sr = sf.read(wav)
+    wav.unlink()
+    sf.write(root / "Q1" / "MT0000040632.oga", y, sr, format="OGG")
+    ds = load_dataset("quadrants", root)
+    assert ds.n_audio == 8
+    assert str(ds.with_audio().audio["MT0000040632"]).endswith(".oga")
+    from mer_classic.features import AUDIO_EXTENSIONS as extractor
+
+    assert set(AUDIO_EXTENSIONS) == set(extractor)
 
 
 def test_quadrants_refuses_folder_disagreement(tmp_path):

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mer_classic.exceptions import DataError
+from mer_classic.features._decode import AUDIO_EXTENSIONS
 
 __all__ = ["AUDIO_EXTENSIONS", "Layout", "RelPath", "as_root", "scan_audio"]
 
 logger = logging.getLogger(__name__)
 
-#: file endings treated as audio when a loader scans a folder
-AUDIO_EXTENSIONS: tuple[str, ...] = (".mp3", ".wav", ".ogg", ".flac", ".m4a", ".aiff")
+# AUDIO_EXTENSIONS (re-exported): loaders scanning a folder take the extractor's one
+# list, so a file the extractor can decode is never skipped by a loader.
 
 
 def as_root(root: str | os.PathLike[str] | None, name: str) -> Path:
