@@ -483,6 +483,16 @@ def test_loaders_find_every_format_the_extractor_decodes(tmp_path):
     assert set(AUDIO_EXTENSIONS) == set(extractor)
 
 
+def test_unreadable_annotation_files_get_the_table_wording(tmp_path):
+    root = _prepare("quadrants", tmp_path)
+    (root / "metadata.csv").write_bytes(b"")
+    with pytest.raises(DataError, match=r"quadrants file .*metadata\.csv' is empty"):
+        load_dataset("quadrants", root)
+    (root / "metadata.csv").write_text('Song,Artist,Quadrant\n"a,b\n')
+    with pytest.raises(DataError, match=r"cannot parse quadrants file .*as CSV"):
+        load_dataset("quadrants", root)
+
+
 def test_quadrants_refuses_folder_disagreement(tmp_path):
     root = _prepare("quadrants", tmp_path)
     shutil.move(root / "Q1" / "MT0000040632.wav", root / "Q2" / "MT0000040632.wav")

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mer_classic.exceptions import DataError
-from mer_classic.table import groups_or_own
+from mer_classic.table import csv_errors, groups_or_own
 
 __all__ = [
     "Dataset",
@@ -136,11 +136,14 @@ class Dataset:
 
 # --------------------------------------------------------------------------- helpers
 def read_dataset_csv(path: Path, *, dataset: str, **kwargs: Any) -> pd.DataFrame:
-    """Read a CSV, strip whitespace from the headers, and wrap parser errors."""
-    try:
+    """Read a CSV and strip whitespace from the headers.
+
+    An empty or unparsable file is a :class:`DataError` from the same wording as
+    every other table mer-classic reads (:func:`mer_classic.table.csv_errors`:
+    "is empty", "cannot parse ... as CSV", with a hint for ``;`` or tab files).
+    """
+    with csv_errors(Path(path), what=f"{dataset} file"):
         df = pd.read_csv(path, **kwargs)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{dataset}: cannot read {str(path)!r}: {exc}") from exc
     df.columns = [str(c).strip() for c in df.columns]
     return df
 
