@@ -113,6 +113,34 @@ def test_file_streamed_in_small_blocks_equals_whole_decode(
     _close(v_small, ref)
 
 
+def test_segments_and_clip_from_one_streamed_decode(tmp_path: Path) -> None:
+    # what `predict --segments` runs: one block-wise decode feeds both analyses
+    from mer_classic.exceptions import ParameterError
+    from mer_classic.features.audio import extract_file_segments
+
+    y = _music(9.0, sr=44100, seed=5)
+    path = tmp_path / "clip.wav"
+    sf.write(path, np.stack([y, y], axis=1), 44100, subtype="FLOAT")
+    clip_s = FeatureSettings(offset=0.5, duration=7.0)
+    seg_s = FeatureSettings(offset=0.5, duration=7.0, segment=0.5, window=1.0)
+    whole = load_audio(path, sr=SR, offset=0.5, duration=7.0)
+    clip, times, values = extract_file_segments(
+        path, seg_s, clip=clip_s, block_seconds=0.6, block_frames=40
+    )
+    t_ref, v_ref = segment_features(whole, seg_s)
+    np.testing.assert_array_equal(times, t_ref)  # from the start of the signal
+    _close(values, v_ref)
+    assert clip is not None
+    _close(clip, clip_features(whole, clip_s))
+    none, _, again = extract_file_segments(path, seg_s)
+    assert none is None
+    _close(again, v_ref)
+    with pytest.raises(ParameterError, match="same signal"):
+        extract_file_segments(path, seg_s, clip=FeatureSettings(offset=0.0))
+    with pytest.raises(ParameterError, match="needs settings.segment"):
+        extract_file_segments(path, clip_s)
+
+
 def test_streamed_errors_are_load_audios(tmp_path: Path) -> None:
     silent = tmp_path / "silent.wav"
     sf.write(silent, np.zeros(SR * 2, dtype=np.float32), SR)

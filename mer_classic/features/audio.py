@@ -52,7 +52,13 @@ from mer_classic.features.names import (
     segment_feature_names,
 )
 
-__all__ = ["FeatureSettings", "clip_features", "segment_features", "extract_file"]
+__all__ = [
+    "FeatureSettings",
+    "clip_features",
+    "segment_features",
+    "extract_file",
+    "extract_file_segments",
+]
 
 #: Peak amplitude under which a clip counts as silent (-100 dBFS).
 SILENCE_PEAK = 1e-5
@@ -320,18 +326,32 @@ def _finite_or_raise(
 def _run(
     blocks: Iterable[np.ndarray], s: FeatureSettings, *, keep: bool, block_frames: int
 ) -> EngineOutput:
-    engine = FrameEngine(
-        sr=s.sr,
-        n_fft=s.n_fft,
-        hop_length=s.hop_length,
-        groups=s.features,
-        keep_frames=keep,
-        block_frames=block_frames,
-    )
+    return _run_many(blocks, [(s, keep)], block_frames=block_frames)[0]
+
+
+def _run_many(
+    blocks: Iterable[np.ndarray],
+    specs: list[tuple[FeatureSettings, bool]],
+    *,
+    block_frames: int,
+) -> list[EngineOutput]:
+    """Feed one stream of blocks to one engine per ``(settings, keep_frames)``."""
+    engines = [
+        FrameEngine(
+            sr=s.sr,
+            n_fft=s.n_fft,
+            hop_length=s.hop_length,
+            groups=s.features,
+            keep_frames=keep,
+            block_frames=block_frames,
+        )
+        for s, keep in specs
+    ]
     with np.errstate(divide="ignore", invalid="ignore"):  # checked after: finite
         for y in blocks:
-            engine.push(y)
-        return engine.finish()
+            for engine in engines:
+                engine.push(y)
+        return [engine.finish() for engine in engines]
 
 
 def _clip_vector(out: EngineOutput, s: FeatureSettings, name: str) -> np.ndarray:
@@ -449,6 +469,20 @@ def segment_features(
     return _segment_matrix(out, s, name)
 
 
+def _file_blocks(
+    path: str | os.PathLike[str], s: FeatureSettings, block_seconds: float
+) -> tuple[Iterable[np.ndarray], str]:
+    """The block-wise decode of ``path`` for ``s``, and its name for messages."""
+    blocks = iter_audio(
+        path,
+        sr=s.sr,
+        offset=s.offset,
+        duration=s.duration,
+        block_seconds=block_seconds,
+    )
+    return blocks, os.path.basename(os.fspath(path))
+
+
 def extract_file(
     path: str | os.PathLike[str],
     settings: FeatureSettings | None = None,
@@ -481,16 +515,66 @@ def extract_file(
         ``(n_features,)`` at clip level, ``(n_rows, n_segment_features)`` otherwise.
     """
     s = (settings or FeatureSettings()).validate()
-    blocks = iter_audio(
-        path,
-        sr=s.sr,
-        offset=s.offset,
-        duration=s.duration,
-        block_seconds=block_seconds,
-    )
-    name = os.path.basename(os.fspath(path))
+    blocks, name = _file_blocks(path, s, block_seconds)
     out = _run(blocks, s, keep=s.segment is not None, block_frames=block_frames)
     if s.segment is None:
         return None, _clip_vector(out, s, name)
     times, values = _segment_matrix(out, s, name)
     return np.round(times + (s.offset or 0.0), 6), values
+
+
+def extract_file_segments(
+    path: str | os.PathLike[str],
+    settings: FeatureSettings,
+    *,
+    clip: FeatureSettings | None = None,
+    block_seconds: float = DEFAULT_BLOCK_SECONDS,
+    block_frames: int = DEFAULT_BLOCK_FRAMES,
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Segment rows of one file, and optionally its clip vector, in one decode.
+
+    The file is decoded block by block (as :func:`extract_file`) and each block
+    feeds the segment analysis and, with ``clip``, the clip-level analysis, so a
+    long file is never held in memory whole.
+
+    Parameters
+    ----------
+    path : path-like
+        Audio file.
+    settings : FeatureSettings
+        Segment settings (``settings.segment`` set).
+    clip : FeatureSettings, default=None
+        Clip-level settings; they must share ``sr``, ``offset`` and ``duration``
+        with ``settings`` (the same decoded signal serves both).
+    block_seconds, block_frames
+        As :func:`extract_file`.
+
+    Returns
+    -------
+    clip_values : ndarray or None
+        The clip vector (None without ``clip``).
+    times : ndarray
+        Segment times in seconds from the start of the decoded signal (``offset``
+        not included, as :func:`segment_features`).
+    values : ndarray of shape (n_rows, n_segment_features)
+    """
+    s = settings.validate()
+    if s.segment is None:
+        raise ParameterError(
+            "extract_file_segments needs settings.segment (seconds); got None"
+        )
+    specs = [(s, True)]
+    if clip is not None:
+        c = clip.validate()
+        if (c.sr, c.offset, c.duration) != (s.sr, s.offset, s.duration):
+            raise ParameterError(
+                "extract_file_segments: the clip settings must decode the same "
+                f"signal (sr, offset, duration): {(c.sr, c.offset, c.duration)} vs "
+                f"{(s.sr, s.offset, s.duration)}"
+            )
+        specs.append((c, False))
+    blocks, name = _file_blocks(path, s, block_seconds)
+    outs = _run_many(blocks, specs, block_frames=block_frames)
+    times, values = _segment_matrix(outs[0], s, name)
+    clip_values = _clip_vector(outs[1], specs[1][0], name) if clip is not None else None
+    return clip_values, times, values

@@ -2,7 +2,8 @@
 
 :func:`predict_with_segments` is what :func:`mer_classic.predict.predict_audio_detailed`
 runs when a curve is asked for (``segments=True``) or when the model was trained on
-segments. It decodes each file once, extracts the clip and segment features, predicts
+segments. It decodes each file once, block by block (a long file is never held whole),
+extracts the clip and segment features from the same blocks, predicts
 the curve, and gives each track one row: the clip-level prediction, or the mean of the
 curve (:func:`aggregate_curve`) for a per-segment model.
 """
@@ -86,9 +87,10 @@ def predict_with_segments(
     window: float | None,
     quiet: bool,
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame], list[dict[str, str]]]:
-    """Decode each file once; clip and segment features; per-track and curve predictions."""
+    """Decode each file once, block by block; clip and segment features; per-track
+    and curve predictions."""
     from mer_classic._progress import progress
-    from mer_classic.features import clip_features, load_audio, segment_features
+    from mer_classic.features.audio import extract_file_segments
 
     per_segment_model = settings.segment is not None
     seg_settings = dataclasses.replace(
@@ -103,15 +105,10 @@ def predict_with_segments(
     errors: list[dict[str, str]] = []
     for t in progress(tracks, total=len(tracks), desc="predict", quiet=quiet):
         try:
-            y = load_audio(
-                t.path,
-                sr=settings.sr,
-                offset=settings.offset,
-                duration=settings.duration,
+            # one block-wise decode serves the segment rows and the clip vector
+            clip, times, values = extract_file_segments(
+                t.path, seg_settings, clip=None if per_segment_model else settings
             )
-            name = t.path.name
-            clip = None if per_segment_model else clip_features(y, settings, name=name)
-            times, values = segment_features(y, seg_settings, name=name)
         except AudioError as exc:
             errors.append(
                 {"track_id": t.track_id, "path": str(t.path), "reason": str(exc)}
