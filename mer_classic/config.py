@@ -1,7 +1,10 @@
-"""Path and default resolution.
+"""Path and default resolution, and the shared file-type defaults.
 
 Order of precedence: explicit argument > environment variable
 ``MER_CLASSIC_DATA_DIR`` > ``./data`` in the current working directory.
+
+Kept free of heavy imports: the dataset loaders and the extractor both read
+:data:`AUDIO_EXTENSIONS` from here.
 """
 
 from __future__ import annotations
@@ -9,9 +12,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["data_dir", "reports_dir", "DEFAULT_SEED"]
+__all__ = ["data_dir", "reports_dir", "DEFAULT_SEED", "AUDIO_EXTENSIONS"]
 
 DEFAULT_SEED = 42
+
+#: File extensions treated as audio: folder discovery by the extractor and by the
+#: dataset loaders, and the extractor's format check (the formats it decodes).
+AUDIO_EXTENSIONS: frozenset[str] = frozenset(
+    {".wav", ".mp3", ".ogg", ".oga", ".flac", ".aif", ".aiff", ".opus", ".m4a"}
+)
 
 
 def data_dir(path: str | os.PathLike[str] | None = None) -> Path:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mer_classic.datasets import AUDIO_EXTENSIONS, LOADERS, Dataset, load_dataset
+from mer_classic.datasets import LOADERS, Dataset, load_dataset
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.labels import QUADRANTS
 
@@ -478,9 +478,6 @@ def test_loaders_find_every_format_the_extractor_decodes(tmp_path):
     ds = load_dataset("quadrants", root)
     assert ds.n_audio == 8
     assert str(ds.with_audio().audio["MT0000040632"]).endswith(".oga")
-    from mer_classic.features import AUDIO_EXTENSIONS as extractor
-
-    assert set(AUDIO_EXTENSIONS) == set(extractor)
 
 
 def test_unreadable_annotation_files_get_the_table_wording(tmp_path):

@@ -14,15 +14,15 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from mer_classic.config import AUDIO_EXTENSIONS
 from mer_classic.exceptions import DataError
-from mer_classic.features._decode import AUDIO_EXTENSIONS
 
 __all__ = ["AUDIO_EXTENSIONS", "Layout", "RelPath", "as_root", "scan_audio"]
 
 logger = logging.getLogger(__name__)
 
-# AUDIO_EXTENSIONS (re-exported): loaders scanning a folder take the extractor's one
-# list, so a file the extractor can decode is never skipped by a loader.
+# AUDIO_EXTENSIONS (re-exported) is the extractor's list (mer_classic.config), so a
+# loader scanning a folder never skips a file the extractor can decode.
 
 
 def as_root(root: str | os.PathLike[str] | None, name: str) -> Path:

@@ -16,6 +16,7 @@ from typing import IO
 
 import numpy as np
 
+from mer_classic.config import AUDIO_EXTENSIONS
 from mer_classic.exceptions import AudioError
 
 __all__ = [
@@ -27,11 +28,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: File extensions treated as audio (folder discovery and the format check).
-AUDIO_EXTENSIONS: frozenset[str] = frozenset(
-    {".wav", ".mp3", ".ogg", ".oga", ".flac", ".aif", ".aiff", ".opus", ".m4a"}
-)
 
 
 _NON_REGULAR = (

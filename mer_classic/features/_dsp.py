@@ -11,6 +11,7 @@ memoised per ``(sr, n_fft)``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 
 import numpy as np
 import scipy.fft
@@ -326,22 +327,37 @@ def onset_strength_from_mel_db(
     return env[:n]
 
 
-def tempogram(onset_env: np.ndarray, win_length: int) -> np.ndarray:
-    """Local autocorrelation of the onset envelope (``librosa.feature.tempogram``).
+def _tempogram_chunks(
+    onset_env: np.ndarray, win_length: int, chunk: int
+) -> Iterator[np.ndarray]:
+    """Columns of :func:`tempogram` as rows, ``chunk`` analysis windows at a time.
 
-    Each column is normalised by its maximum (lag 0), so values lie in [0, 1].
+    Each window of the (linear-ramp padded) onset envelope is Hann-weighted and
+    autocorrelated through the FFT along contiguous rows; each row is normalised by
+    its maximum (lag 0).
     """
     n = onset_env.shape[0]
     half = win_length // 2
     padded = np.pad(onset_env, (half, half), mode="linear_ramp", end_values=(0, 0))
     if len(padded) < win_length:
         padded = np.pad(padded, (0, win_length - len(padded)))
-    frames = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n].T
-    frames = frames * scipy.signal.get_window("hann", win_length, fftbins=True)[:, None]
+    view = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n]
+    window = scipy.signal.get_window("hann", win_length, fftbins=True)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
-    powspec = np.abs(scipy.fft.rfft(frames, n=n_pad, axis=0)) ** 2
-    ac = scipy.fft.irfft(powspec, n=n_pad, axis=0)[:win_length]
-    return normalize(ac, norm=np.inf, axis=0)
+    for c0 in range(0, n, chunk):
+        spec = scipy.fft.rfft(view[c0 : c0 + chunk] * window, n=n_pad, axis=1)
+        ac = scipy.fft.irfft(spec.real**2 + spec.imag**2, n=n_pad, axis=1)
+        yield normalize(ac[:, :win_length], norm=np.inf, axis=1)
+
+
+def tempogram(onset_env: np.ndarray, win_length: int) -> np.ndarray:
+    """Local autocorrelation of the onset envelope (``librosa.feature.tempogram``).
+
+    Each column is normalised by its maximum (lag 0), so values lie in [0, 1].
+    """
+    n = onset_env.shape[0]
+    parts = list(_tempogram_chunks(onset_env, win_length, chunk=max(n, 1)))
+    return np.concatenate(parts).T if parts else np.zeros((win_length, 0))
 
 
 def tempogram_mean(
@@ -352,23 +368,10 @@ def tempogram_mean(
     Memory stays bounded for long signals (the full tempogram of a 20-minute
     file is ~150 MB, its FFT buffers several times that).
     """
-    n = onset_env.shape[0]
-    half = win_length // 2
-    padded = np.pad(onset_env, (half, half), mode="linear_ramp", end_values=(0, 0))
-    if len(padded) < win_length:
-        padded = np.pad(padded, (0, win_length - len(padded)))
-    view = np.lib.stride_tricks.sliding_window_view(padded, win_length)[:n]
-    window = scipy.signal.get_window("hann", win_length, fftbins=True)
-    n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
     total = np.zeros(win_length)
-    for c0 in range(0, n, chunk):
-        # one analysis window per row: the FFTs run along contiguous memory
-        frames = view[c0 : c0 + chunk] * window
-        spec = scipy.fft.rfft(frames, n=n_pad, axis=1)
-        powspec = spec.real**2 + spec.imag**2
-        ac = scipy.fft.irfft(powspec, n=n_pad, axis=1)[:, :win_length]
-        total += normalize(ac, norm=np.inf, axis=1).sum(axis=0)
-    return total / max(n, 1)
+    for rows in _tempogram_chunks(onset_env, win_length, chunk):
+        total += rows.sum(axis=0)
+    return total / max(onset_env.shape[0], 1)
 
 
 def tempo_frequencies(n_bins: int, sr: float, hop_length: int) -> np.ndarray:

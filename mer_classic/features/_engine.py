@@ -159,6 +159,10 @@ class FrameEngine:
         running mean and standard deviation.
     block_frames : int, default=DEFAULT_BLOCK_FRAMES
         STFT frames analysed per batch.
+    analyzers : bool, default=None
+        Run the registered analyzers (:data:`ANALYZERS`). By default only in clip
+        mode, since segment rows carry frame-level statistics alone; a segment run
+        that also wants the clip vector (``predict --segments``) asks for them.
     """
 
     def __init__(
@@ -170,6 +174,7 @@ class FrameEngine:
         groups: Iterable[str],
         keep_frames: bool = False,
         block_frames: int = DEFAULT_BLOCK_FRAMES,
+        analyzers: bool | None = None,
     ) -> None:
         self.sr, self.n_fft, self.hop = sr, n_fft, hop_length
         self.groups = set(groups)
@@ -198,11 +203,10 @@ class FrameEngine:
         self.contrast_valid: np.ndarray | None = None
         self.prev_sn: np.ndarray | None = None
         # one instance per factory (a factory may serve several groups, e.g. the
-        # six melody groups share one transcription); clip mode only, since
-        # segment rows carry frame-level statistics alone
+        # six melody groups share one transcription)
         self.analyzers: dict[Callable[[int, int, int], BlockAnalyzer], BlockAnalyzer]
         self.analyzers = {}
-        if not keep_frames:
+        if (not keep_frames) if analyzers is None else analyzers:
             for name in sorted(g):
                 factory = ANALYZERS.get(name)
                 if factory is not None and factory not in self.analyzers:

@@ -56,30 +56,11 @@ def modulation(
     share : float
         Fraction of the detrended signal's power within ±1 Hz of the peak.
     """
-    n = len(x)
-    if n < 4:
-        return False, 0.0, 0.0, 0.0
-    resid = _detrend(x)
-    power = float(np.mean(resid**2))
-    if power <= 0:
-        return False, 0.0, 0.0, 0.0
-    w = np.hanning(n)
-    spec = np.abs(np.fft.rfft(resid * w, n=max(_N_FFT, n))) ** 2
-    freq = np.fft.rfftfreq(max(_N_FFT, n), 1.0 / frame_rate)
-    search = (freq >= 2.0) & (freq <= 12.0)
-    if not np.any(search):
-        return False, 0.0, 0.0, 0.0
-    k = int(np.flatnonzero(search)[np.argmax(spec[search])])
-    rate = float(freq[k])
-    if 0 < k < len(spec) - 1:
-        a, b, c = np.log(spec[k - 1 : k + 2] + 1e-20)
-        den = a - 2 * b + c
-        if den < 0:
-            rate += float(0.5 * (a - c) / den) * float(freq[1] - freq[0])
-    near = np.abs(freq - rate) <= 1.0
-    share = float(spec[near].sum() / max(spec[freq > 0.5].sum(), 1e-20))
-    depth = 2.0 * np.sqrt(2.0 * power)
-    return band[0] <= rate <= band[1], rate, depth, share
+    x = np.asarray(x, dtype=float)
+    ok, rate, depth, share = _modulations(
+        x, np.array([0]), np.array([len(x)]), frame_rate, band=band
+    )
+    return bool(ok[0]), float(rate[0]), float(depth[0]), float(share[0])
 
 
 def _modulated(
@@ -112,51 +93,48 @@ def _modulations(
     frame_rate: float,
     band: tuple[float, float] = (4.0, 8.0),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`modulation` of ``series[start:stop]`` for many notes at once.
+    """:func:`modulation` of every ``series[start:stop]`` (in_band, rate, depth, share).
 
-    The notes that fit in one ``_N_FFT`` transform (all but notes of about 12 s
-    and more) share one batched FFT; the values equal :func:`modulation`'s.
+    Series of fewer than 4 values or without power give ``(False, 0, 0, 0)``. Each
+    series is zero-padded to ``max(_N_FFT, len)`` points; the series that share an
+    FFT size (all but notes of about 12 s and more) share one batched FFT.
     """
     m = len(starts)
     ok = np.zeros(m, dtype=bool)
     rate, depth, share = np.zeros(m), np.zeros(m), np.zeros(m)
-    lens = stops - starts
-    short = np.flatnonzero((lens >= 4) & (lens <= _N_FFT))
-    for i in np.flatnonzero(lens > _N_FFT):  # rare: each with its own FFT size
-        ok[i], rate[i], depth[i], share[i] = modulation(
-            series[starts[i] : stops[i]], frame_rate, band=band
-        )
-    if not len(short):
-        return ok, rate, depth, share
-    frames = np.zeros((len(short), _N_FFT))
-    power = np.zeros(len(short))
-    for row, i in enumerate(short):
-        x = series[starts[i] : stops[i]]
-        resid = _detrend(x)
-        power[row] = np.mean(resid**2)
-        frames[row, : len(x)] = resid * np.hanning(len(x))
-    spec = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    freq = np.fft.rfftfreq(_N_FFT, 1.0 / frame_rate)
-    search = np.flatnonzero((freq >= 2.0) & (freq <= 12.0))
-    if not len(search):
-        return ok, rate, depth, share
-    rows = np.arange(len(short))
-    k = search[np.argmax(spec[:, search], axis=1)]
-    r = freq[k].copy()
-    inner = (k > 0) & (k < spec.shape[1] - 1)
-    kk = np.clip(k, 1, spec.shape[1] - 2)
-    a, b, c = (np.log(spec[rows, kk + d] + 1e-20) for d in (-1, 0, 1))
-    den = a - 2 * b + c
-    step = inner & (den < 0)
-    r[step] += 0.5 * (a - c)[step] / den[step] * (freq[1] - freq[0])
-    near = np.abs(freq[None, :] - r[:, None]) <= 1.0
-    high = spec[:, freq > 0.5].sum(axis=1)
-    sh = (spec * near).sum(axis=1) / np.maximum(high, 1e-20)
-    live = power > 0
-    idx = short[live]
-    ok[idx] = (band[0] <= r[live]) & (r[live] <= band[1])
-    rate[idx], share[idx] = r[live], sh[live]
-    depth[idx] = 2.0 * np.sqrt(2.0 * power[live])
+    lens = np.asarray(stops) - np.asarray(starts)
+    sizes = np.maximum(lens, _N_FFT)
+    for n_fft in np.unique(sizes[lens >= 4]):
+        idx = np.flatnonzero((lens >= 4) & (sizes == n_fft))
+        frames = np.zeros((len(idx), int(n_fft)))
+        power = np.zeros(len(idx))
+        for row, i in enumerate(idx):
+            resid = _detrend(series[starts[i] : stops[i]])
+            power[row] = np.mean(resid**2)
+            frames[row, : len(resid)] = resid * np.hanning(len(resid))
+        live = power > 0
+        idx, frames, power = idx[live], frames[live], power[live]
+        freq = np.fft.rfftfreq(int(n_fft), 1.0 / frame_rate)
+        search = np.flatnonzero((freq >= 2.0) & (freq <= 12.0))
+        if not len(idx) or not len(search):
+            continue
+        spec = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+        # strongest 2-12 Hz bin, refined by a parabola through its log neighbours
+        k = search[np.argmax(spec[:, search], axis=1)]
+        r = freq[k].copy()
+        inner = (k > 0) & (k < spec.shape[1] - 1)
+        kk = np.clip(k, 1, spec.shape[1] - 2)
+        rows = np.arange(len(idx))
+        a, b, c = (np.log(spec[rows, kk + d] + 1e-20) for d in (-1, 0, 1))
+        den = a - 2 * b + c
+        step = inner & (den < 0)
+        r[step] += 0.5 * (a - c)[step] / den[step] * (freq[1] - freq[0])
+        near = np.abs(freq[None, :] - r[:, None]) <= 1.0
+        high = spec[:, freq > 0.5].sum(axis=1)
+        ok[idx] = (band[0] <= r) & (r <= band[1])
+        rate[idx] = r
+        share[idx] = (spec * near).sum(axis=1) / np.maximum(high, 1e-20)
+        depth[idx] = 2.0 * np.sqrt(2.0 * power)
     return ok, rate, depth, share
 
 

@@ -53,7 +53,9 @@ F_MIN = 55.0  #: lowest salience bin (Hz), A1
 BINS_PER_SEMITONE = 10  #: 10-cent bins
 N_BINS = 600  #: five octaves: 55 .. 1760 Hz
 _MIDI_MIN = 33.0  # MIDI number of 55 Hz
-_COS2 = np.cos(np.linspace(-np.pi / 2, np.pi / 2, 2 * BINS_PER_SEMITONE + 1)) ** 2
+_COS2 = (
+    np.cos(np.linspace(-np.pi / 2, np.pi / 2, 2 * BINS_PER_SEMITONE + 1)) ** 2
+).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -138,9 +140,7 @@ def _salience_chunk(
         minlength=n_frames * N_BINS,
     )
     sal = flat.reshape(n_frames, N_BINS).astype(np.float32)
-    return scipy.ndimage.convolve1d(
-        sal, _COS2.astype(np.float32), axis=1, mode="constant"
-    )
+    return scipy.ndimage.convolve1d(sal, _COS2, axis=1, mode="constant")
 
 
 def salience_peaks(

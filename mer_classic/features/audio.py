@@ -324,34 +324,26 @@ def _finite_or_raise(
 
 
 def _run(
-    blocks: Iterable[np.ndarray], s: FeatureSettings, *, keep: bool, block_frames: int
-) -> EngineOutput:
-    return _run_many(blocks, [(s, keep)], block_frames=block_frames)[0]
-
-
-def _run_many(
     blocks: Iterable[np.ndarray],
-    specs: list[tuple[FeatureSettings, bool]],
+    s: FeatureSettings,
     *,
+    keep: bool,
     block_frames: int,
-) -> list[EngineOutput]:
-    """Feed one stream of blocks to one engine per ``(settings, keep_frames)``."""
-    engines = [
-        FrameEngine(
-            sr=s.sr,
-            n_fft=s.n_fft,
-            hop_length=s.hop_length,
-            groups=s.features,
-            keep_frames=keep,
-            block_frames=block_frames,
-        )
-        for s, keep in specs
-    ]
+    analyzers: bool | None = None,
+) -> EngineOutput:
+    engine = FrameEngine(
+        sr=s.sr,
+        n_fft=s.n_fft,
+        hop_length=s.hop_length,
+        groups=s.features,
+        keep_frames=keep,
+        block_frames=block_frames,
+        analyzers=analyzers,
+    )
     with np.errstate(divide="ignore", invalid="ignore"):  # checked after: finite
         for y in blocks:
-            for engine in engines:
-                engine.push(y)
-        return [engine.finish() for engine in engines]
+            engine.push(y)
+        return engine.finish()
 
 
 def _clip_vector(out: EngineOutput, s: FeatureSettings, name: str) -> np.ndarray:
@@ -527,15 +519,16 @@ def extract_file_segments(
     path: str | os.PathLike[str],
     settings: FeatureSettings,
     *,
-    clip: FeatureSettings | None = None,
+    clip: bool = False,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
     block_frames: int = DEFAULT_BLOCK_FRAMES,
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-    """Segment rows of one file, and optionally its clip vector, in one decode.
+    """Segment rows of one file, and optionally its clip vector, from one analysis.
 
-    The file is decoded block by block (as :func:`extract_file`) and each block
-    feeds the segment analysis and, with ``clip``, the clip-level analysis, so a
-    long file is never held in memory whole.
+    The file is decoded block by block (as :func:`extract_file`), so a long file is
+    never held in memory whole, and one engine analyses it: the segment rows come
+    from its frames and, with ``clip``, the clip vector (for the same groups and
+    front end) from the same frames and the clip-level analyzers.
 
     Parameters
     ----------
@@ -543,9 +536,9 @@ def extract_file_segments(
         Audio file.
     settings : FeatureSettings
         Segment settings (``settings.segment`` set).
-    clip : FeatureSettings, default=None
-        Clip-level settings; they must share ``sr``, ``offset`` and ``duration``
-        with ``settings`` (the same decoded signal serves both).
+    clip : bool, default=False
+        Also return the clip-level vector, as :func:`extract_file` would give with
+        ``settings.segment`` unset (to float rounding).
     block_seconds, block_frames
         As :func:`extract_file`.
 
@@ -563,18 +556,7 @@ def extract_file_segments(
         raise ParameterError(
             "extract_file_segments needs settings.segment (seconds); got None"
         )
-    specs = [(s, True)]
-    if clip is not None:
-        c = clip.validate()
-        if (c.sr, c.offset, c.duration) != (s.sr, s.offset, s.duration):
-            raise ParameterError(
-                "extract_file_segments: the clip settings must decode the same "
-                f"signal (sr, offset, duration): {(c.sr, c.offset, c.duration)} vs "
-                f"{(s.sr, s.offset, s.duration)}"
-            )
-        specs.append((c, False))
     blocks, name = _file_blocks(path, s, block_seconds)
-    outs = _run_many(blocks, specs, block_frames=block_frames)
-    times, values = _segment_matrix(outs[0], s, name)
-    clip_values = _clip_vector(outs[1], specs[1][0], name) if clip is not None else None
-    return clip_values, times, values
+    out = _run(blocks, s, keep=True, block_frames=block_frames, analyzers=clip)
+    times, values = _segment_matrix(out, s, name)
+    return (_clip_vector(out, s, name) if clip else None), times, values

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
@@ -127,21 +126,6 @@ def _get(
     return transcribe(y, sr, S=S, n_fft=n_fft, hop_length=hop_length)
 
 
-class GroupFeatures(Protocol):
-    """Signature of the per-group functions (:func:`melodic_features` ...)."""
-
-    def __call__(
-        self,
-        y: np.ndarray | None,
-        sr: float,
-        *,
-        S: np.ndarray | None = None,
-        n_fft: int = 2048,
-        hop_length: int = 512,
-        transcription: Transcription | None = None,
-    ) -> dict[str, float]: ...
-
-
 #: group → its values from a transcription, in ``MELODY_DESCRIPTORS`` order
 _COMPUTE: dict[str, Callable[[Transcription], dict[str, float]]] = {
     "melodic": lambda tr: melodic(tr.track, tr.notes),
@@ -155,7 +139,10 @@ _COMPUTE: dict[str, Callable[[Transcription], dict[str, float]]] = {
 
 def _group_function(
     compute: Callable[[Transcription], dict[str, float]], name: str, summary: str
-) -> GroupFeatures:
+) -> Callable[..., dict[str, float]]:
+    """A public group function (signature of :func:`transcribe` plus
+    ``transcription``) that returns ``compute`` of the clip's transcription."""
+
     def features(
         y: np.ndarray | None,
         sr: float,

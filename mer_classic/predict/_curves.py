@@ -105,9 +105,9 @@ def predict_with_segments(
     errors: list[dict[str, str]] = []
     for t in progress(tracks, total=len(tracks), desc="predict", quiet=quiet):
         try:
-            # one block-wise decode serves the segment rows and the clip vector
+            # one block-wise decode and analysis: segment rows and clip vector
             clip, times, values = extract_file_segments(
-                t.path, seg_settings, clip=None if per_segment_model else settings
+                t.path, seg_settings, clip=not per_segment_model
             )
         except AudioError as exc:
             errors.append(
