@@ -268,6 +268,7 @@ class FakeSpotify:
         self.faults: list[list[Any]] = []
         self.die_after: int | None = None
         self.next_url: Any = None
+        self.token_redirect: str | None = None
         self.trickle_interval = 0.2
         self.stop = threading.Event()  # ends trickling answers
         self.headers: list[tuple[str, dict[str, str]]] = []  # (path, headers)
@@ -304,6 +305,12 @@ class FakeSpotify:
         form = {k: v[0] for k, v in parse_qs(h.rfile.read(length).decode()).items()}
         with self.lock:
             self.log.append(("POST", h.path, 200))
+        if self.token_redirect:  # 307: the client would re-POST the credentials
+            h.send_response(307)
+            h.send_header("Location", self.token_redirect)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
         if form.get("grant_type") == "client_credentials":
             expected = base64.b64encode(
                 f"{CLIENT_ID}:{CLIENT_SECRET}".encode()

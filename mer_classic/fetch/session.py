@@ -116,30 +116,30 @@ def is_under(url: str, base: str) -> bool:
 
 # ------------------------------------------------------------------- deadlines
 class _Watch:
-    """The connections one request uses, shut down if its deadline passes."""
+    """The sockets one request uses, shut down if its deadline passes."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.lock = threading.Lock()
-        self.connections: list[Any] = []
+        self.sockets: list[Any] = []
         self.active = True
         self.expired = False
         self.timer = threading.Timer(seconds, self._expire)
         self.timer.daemon = True
 
-    def add(self, conn: Any) -> None:
+    def add(self, sock: Any) -> None:
         with self.lock:
-            self.connections.append(conn)
+            self.sockets.append(sock)
             if self.expired:
-                _shutdown(conn)
+                _shutdown(sock)
 
     def _expire(self) -> None:
         with self.lock:
             if not self.active:
                 return
             self.expired = True
-            for conn in self.connections:
-                _shutdown(conn)
+            for sock in self.sockets:
+                _shutdown(sock)
 
     def stop(self) -> None:
         with self.lock:
@@ -147,10 +147,7 @@ class _Watch:
         self.timer.cancel()
 
 
-def _shutdown(conn: Any) -> None:
-    sock = getattr(conn, "sock", None)
-    if sock is None:
-        return
+def _shutdown(sock: Any) -> None:
     with contextlib.suppress(OSError):
         # the plain socket's shutdown: wakes a recv blocked in another thread
         # (SSLSocket.shutdown would tear down its TLS state from this thread)
@@ -160,20 +157,27 @@ def _shutdown(conn: Any) -> None:
 _local = threading.local()
 
 
+def _watch_socket(conn: Any) -> None:
+    """Register the socket ``conn`` just sent a request on with this thread's watch.
+
+    The socket itself, not the connection: http.client drops ``conn.sock`` when an
+    answer will close the connection, while the answer still reads from it.
+    """
+    watch = getattr(_local, "watch", None)
+    if watch is not None and conn.sock is not None:
+        watch.add(conn.sock)
+
+
 class _WatchedConnection(HTTPConnection):
     def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        watch = getattr(_local, "watch", None)
-        if watch is not None:
-            watch.add(self)
         super().request(*args, **kwargs)
+        _watch_socket(self)
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
     def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        watch = getattr(_local, "watch", None)
-        if watch is not None:
-            watch.add(self)
         super().request(*args, **kwargs)
+        _watch_socket(self)
 
 
 class _WatchedPool(HTTPConnectionPool):
