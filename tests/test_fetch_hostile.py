@@ -101,9 +101,9 @@ def test_previews_carry_no_authorization_header(
     assert all("Authorization" not in h for h in cdn.headers)
     by_path = dict(fake.headers)
     assert "Authorization" not in by_path[f"/v1/previews/{tid(120)}"]
-    assert by_path[f"/v1/playlists/{pid(2)}/items?limit=50&offset=0&additional_types=track"][
-        "Authorization"
-    ].startswith("Bearer ")
+    assert by_path[
+        f"/v1/playlists/{pid(2)}/items?limit=50&offset=0&additional_types=track"
+    ]["Authorization"].startswith("Bearer ")
 
 
 # ----------------------------------------------------------- 2. total deadline

@@ -229,9 +229,7 @@ def crawl(
     if not deadline > 0:
         raise ParameterError(f"deadline must be > 0 seconds; got {deadline}")
     if not max_preview_bytes > 0:
-        raise ParameterError(
-            f"max_preview_bytes must be > 0; got {max_preview_bytes}"
-        )
+        raise ParameterError(f"max_preview_bytes must be > 0; got {max_preview_bytes}")
     check_writable(out_dir)  # before the Spotify login and any request
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -75,7 +75,6 @@ USER_SCOPE = "playlist-read-private playlist-read-collaborative"
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8888/callback"
 
 
-
 def api_url() -> str:
     """Return the Web API base URL (``$MER_CLASSIC_SPOTIFY_API_URL`` or Spotify's).
 
