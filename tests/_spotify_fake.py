@@ -106,6 +106,7 @@ class Cdn:
         self.dead = False
         self.trickle_interval = 0.2  # "trickle": seconds between bytes
         self.served = 0  # body bytes sent by "huge"/"endless" answers
+        self.offer = 2 * 1024**3  # how much of them at most
         self.holding = threading.Event()
         self.release = threading.Event()
         cdn = self
@@ -140,7 +141,7 @@ class Cdn:
                         self.send_header("Content-Length", str(2 * 1024**3))
                     self.end_headers()
                     block = cdn.mp3 * (65536 // len(cdn.mp3) + 1)
-                    while cdn.served < 2 * 1024**3:  # until the client hangs up
+                    while cdn.served < cdn.offer:  # or until the client hangs up
                         self.wfile.write(block)
                         cdn.served += len(block)
                 elif mode and mode.startswith("redirect:"):
