@@ -394,3 +394,17 @@ def test_lock_is_held_within_one_process_too(tmp_path: Path):
                 pass
     with output_lock(tmp_path):  # released
         pass
+
+
+def test_cli_options_reach_the_crawl(spotify_env, catalog: Catalog, cdn: Cdn):
+    spotify_env(catalog, "legacy")
+    cdn.modes[tid(120)] = "endless"
+    args = ["--playlist", f"sad={pid(2)}", "--out", "out", "--attributes", "none"]
+    bad = cli(*args, "--deadline", "0")
+    assert bad.exit_code == 2 and "--deadline" in bad.output
+    result = cli(*args, "--deadline", "5", "--max-preview-mb", "0.5")
+    assert result.exit_code == 0, result.output
+    assert "audio: 4 with, 1 without" in result.output
+    assert cdn.served < 50_000_000
+    summary = json.loads(Path("out", "summary.json").read_text())
+    assert "preview_too_large" in json.dumps(summary)
