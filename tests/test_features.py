@@ -401,9 +401,9 @@ def test_permission_denied_is_recorded(tmp_path: Path) -> None:
 
 
 def test_non_finite_values_become_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mer_classic.features import audio
+    from mer_classic.features.groups import key
 
-    monkeypatch.setattr(audio, "_key_strengths", lambda c: (float("nan"), 0.0))
+    monkeypatch.setattr(key, "_key_strengths", lambda c: (float("nan"), 0.0))
     with pytest.raises(AudioError, match="non-finite values in key_clarity"):
         clip_features(tone())
 

@@ -310,7 +310,7 @@ def test_melody_groups_fed_block_by_block_equal_the_whole_clip() -> None:
 
 def test_one_transcription_serves_every_melody_group(monkeypatch) -> None:
     """Selecting several melody groups transcribes the clip once."""
-    import mer_classic.features._melody_stream as stream
+    import mer_classic.features.groups._melody as stream
     from mer_classic.features import FeatureSettings, clip_features
 
     calls = []
