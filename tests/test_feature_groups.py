@@ -157,7 +157,7 @@ def test_unselected_front_end_work_is_skipped(
     df = extract_features(wavs, features="dynamics", on_error="raise")
     assert list(df.columns) == list(feature_names("dynamics"))
     # and a group that needs them really does call them
-    res = extract_tracks([Track("x", wavs[0])], features="spectral")
+    res = extract_tracks([Track("x", wavs[0])], FeatureSettings(features="spectral"))
     assert len(res.errors) == 1 and "AssertionError" in res.errors.loc[0, "reason"]
 
 
@@ -179,9 +179,9 @@ def test_cache_never_serves_another_group_set(wavs: list[Path], tmp_path: Path) 
     b = extract_tracks(tracks, FeatureSettings(features=("key",)), cache_dir=cache)
     assert (b.n_cached, b.n_computed) == (0, 2)
     assert list(b.features.columns) == list(feature_names("key"))
-    c = extract_tracks(tracks, features="mfcc,key", cache_dir=cache)
+    c = extract_tracks(tracks, FeatureSettings(features="mfcc,key"), cache_dir=cache)
     assert c.n_cached == 0
-    again = extract_tracks(tracks, features="mfcc", cache_dir=cache)
+    again = extract_tracks(tracks, FeatureSettings(features="mfcc"), cache_dir=cache)
     assert again.n_cached == 2
     assert list(again.features.columns) == list(feature_names("mfcc"))
 
@@ -379,3 +379,27 @@ def test_model_json_groups_that_miss_its_columns_are_an_error(
     model.metadata["feature_settings"]["features"] = ["key"]
     with pytest.raises(DataError, match="feature_settings.features \\(key\\) does not"):
         audio_settings(model)
+
+
+def test_selection_is_checked_when_settings_are_made() -> None:
+    """A FeatureSettings never holds an unknown group (no later validate() call)."""
+    with pytest.raises(ParameterError, match="unknown feature group"):
+        FeatureSettings(features=("mfcc", "bogus"))
+    with pytest.raises(ParameterError, match="sr must be an int"):
+        FeatureSettings(sr=100)
+
+
+def test_selection_is_resolved_once_per_run(
+    wavs: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """extract_features resolves the selection at the boundary, not per file."""
+    import mer_classic.features.audio as audio
+
+    calls = []
+    real = audio.resolve_feature_groups
+    monkeypatch.setattr(
+        audio, "resolve_feature_groups", lambda g: calls.append(g) or real(g)
+    )
+    df = extract_features(wavs, features="mfcc,rhythm", cache_dir=None)
+    assert list(df.columns) == list(feature_names("mfcc,rhythm"))
+    assert calls == ["mfcc,rhythm"]

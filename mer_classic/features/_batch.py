@@ -31,6 +31,7 @@ from mer_classic.features._inputs import (
 )
 from mer_classic.features._worker import extract_file_cached
 from mer_classic.features.audio import FeatureSettings
+from mer_classic.features.names import DEFAULT_FEATURE_GROUPS
 from mer_classic.parallel import check_n_jobs
 
 __all__ = [
@@ -98,29 +99,28 @@ def _one_blas_thread() -> Iterator[None]:
 def _effective_settings(
     settings: FeatureSettings | None, features: object
 ) -> FeatureSettings:
-    """``settings`` (default when None) with ``features`` replacing its groups."""
+    """``settings`` (default when None) with ``features`` replacing its groups:
+    the boundary where a user's ``features=`` is resolved (by FeatureSettings)."""
     s = settings or FeatureSettings()
     if features is not None:
         s = dataclasses.replace(s, features=features)  # type: ignore[arg-type]
-    return s.validate()
+    return s
 
 
 def extract_tracks(
     tracks: Sequence[Track],
     settings: FeatureSettings | None = None,
     *,
-    features: object = None,
     n_jobs: int = 1,
     cache_dir: str | os.PathLike[str] | None = None,
     quiet: bool = True,
 ) -> ExtractionResult:
     """Extract features for tracks in parallel, through the per-file cache.
 
-    Per-file failures are collected in ``errors`` instead of raised. ``features``
-    (group names, a comma string, ``"all"`` or ``"default"``), when given,
-    replaces ``settings.features``.
+    Per-file failures are collected in ``errors`` instead of raised. The feature
+    groups are ``settings.features`` (already resolved and checked).
     """
-    s = _effective_settings(settings, features)
+    s = settings or FeatureSettings()
     n_jobs = check_n_jobs(n_jobs)
     root = resolve_cache_dir(cache_dir)
     cache_root = None if root is None else str(root)
@@ -278,9 +278,13 @@ def extract_features(
     if on_error not in ("record", "raise"):
         raise ParameterError(f"on_error must be 'record' or 'raise'; got {on_error!r}")
     settings = FeatureSettings(
-        sr=sr, offset=offset, duration=duration, segment=segment, window=window
+        sr=sr,
+        offset=offset,
+        duration=duration,
+        segment=segment,
+        window=window,
+        features=DEFAULT_FEATURE_GROUPS if features is None else features,  # type: ignore[arg-type]
     )
-    settings = _effective_settings(settings, features)
     result = extract_tracks(
         _tracks_from_paths(paths),
         settings,

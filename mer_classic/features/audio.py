@@ -40,9 +40,9 @@ from mer_classic.features.groups import GROUP_BY_NAME, GROUPS
 from mer_classic.features.names import (
     DEFAULT_FEATURE_GROUPS,
     FEATURES_VERSION,
-    feature_names,
+    clip_columns,
     resolve_feature_groups,
-    segment_feature_names,
+    segment_columns,
 )
 
 __all__ = [
@@ -80,7 +80,8 @@ class FeatureSettings:
     features : tuple of str, default=DEFAULT_FEATURE_GROUPS
         Feature groups to compute (names of ``FEATURE_GROUPS``; a comma string,
         ``"all"`` or ``"default"`` are accepted and stored in canonical registry
-        order). Only these groups are computed and output.
+        order; an unknown group raises ParameterError here, once). Only these
+        groups are computed and output.
     """
 
     sr: int = 22050
@@ -93,20 +94,23 @@ class FeatureSettings:
     features: tuple[str, ...] = DEFAULT_FEATURE_GROUPS
 
     def __post_init__(self) -> None:
-        # canonical form (registry order) when valid; validate() reports bad names
-        try:
-            groups = resolve_feature_groups(self.features)
-        except ParameterError:
-            if not isinstance(self.features, tuple):
-                value = self.features
-                value = (value,) if isinstance(value, str) else tuple(value)
-                object.__setattr__(self, "features", value)
-            return
-        object.__setattr__(self, "features", groups)
+        # The one place a feature selection is resolved and checked: every
+        # FeatureSettings holds valid settings and canonical groups (registry
+        # order), so nothing downstream resolves the selection again.
+        object.__setattr__(self, "features", resolve_feature_groups(self.features))
+        self._check()
 
     def validate(self) -> FeatureSettings:
-        """Raise :class:`ParameterError` on an out-of-range setting; return self."""
-        resolve_feature_groups(self.features)
+        """Return self (settings are checked when they are made).
+
+        Raises
+        ------
+        ParameterError
+            Never here: construction already raised on an out-of-range setting.
+        """
+        return self
+
+    def _check(self) -> None:
         if not isinstance(self.sr, (int, np.integer)) or not 8000 <= self.sr <= 192000:
             raise ParameterError(
                 f"sr must be an int between 8000 and 192000 Hz; got {self.sr!r}"
@@ -130,7 +134,6 @@ class FeatureSettings:
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 16:
                 raise ParameterError(f"{name} must be an int >= 16; got {value!r}")
-        return self
 
     def to_dict(self) -> dict[str, object]:
         """Settings as a JSON-able dict, with the feature version."""
@@ -142,8 +145,18 @@ class FeatureSettings:
     def feature_names(self) -> tuple[str, ...]:
         """Output columns: clip-level, or segment-row names when ``segment`` is set."""
         if self.segment is None:
-            return feature_names(self.features)
-        return segment_feature_names(self.features)
+            return self.clip_feature_names
+        return self.segment_feature_names
+
+    @property
+    def clip_feature_names(self) -> tuple[str, ...]:
+        """Clip-level columns of the selected groups, in registry order."""
+        return clip_columns(self.features)
+
+    @property
+    def segment_feature_names(self) -> tuple[str, ...]:
+        """Segment-row columns (frame-level statistics) of the selected groups."""
+        return segment_columns(self.features)
 
 
 # statistics of every frame descriptor, by name
@@ -211,7 +224,7 @@ def _clip_vector(out: EngineOutput, s: FeatureSettings, name: str) -> np.ndarray
     _check_signal(clip.n_samples, _peak(out), s, name)
     values = _frame_stats(out.descriptors, out.mean, out.std)
     values.update(out.extra)
-    names = feature_names(s.features)
+    names = s.clip_feature_names
     return _finite_or_raise(np.array([values[n] for n in names]), names, name)
 
 
@@ -234,7 +247,7 @@ def _segment_matrix(
     cnt = (hi - lo)[None, :]
     mean = (c1[:, hi] - c1[:, lo]) / cnt
     std = np.sqrt(np.maximum((c2[:, hi] - c2[:, lo]) / cnt - mean**2, 0.0))
-    names = segment_feature_names(s.features)
+    names = s.segment_feature_names
     rows = np.empty((len(times), len(names)))
     for j in range(len(times)):
         stats = _frame_stats(out.descriptors, mean[:, j], std[:, j])
@@ -289,7 +302,7 @@ def clip_features(
     ...               FeatureSettings(features=("rhythm",))).shape
     (6,)
     """
-    s = (settings or FeatureSettings()).validate()
+    s = settings or FeatureSettings()
     y = np.asarray(y, dtype=np.float32)
     _check_signal(len(y), float(np.max(np.abs(y), initial=0.0)), s, name)
     out = _run([y], s, keep=False, block_frames=block_frames)
@@ -309,7 +322,7 @@ def segment_features(
     columns are ``segment_feature_names(settings.features)`` (the frame-level
     statistics of the selected groups; ``SEGMENT_FEATURE_NAMES`` by default).
     """
-    s = settings.validate()
+    s = settings
     if s.segment is None:
         raise ParameterError(
             "segment_features needs settings.segment (seconds); got None"
@@ -365,7 +378,7 @@ def extract_file(
     values : ndarray
         ``(n_features,)`` at clip level, ``(n_rows, n_segment_features)`` otherwise.
     """
-    s = (settings or FeatureSettings()).validate()
+    s = settings or FeatureSettings()
     blocks, name = _file_blocks(path, s, block_seconds)
     out = _run(blocks, s, keep=s.segment is not None, block_frames=block_frames)
     if s.segment is None:
@@ -410,7 +423,7 @@ def extract_file_segments(
         not included, as :func:`segment_features`).
     values : ndarray of shape (n_rows, n_segment_features)
     """
-    s = settings.validate()
+    s = settings
     if s.segment is None:
         raise ParameterError(
             "extract_file_segments needs settings.segment (seconds); got None"

@@ -329,7 +329,7 @@ def extract_to_csv_distributed(
     if not isinstance(retries, int) or retries < 0:
         raise ParameterError(f"retries must be a non-negative int; got {retries!r}")
     require_dask()
-    s = (settings or FeatureSettings()).validate()
+    s = settings or FeatureSettings()
     out = Path(out)
     found = plan_extraction(
         inputs,

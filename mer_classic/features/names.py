@@ -17,6 +17,8 @@ True
 
 from __future__ import annotations
 
+import functools
+
 from mer_classic.features.groups import GROUPS, clip_column_order
 
 __all__ = [
@@ -31,6 +33,8 @@ __all__ = [
     "feature_names",
     "segment_feature_names",
     "resolve_feature_groups",
+    "clip_columns",
+    "segment_columns",
     "groups_of_names",
     "feature_table_markdown",
 ]
@@ -169,6 +173,24 @@ def resolve_feature_groups(spec: object = None) -> tuple[str, ...]:
     return tuple(g for g in FEATURE_GROUPS if g in wanted)
 
 
+@functools.lru_cache(maxsize=64)
+def clip_columns(groups: tuple[str, ...]) -> tuple[str, ...]:
+    """Clip-level columns of an already resolved selection (canonical tuple).
+
+    :class:`~mer_classic.features.audio.FeatureSettings` holds such a tuple, so
+    the engine and the writers look columns up without resolving it again.
+    """
+    chosen = {n for g in groups for n in FEATURE_GROUPS[g]}
+    return tuple(n for n in ALL_FEATURE_NAMES if n in chosen)
+
+
+@functools.lru_cache(maxsize=64)
+def segment_columns(groups: tuple[str, ...]) -> tuple[str, ...]:
+    """Segment-row columns of an already resolved selection (canonical tuple)."""
+    chosen = set(clip_columns(groups))
+    return tuple(n for n in ALL_SEGMENT_FEATURE_NAMES if n in chosen)
+
+
 def feature_names(groups: object = None) -> tuple[str, ...]:
     """Clip-level column names of the selected groups, in registry order.
 
@@ -186,8 +208,7 @@ def feature_names(groups: object = None) -> tuple[str, ...]:
     >>> feature_names() == FEATURE_NAMES  # the default groups
     True
     """
-    chosen = {n for g in resolve_feature_groups(groups) for n in FEATURE_GROUPS[g]}
-    return tuple(n for n in ALL_FEATURE_NAMES if n in chosen)
+    return clip_columns(resolve_feature_groups(groups))
 
 
 def segment_feature_names(groups: object = None) -> tuple[str, ...]:
@@ -198,8 +219,7 @@ def segment_feature_names(groups: object = None) -> tuple[str, ...]:
     >>> segment_feature_names("rhythm")
     ('onset_strength_mean', 'onset_strength_std')
     """
-    chosen = set(feature_names(groups))
-    return tuple(n for n in ALL_SEGMENT_FEATURE_NAMES if n in chosen)
+    return segment_columns(resolve_feature_groups(groups))
 
 
 #: Columns of a default extraction (the groups of :data:`DEFAULT_FEATURE_GROUPS`),

@@ -136,7 +136,6 @@ def audio_settings(model: Any) -> Any:
     from mer_classic.features import FEATURES_VERSION, FeatureSettings
     from mer_classic.features.names import (
         ALL_FEATURE_NAMES,
-        feature_names,
         groups_of_names,
     )
 
@@ -168,12 +167,12 @@ def audio_settings(model: Any) -> Any:
         )
     kwargs.setdefault("features", groups_of_names(names))
     try:
-        settings = FeatureSettings(**kwargs).validate()
+        settings = FeatureSettings(**kwargs)
     except (TypeError, MerClassicError) as exc:
         raise DataError(
             f"model.json has unusable feature settings {stored!r}: {exc}"
         ) from exc
-    produced = set(feature_names(settings.features))
+    produced = set(settings.clip_feature_names)
     uncovered = [n for n in names if n not in produced]
     if uncovered:
         raise DataError(
