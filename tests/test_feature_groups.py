@@ -33,6 +33,13 @@ from mer_classic.features.names import (
 )
 from mer_classic.transformers import AudioFeatureExtractor
 
+
+def _loaded(model):
+    from mer_classic.persistence import load_model
+
+    return model if hasattr(model, "predict_frame") else load_model(model)
+
+
 SR = 22050
 VALID = ", ".join(FEATURE_GROUPS)
 
@@ -332,7 +339,7 @@ def test_model_records_groups_and_predict_extracts_exactly_them(
 
     monkeypatch.setattr(_dsp, "mel_filterbank", boom)
     monkeypatch.setattr(_dsp, "chroma_filterbank", boom)
-    got = predict_audio(model, sorted(labelled.rglob("*.wav")))
+    got = predict_audio(_loaded(model), sorted(labelled.rglob("*.wav")))
     assert got.attrs["errors"] == []
     assert got.attrs["settings"]["features"] == ["spectral"]
     assert (
@@ -360,7 +367,7 @@ def test_model_json_without_groups_keeps_working(
     assert set(model.feature_names) <= set(FEATURE_NAMES)  # training may drop some
     assert model.feature_groups == tuple(V1_GROUPS)
     assert audio_settings(model).features == tuple(V1_GROUPS)
-    got = predict_audio(model, sorted(labelled.rglob("*.wav"))[:2])
+    got = predict_audio(_loaded(model), sorted(labelled.rglob("*.wav"))[:2])
     assert got.attrs["errors"] == [] and len(got) == 2
 
 

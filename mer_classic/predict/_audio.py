@@ -81,11 +81,16 @@ class AudioPredictions:
 
 
 def _check_model(model: Any) -> Any:
-    """``model`` itself if it is a loaded MerModel (paths are loaded by the face)."""
+    """``model`` itself if it is a loaded MerModel (load_model turns paths into one)."""
     if not hasattr(model, "predict_frame") or not hasattr(model, "metadata"):
+        hint = (
+            "; load it first: mer_classic.load_model(path)"
+            if isinstance(model, (str, os.PathLike))
+            else ""
+        )
         raise ParameterError(
-            "model must be a MerModel (from mer_classic.load_model) or the path of a run "
-            f"folder; got {type(model).__name__}"
+            "model must be a MerModel (from mer_classic.load_model); got "
+            f"{type(model).__name__}{hint}"
         )
     return model
 
