@@ -73,7 +73,7 @@ def _time_local(files: list[Path], n_jobs: int, out: Path) -> float:
 
 
 def _time_dask(files: list[Path], out: Path, scheduler: str = "local") -> float:
-    from mer_classic.distributed import extract_to_csv_distributed
+    from mer_classic.features.distributed import extract_to_csv_distributed
 
     t0 = time.perf_counter()
     res = extract_to_csv_distributed(

@@ -67,45 +67,137 @@ def run(root: Path, tag: str) -> None:
     with open(out / "log.txt", "w") as log:
         _run(["extract", str(BUNDLED), "-o", str(out / "bundled.csv"), *nc], log)
         _run(
-            ["extract", str(BUNDLED), "--features", "all",
-             "-o", str(out / "bundled_all.csv"), *nc], log,
+            [
+                "extract",
+                str(BUNDLED),
+                "--features",
+                "all",
+                "-o",
+                str(out / "bundled_all.csv"),
+                *nc,
+            ],
+            log,
         )
         _run(
-            ["extract", str(clips), "--label-from-folder",
-             "-o", str(out / "clips.csv"), *nc], log,
+            [
+                "extract",
+                str(clips),
+                "--label-from-folder",
+                "-o",
+                str(out / "clips.csv"),
+                *nc,
+            ],
+            log,
         )
         _run(
-            ["extract", str(clips), "--label-from-folder", "--features", "all",
-             "-o", str(out / "clips_all.csv"), *nc], log,
+            [
+                "extract",
+                str(clips),
+                "--label-from-folder",
+                "--features",
+                "all",
+                "-o",
+                str(out / "clips_all.csv"),
+                *nc,
+            ],
+            log,
         )
         _run(
-            ["extract", str(clips), "--segment", "0.5",
-             "-o", str(out / "clips_seg.csv"), *nc], log,
+            [
+                "extract",
+                str(clips),
+                "--segment",
+                "0.5",
+                "-o",
+                str(out / "clips_seg.csv"),
+                *nc,
+            ],
+            log,
         )
         _run(
-            ["extract", str(clips), "--segment", "0.5", "--features", "all",
-             "--duration", "10", "-o", str(out / "clips_seg_all.csv"), *nc], log,
+            [
+                "extract",
+                str(clips),
+                "--segment",
+                "0.5",
+                "--features",
+                "all",
+                "--duration",
+                "10",
+                "-o",
+                str(out / "clips_seg_all.csv"),
+                *nc,
+            ],
+            log,
         )
         _run(
-            ["extract", str(clips), "--label-from-folder", "--jobs", "2",
-             "-o", str(out / "clips_jobs2.csv"), *nc], log,
+            [
+                "extract",
+                str(clips),
+                "--label-from-folder",
+                "--jobs",
+                "2",
+                "-o",
+                str(out / "clips_jobs2.csv"),
+                *nc,
+            ],
+            log,
         )
         _run(
-            ["extract", str(clips), "--label-from-folder", "--scheduler", "local",
-             "-o", str(out / "clips_dask.csv"), *nc], log,
+            [
+                "extract",
+                str(clips),
+                "--label-from-folder",
+                "--scheduler",
+                "local",
+                "-o",
+                str(out / "clips_dask.csv"),
+                *nc,
+            ],
+            log,
         )
         _run(
-            ["train", "--model", "logreg", "--data", str(out / "clips.csv"),
-             "--target", "label", "--cv", "2", "--no-grid", "--no-smote",
-             "--out", str(out / "run")], log,
+            [
+                "train",
+                "--model",
+                "logreg",
+                "--data",
+                str(out / "clips.csv"),
+                "--target",
+                "label",
+                "--cv",
+                "2",
+                "--no-grid",
+                "--no-smote",
+                "--out",
+                str(out / "run"),
+            ],
+            log,
         )
         _run(
-            ["predict", "--model", str(out / "run"), str(clips),
-             "--out", str(out / "pred.csv"), "-q"], log,
+            [
+                "predict",
+                "--model",
+                str(out / "run"),
+                str(clips),
+                "--out",
+                str(out / "pred.csv"),
+                "-q",
+            ],
+            log,
         )
         _run(
-            ["predict", "--model", str(out / "run"), str(clips / "Q2"),
-             "--segments", "--out", str(out / "pred_seg.csv"), "-q"], log,
+            [
+                "predict",
+                "--model",
+                str(out / "run"),
+                str(clips / "Q2"),
+                "--segments",
+                "--out",
+                str(out / "pred_seg.csv"),
+                "-q",
+            ],
+            log,
         )
     # the run folder holds timestamps: keep only its model-free parts out of it
     keep = out / "run_kept"
@@ -122,7 +214,8 @@ def _files(d: Path) -> dict[str, Path]:
     return {
         str(p.relative_to(d)): p
         for p in sorted(d.rglob("*"))
-        if p.is_file() and p.suffix in {".csv", ".txt", ".json"}
+        if p.is_file()
+        and p.suffix in {".csv", ".txt", ".json"}
         and "run_kept" not in p.parts
     }
 

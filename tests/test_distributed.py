@@ -28,11 +28,11 @@ distributed = pytest.importorskip(
 N_GOOD = 12
 
 
-def test_documented_import_path_still_works():
-    import mer_classic.distributed as documented
+def test_one_home_for_the_dask_extraction():
+    """The compatibility shim mer_classic.distributed is gone (one public home)."""
+    import importlib.util
 
-    assert documented.extract_to_csv_distributed is extract_to_csv_distributed
-    assert documented.DistributedExtraction is DistributedExtraction
+    assert importlib.util.find_spec("mer_classic.distributed") is None
 
 
 @pytest.fixture(scope="module")

@@ -336,7 +336,7 @@ def plan_extraction(
     """Check the output, find the tracks and join metadata: everything before the work.
 
     Shared by :func:`extract_to_csv` and
-    :func:`mer_classic.distributed.extract_to_csv_distributed`.
+    :func:`mer_classic.features.distributed.extract_to_csv_distributed`.
 
     Raises
     ------
@@ -402,7 +402,7 @@ def write_sidecars(
 
     The errors table is removed when there are no errors (a stale one from an
     earlier run would mislead). Shared by :func:`extract_to_csv` and
-    :func:`mer_classic.distributed.extract_to_csv_distributed`.
+    :func:`mer_classic.features.distributed.extract_to_csv_distributed`.
     """
     write_text_atomic(
         settings_path_for(out),
