@@ -60,40 +60,22 @@ def run_extract(
     )
     lines: list[str] = []
     result: Any
-    if scheduler is not None:
-        from mer_classic.features.distributed import extract_to_csv_distributed
-
-        result = extract_to_csv_distributed(
-            inputs,
-            out,
-            scheduler=scheduler,
-            label_from_folder=label_from_folder,
-            settings=settings,
-            cache_dir=cache,
-            quiet=quiet,
-            force=force,
-            metadata=metadata,
-            metadata_id=metadata_id,
-        )
-        shape = (result.n_rows, result.n_features)
-        if result.n_resumed:
-            lines.append(
-                f"Resumed: {result.n_resumed} file(s) from the interrupted run."
-            )
-    else:
-        result = extract_to_csv(
-            inputs,
-            out,
-            label_from_folder=label_from_folder,
-            settings=settings,
-            n_jobs=n_jobs,
-            cache_dir=cache,
-            quiet=quiet,
-            force=force,
-            metadata=metadata,
-            metadata_id=metadata_id,
-        )
-        shape = result.features.shape
+    result = extract_to_csv(
+        inputs,
+        out,
+        label_from_folder=label_from_folder,
+        settings=settings,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        cache_dir=cache,
+        quiet=quiet,
+        force=force,
+        metadata=metadata,
+        metadata_id=metadata_id,
+    )
+    shape = (result.n_rows, result.n_features)
+    if result.n_resumed:
+        lines.append(f"Resumed: {result.n_resumed} file(s) from the interrupted run.")
     n_ok = result.n_cached + result.n_computed
     lines.append(
         f"Extracted {n_ok} file(s) ({result.n_cached} from cache, "
