@@ -21,9 +21,8 @@ from mer_classic.features import (
     FeatureSettings,
     _dsp,
     extract_features,
-    extract_tracks,
 )
-from mer_classic.features._batch import Track
+from mer_classic.features._batch import Track, extract_tracks
 from mer_classic.features.names import (
     DEFAULT_FEATURE_GROUPS,
     feature_names,
@@ -410,3 +409,13 @@ def test_selection_is_resolved_once_per_run(
     df = extract_features(wavs, features="mfcc,rhythm", cache_dir=None)
     assert list(df.columns) == list(feature_names("mfcc,rhythm"))
     assert calls == ["mfcc,rhythm"]
+
+
+def test_features_face_has_three_extraction_entry_points() -> None:
+    """One file, a DataFrame, a CSV on disk; the batch internals are private."""
+    import mer_classic.features as face
+
+    entry = sorted(n for n in face.__all__ if n.startswith("extract"))
+    assert entry == ["extract_features", "extract_file", "extract_to_csv"]
+    for private in ("extract_tracks", "extract_file_cached", "discover_tracks"):
+        assert not hasattr(face, private) or private not in face.__all__

@@ -12,13 +12,12 @@ from mer_classic.exceptions import AudioError
 from mer_classic.features import (
     FEATURE_NAMES,
     FeatureSettings,
-    clip_features,
     extract_file,
     load_audio,
-    segment_features,
 )
 from mer_classic.features._engine import FrameEngine
 from mer_classic.features._stream import iter_audio
+from mer_classic.features.audio import clip_features, segment_features
 from mer_classic.features.groups import (
     GROUP_BY_NAME,
     Block,

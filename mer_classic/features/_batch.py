@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic import parallel
 from mer_classic._cache import resolve_cache_dir
 from mer_classic._io import csv_text, write_csv_atomic, write_text_atomic
 from mer_classic._progress import progress
@@ -206,6 +207,8 @@ def extract_tracks(
     s = settings or FeatureSettings()
     n_jobs = check_n_jobs(n_jobs)
     scheduler = check_scheduler(scheduler)
+    if scheduler is not None:
+        parallel.require_dask()  # before any work: the message is the install command
     cache_root = _cache_root(cache_dir)
     results: list[dict[str, Any]] = [{}] * len(tracks)
     for i, r in _results(
@@ -577,6 +580,8 @@ def extract_to_csv(
     s = _effective_settings(settings, features)
     n_jobs = check_n_jobs(n_jobs)
     scheduler = check_scheduler(scheduler)
+    if scheduler is not None:
+        parallel.require_dask()  # before any work: the message is the install command
     found = plan_extraction(
         inputs,
         out,

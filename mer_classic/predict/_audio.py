@@ -191,7 +191,7 @@ def audio_settings(model: Any) -> Any:
 
 def _collect(paths: Any) -> tuple[list[Any], list[dict[str, str]]]:
     """Expand files and folders into tracks; inputs that do not exist become errors."""
-    from mer_classic.features import discover_tracks
+    from mer_classic.features._inputs import discover_tracks
 
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -242,7 +242,7 @@ def predict_audio_detailed(
     AudioError
         No file of the batch could be used (the message lists every reason).
     """
-    from mer_classic.features import extract_tracks
+    from mer_classic.features._batch import extract_tracks
 
     model = _check_model(model)
     settings = audio_settings(model)

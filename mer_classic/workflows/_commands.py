@@ -46,7 +46,8 @@ def run_extract(
         Lines about files that failed (empty when none did), for stderr.
     """
     from mer_classic.config import data_dir
-    from mer_classic.features import FeatureSettings, errors_path_for, extract_to_csv
+    from mer_classic.features import FeatureSettings, extract_to_csv
+    from mer_classic.features._batch import errors_path_for
 
     out = Path(out) if out is not None else data_dir() / "features" / "features.csv"
     cache = None if no_cache else (cache_dir or data_dir() / "cache" / "features")
