@@ -175,7 +175,11 @@ def _results(
 def _task(
     i: int, path: Path, s: FeatureSettings, cache_root: str | None
 ) -> tuple[int, dict[str, Any]]:
-    return i, extract_file_cached(path, s, cache_root)
+    # one BLAS thread in every worker, as in this process: float32 matrix
+    # products round differently with other thread counts, and a Dask worker's
+    # thread settings are not ours to rely on (rows must equal a local run's)
+    with _one_blas_thread():
+        return i, extract_file_cached(path, s, cache_root)
 
 
 def _cache_root(cache_dir: str | os.PathLike[str] | None) -> str | None:
