@@ -81,6 +81,13 @@ MODEL_NAMES = {
 )
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option(
+    "--scoring",
+    default=None,
+    metavar="NAME",
+    help="sklearn scorer the inner grid selects on. Default: the headline metric "
+    "(f1_macro; neg_root_mean_squared_error for regression).",
+)
+@click.option(
     "--grid/--no-grid",
     default=True,
     show_default=True,
@@ -171,6 +178,7 @@ def train(
     cv,
     repeats,
     seed,
+    scoring,
     grid,
     smote,
     test_path,
@@ -209,6 +217,7 @@ def train(
         cv=cv,
         repeats=repeats,
         seed=seed,
+        scoring=scoring,
         grid=grid,
         smote=smote,
         test=test_path,

@@ -29,8 +29,11 @@ from mer_classic.report._files import (
 )
 from mer_classic.report._html import (
     absent_quadrants_text,
+    baseline_table,
     labels_are_quadrants,
+    repeats_table,
     setting_rows,
+    with_sd,
 )
 
 __all__ = ["render_report"]
@@ -57,15 +60,17 @@ def _classification_section(
     rec = [pc["recall"] for pc in m["per_class"].values()]
     sup = np.array([pc["support"] for pc in m["per_class"].values()], dtype=float)
     w = sup / sup.sum() if sup.sum() else sup
+    f1 = [pc["f1"] for pc in m["per_class"].values()]
+    # averages of the rows above (with --repeats they are repetition 1's)
     rows.append(
-        ["macro avg", float(np.mean(prec)), float(np.mean(rec)), m["f1_macro"], n]
+        ["macro avg", float(np.mean(prec)), float(np.mean(rec)), float(np.mean(f1)), n]
     )
     rows.append(
         [
             "weighted avg",
             float(np.dot(w, prec)),
             float(np.dot(w, rec)),
-            m["f1_weighted"],
+            float(np.dot(w, f1)),
             n,
         ]
     )
@@ -91,17 +96,20 @@ def _classification_section(
             ["accuracy", "balanced acc.", "F1 macro", "F1 weighted", "MCC", "n"],
             [
                 [
-                    m["accuracy"],
-                    m.get("balanced_accuracy", float("nan")),
-                    m["f1_macro"],
-                    m["f1_weighted"],
-                    m["mcc"],
+                    with_sd(m, "accuracy", m["accuracy"]),
+                    with_sd(
+                        m, "balanced_accuracy", m.get("balanced_accuracy", float("nan"))
+                    ),
+                    with_sd(m, "f1_macro", m["f1_macro"]),
+                    with_sd(m, "f1_weighted", m["f1_weighted"]),
+                    with_sd(m, "mcc", m["mcc"]),
                     n,
                 ]
             ],
         ),
         "",
-        "### Classification report",
+        "### Classification report"
+        + (" (repetition 1)" if (m.get("repeats") or {}).get("n", 1) > 1 else ""),
         "",
         _md_table(list(report.columns), report.values.tolist()),
         "",
@@ -179,6 +187,14 @@ def _regression_section(
         [name, t["rmse"], t["mae"], t["r2"], t["pearson_r"]]
         for name, t in m["targets"].items()
     ]
+    shown = [
+        [name]
+        + [
+            with_sd(m, f"targets.{name}.{k}", t[k])
+            for k in ("rmse", "mae", "r2", "pearson_r")
+        ]
+        for name, t in m["targets"].items()
+    ]
     write_csv_atomic(
         pd.DataFrame(rows, columns=["target", "rmse", "mae", "r2", "pearson_r"]),
         d / "regression_metrics.csv",
@@ -189,7 +205,7 @@ def _regression_section(
         "",
         f"Scale of the targets: {m.get('scale') or 'as given'} (metrics on that scale).",
         "",
-        _md_table(["target", "RMSE", "MAE", "R²", "Pearson r"], rows),
+        _md_table(["target", "RMSE", "MAE", "R²", "Pearson r"], shown),
         "",
     ]
     pred_file = d / PREDICTIONS_FILE
@@ -235,16 +251,26 @@ def _regression_section(
 
 
 def _repeats_section(m: dict[str, Any]) -> list[str]:
-    rep = m.get("repeats")
-    if not rep or rep.get("n", 1) < 2:
+    table = repeats_table(m)
+    if table is None:
         return []
-    rows = [[k, v["mean"], v["sd"]] for k, v in rep.items() if isinstance(v, dict)]
+    rep = m["repeats"]
     return [
         f"## Repetitions ({rep['n']} × CV with different fold seeds)",
         "",
-        _md_table(["metric", "mean", "sd"], rows),
+        "The headline scores above are the mean ± sd over these repetitions.",
         "",
-    ]
+        _md_table(*table),
+        "",
+    ] + ([str(rep["note"]), ""] if rep.get("note") else [])
+
+
+def _baseline_section(m: dict[str, Any]) -> list[str]:
+    table = baseline_table(m)
+    if table is None:
+        return []
+    header, rows, caption = table
+    return ["## Baseline", "", caption, "", _md_table(header, rows), ""]
 
 
 def _training_lines(run: dict[str, Any]) -> list[str]:
@@ -352,6 +378,7 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
         lines += _classification_section(metrics, d, figures, where)
     else:
         lines += _regression_section(metrics, d, figures, where)
+    lines += _baseline_section(metrics)
     if metrics.get("quadrant") and not labels_are_quadrants(metrics):
         lines += _quadrant_section(metrics["quadrant"], d, figures, where)
     if not evaluation:

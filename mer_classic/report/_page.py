@@ -25,6 +25,7 @@ from mer_classic.report._evaluation import EVALUATE_KIND, evaluation_section
 from mer_classic.report._files import HTML_FILE
 from mer_classic.report._html import CSS, esc, labels_are_quadrants
 from mer_classic.report._sections import (
+    baseline_section,
     classification_section,
     honest_section,
     importance_section,
@@ -32,6 +33,7 @@ from mer_classic.report._sections import (
     params_section,
     quadrant_section,
     regression_section,
+    repeats_section,
     summary_section,
 )
 
@@ -80,6 +82,9 @@ def build_html(
         parts.append(classification_section(metrics, d, figures, where))
     elif metrics.get("targets"):
         parts.append(regression_section(metrics, d, figures))
+    parts.append(baseline_section(metrics))
+    if not evaluation:
+        parts.append(repeats_section(metrics))
     if metrics.get("quadrant") and not labels_are_quadrants(metrics):
         parts.append(quadrant_section(metrics, d, figures))
     if not evaluation:

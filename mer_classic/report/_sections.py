@@ -17,17 +17,21 @@ from mer_classic.report._evaluation import table_rows
 from mer_classic.report._files import read_importance
 from mer_classic.report._html import (
     absent_quadrants_text,
+    baseline_table,
     embed_png,
     esc,
     html_cards,
     html_section,
     html_table,
+    repeats_table,
     setting_rows,
+    with_sd,
 )
 
 __all__ = [
     "TOP_FEATURES",
     "importance_title",
+    "baseline_section",
     "classification_section",
     "honest_section",
     "importance_section",
@@ -35,6 +39,7 @@ __all__ = [
     "params_section",
     "quadrant_section",
     "regression_section",
+    "repeats_section",
     "summary_section",
 ]
 
@@ -256,11 +261,18 @@ def classification_section(
     n = metrics.get("n", sum(v["support"] for v in pc.values()))
     cards = html_cards(
         [
-            ("accuracy", metrics["accuracy"]),
-            ("balanced accuracy", metrics.get("balanced_accuracy", float("nan"))),
-            ("F1 macro", metrics["f1_macro"]),
-            ("F1 weighted", metrics["f1_weighted"]),
-            ("MCC", metrics["mcc"]),
+            ("accuracy", with_sd(metrics, "accuracy", metrics["accuracy"])),
+            (
+                "balanced accuracy",
+                with_sd(
+                    metrics,
+                    "balanced_accuracy",
+                    metrics.get("balanced_accuracy", float("nan")),
+                ),
+            ),
+            ("F1 macro", with_sd(metrics, "f1_macro", metrics["f1_macro"])),
+            ("F1 weighted", with_sd(metrics, "f1_weighted", metrics["f1_weighted"])),
+            ("MCC", with_sd(metrics, "mcc", metrics["mcc"])),
             ("rows", n),
         ]
     )
@@ -271,15 +283,16 @@ def classification_section(
     rec = np.array([v["recall"] for v in pc.values()], dtype=float)
     sup = np.array([v["support"] for v in pc.values()], dtype=float)
     w = sup / sup.sum() if sup.sum() else sup
+    f1 = np.array([v["f1"] for v in pc.values()], dtype=float)
+    # averages of the rows above (with --repeats they are repetition 1's)
     rows.append(
-        ["macro avg", float(prec.mean()), float(rec.mean()), metrics["f1_macro"], n]
+        ["macro avg", float(prec.mean()), float(rec.mean()), float(f1.mean()), n]
     )
-    rows.append(
-        ["weighted avg", float(w @ prec), float(w @ rec), metrics["f1_weighted"], n]
-    )
+    rows.append(["weighted avg", float(w @ prec), float(w @ rec), float(w @ f1), n])
+    rep1 = (metrics.get("repeats") or {}).get("n", 1) > 1
     body = (
         cards
-        + "<h3>Classification report</h3>"
+        + f"<h3>Classification report{' (repetition 1)' if rep1 else ''}</h3>"
         + html_table(["class", "precision", "recall", "F1", "support"], rows)
     )
     figs = []
@@ -300,7 +313,11 @@ def regression_section(
 ) -> str:
     """Per-target scores, the scatter plots and the valence–arousal plane."""
     rows = [
-        [k, t["rmse"], t.get("mae", float("nan")), t["r2"], t["pearson_r"]]
+        [k]
+        + [
+            with_sd(metrics, f"targets.{k}.{m}", t.get(m, float("nan")))
+            for m in ("rmse", "mae", "r2", "pearson_r")
+        ]
         for k, t in metrics["targets"].items()
     ]
     body = (
@@ -315,6 +332,35 @@ def regression_section(
     ]
     body += "<div class='grid'>" + "".join(figs) + "</div>"
     return html_section("Regression", body, sid="regression")
+
+
+def baseline_section(metrics: dict[str, Any]) -> str:
+    """The model beside its dummy baselines (majority/stratified or the mean), or ''."""
+    table = baseline_table(metrics)
+    if table is None:
+        return ""
+    header, rows, caption = table
+    return html_section(
+        "Baseline",
+        f"<p>{esc(caption)}</p>" + html_table(header, rows),
+        sid="baseline",
+    )
+
+
+def repeats_section(metrics: dict[str, Any]) -> str:
+    """Each repetition's scores beside their mean and sd, or '' for one CV run."""
+    table = repeats_table(metrics)
+    if table is None:
+        return ""
+    note = (metrics.get("repeats") or {}).get("note")
+    return html_section(
+        "Repetitions",
+        "<p>The headline scores are the mean ± sd over these repetitions"
+        + (f"; {esc(note.split('; ', 1)[-1])}" if note else "")
+        + ".</p>"
+        + html_table(*table),
+        sid="repeats",
+    )
 
 
 def quadrant_section(metrics: dict[str, Any], d: Path, figures: dict[str, str]) -> str:

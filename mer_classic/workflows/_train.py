@@ -72,28 +72,61 @@ def resolve_training_table(
 
 
 def format_metrics(metrics: dict[str, Any]) -> str:
-    """One or two lines with the headline metrics."""
+    """One or two lines with the headline metrics.
+
+    With several repetitions the headline is their mean with the sd beside it
+    (``0.698 ± 0.030``), followed by each repetition's macro F1 (or RMSE); a
+    ``baseline`` block adds the dummy predictors' scores on the same folds.
+    """
+    sd = metrics.get("sd") or {}
+    rep = metrics.get("repeats") or {}
+
+    def val(key: str, x: float) -> str:
+        return f"{x:.3f}" + (f" ± {sd[key]:.3f}" if key in sd else "")
+
     if metrics["task"] == "classify":
         line = (
-            f"accuracy {metrics['accuracy']:.3f}  F1 macro {metrics['f1_macro']:.3f}  "
-            f"F1 weighted {metrics['f1_weighted']:.3f}  MCC {metrics['mcc']:.3f}"
+            f"accuracy {val('accuracy', metrics['accuracy'])}  "
+            f"F1 macro {val('f1_macro', metrics['f1_macro'])}  "
+            f"F1 weighted {val('f1_weighted', metrics['f1_weighted'])}  "
+            f"MCC {val('mcc', metrics['mcc'])}"
         )
-        rep = metrics.get("repeats", {})
-        if rep.get("n", 1) > 1:
-            f = rep["f1_macro"]
-            line += (
-                f"\n  over {rep['n']} repeats: F1 macro {f['mean']:.3f} ± {f['sd']:.3f}"
-            )
-        return line + _undefined(metrics)
+        if rep.get("n", 1) > 1 and "f1_macro" in rep:
+            each = ", ".join(f"{v:.3f}" for v in rep["f1_macro"]["values"])
+            line += f"\n  mean ± sd over {rep['n']} repeats; F1 macro of each: {each}"
+        return line + _baseline_line(metrics) + _undefined(metrics)
     parts = [
-        f"{name}: RMSE {t['rmse']:.3f}  R² {t['r2']:.3f}  r {t['pearson_r']:.3f}"
+        f"{name}: RMSE {val(f'targets.{name}.rmse', t['rmse'])}  "
+        f"R² {val(f'targets.{name}.r2', t['r2'])}  "
+        f"r {val(f'targets.{name}.pearson_r', t['pearson_r'])}"
         for name, t in metrics["targets"].items()
     ]
     scale = metrics.get("scale")
     text = "\n  ".join(parts) + (f"  (scale {scale})" if scale else "")
+    if rep.get("n", 1) > 1:
+        text += f"\n  mean ± sd over {rep['n']} repeats"
     if metrics.get("quadrant"):
         text += f"\n  quadrants from predicted V/A: F1 macro {metrics['quadrant']['f1_macro']:.3f}"
-    return text + _undefined(metrics)
+    return text + _baseline_line(metrics) + _undefined(metrics)
+
+
+def _baseline_line(metrics: dict[str, Any]) -> str:
+    """The dummy baselines of ``metrics['baseline']`` as one line, or ''."""
+    base = metrics.get("baseline") or {}
+    if metrics["task"] == "classify":
+        parts = [
+            f"{name} F1 macro {b['f1_macro']:.3f} (accuracy {b['accuracy']:.3f})"
+            for name, b in base.items()
+            if isinstance(b, dict) and "f1_macro" in b
+        ]
+    else:
+        mean = base.get("mean") or {}
+        parts = [
+            f"{name} RMSE {t['rmse']:.3f} R² {t['r2']:.3f}"
+            for name, t in (mean.get("targets") or {}).items()
+        ]
+        parts = ["mean predictor " + "; ".join(parts)] if parts else []
+    return ("\n  baseline: " + "; ".join(parts)) if parts else ""
 
 
 def _undefined(metrics: dict[str, Any]) -> str:
@@ -118,6 +151,7 @@ def run_train(
     cv: int = 5,
     repeats: int = 1,
     seed: int = 42,
+    scoring: str | None = None,
     grid: bool = True,
     smote: bool = True,
     test: str | os.PathLike[str] | None = None,
@@ -160,12 +194,14 @@ def run_train(
             force=force,
             quiet=quiet,
         )
+    from mer_classic.crossval import check_scoring
     from mer_classic.models import get_spec
     from mer_classic.parallel import check_scheduler, require_dask
     from mer_classic.report import default_run_dir, write_evaluation, write_run
     from mer_classic.training import train
 
     get_spec(model, task)
+    scoring = check_scoring(scoring, task)  # before any work
     scheduler = check_scheduler(scheduler)
     if scheduler is not None:
         require_dask()  # before any work: the ImportError names the install command
@@ -207,6 +243,7 @@ def run_train(
         scheduler=scheduler,
         large_rows=large_rows,
         on_large=on_large,
+        scoring=scoring,
     )
     imp = None
     extra: dict[str, Any] = {}
