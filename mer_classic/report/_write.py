@@ -160,9 +160,12 @@ def write_evaluation(
     hides the progress bar over the prediction (blocks of :data:`EVALUATE_BLOCK` rows).
     """
     from mer_classic._progress import progress
+    from mer_classic.crossval import baseline_scores
     from mer_classic.training import score_predictions
 
     starts = range(0, len(table.X), EVALUATE_BLOCK)
+    # one block is one step: no bar that jumps from 0/1 to 1/1
+    quiet = quiet or len(starts) < 2
     pred = pd.concat(
         [
             model.predict_frame(table.X.iloc[i : i + EVALUATE_BLOCK])
@@ -182,6 +185,7 @@ def write_evaluation(
         model.task, table.y, y_pred, scale=model.metadata.get("scale")
     )
     metrics["evaluation"] = "saved model applied to an external table (no refit)"
+    metrics["baseline"] = baseline_scores(table.y, task=model.task, cv=None)
     with run_folder(out, force=force) as tmp:
         write_text_atomic(tmp / METRICS_FILE, json_text(metrics))
         run = {
