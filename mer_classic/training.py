@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._leakage import describe_copy, target_copies
 from mer_classic.crossval import (
     CVResult,
     baseline_scores,
@@ -59,7 +60,10 @@ class TrainResult:
     settings : dict
         The run's settings (model, task, cv, seed, grid, smote, ...).
     table_meta : dict
-        The table's metadata (source, notes, fingerprint).
+        The table's metadata (source, notes, fingerprint) and ``warnings``: what
+        would make the scores mislead (a feature that is a near-copy of the target,
+        see :func:`mer_classic._leakage.target_copies`; a group-like column left
+        out of the splits).
     feature_names : list of str
         Feature columns the model expects, in order.
     """
@@ -258,6 +262,13 @@ def train(
             "notes": list(plan.notes),
         },
     }
+    table_meta = dict(table.meta)
+    table_meta["warnings"] = list(table.meta.get("warnings") or []) + [
+        describe_copy(c, task)
+        for c in target_copies(table.X, table.y, task=task, seed=seed)
+    ]
+    for w in table_meta["warnings"]:
+        logger.info("warning: %s", w)
     metrics = _run_metrics(cvres, task, table.targets, repeats)
     metrics["baseline"] = baseline_scores(
         table.y, table.groups, task=task, cv=cv, repeats=repeats, seed=seed
@@ -268,7 +279,7 @@ def train(
         cv=cvres,
         metrics=metrics,
         settings=settings,
-        table_meta=dict(table.meta),
+        table_meta=table_meta,
         feature_names=list(table.X.columns),
         classes=classes,
         y_true=table.y,

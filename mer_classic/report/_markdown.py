@@ -297,6 +297,9 @@ def _training_lines(run: dict[str, Any]) -> list[str]:
     notes = data.get("notes") or []
     if notes:
         lines += ["Notes on the data:", ""] + [f"- {n}" for n in notes] + [""]
+    warned = data.get("warnings") or []
+    if warned:
+        lines += ["**Warnings:**", ""] + [f"- {w}" for w in warned] + [""]
     grouped = bool(data.get("group"))
     dups = "; ".join(n for n in notes if "duplicate" in n) or "no duplicates found"
     return lines + [

@@ -165,6 +165,13 @@ def summary_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
             + "".join(f"<li>{esc(n)}</li>" for n in notes)
             + "</ul>"
         )
+    warned = data.get("warnings") or []
+    if warned:
+        body += (
+            "<h3>Warnings</h3><ul class='warn'>"
+            + "".join(f"<li>{esc(w)}</li>" for w in warned)
+            + "</ul>"
+        )
     return html_section("Run settings and data", body + "</div></div>", sid="settings")
 
 

@@ -216,6 +216,7 @@ def run_train(
         id_col=id_col,
         exclude=list(exclude or []),
     )
+    table.meta["warnings"] = _grouping_warnings(data, table)
     test_table = None
     if test is not None:
         from mer_classic.table import load_table
@@ -292,6 +293,7 @@ def run_train(
     lines += [
         f"  note: {n}" for n in result.settings.get("scaling", {}).get("notes", [])
     ]
+    lines += [f"warning: {w}" for w in result.table_meta.get("warnings", [])]
     if extra.get("importance", {}).get("note"):
         lines.append(f"  note: {extra['importance']['note']}")
     if scheduler is not None:
@@ -310,6 +312,25 @@ def run_train(
         )
     lines.append(f"wrote {out_dir}/ (report.md, metrics.json, model.joblib)")
     return "\n".join(lines)
+
+
+def _grouping_warnings(data: str | os.PathLike[str] | None, table: Any) -> list[str]:
+    """A warning naming the group-like columns of an ungrouped table, or none."""
+    if data is None or table.meta.get("group"):
+        return []
+    from mer_classic._leakage import group_like_columns
+    from mer_classic.table import read_csv
+
+    header = list(read_csv(data, nrows=1).columns)  # the header only
+    found = group_like_columns(header, skip=[table.meta.get("id"), *table.targets])
+    if not found:
+        return []
+    shown = ", ".join(repr(c) for c in found)
+    return [
+        f"the folds are not grouped although {shown} looks like a grouping column: "
+        "tracks of one artist/album can sit on both sides of a fold, which inflates "
+        f"the scores; pass --group {found[0]}"
+    ]
 
 
 def _feature_settings_of(data: str | os.PathLike[str] | None) -> dict[str, Any] | None:
