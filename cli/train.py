@@ -166,6 +166,14 @@ MODEL_NAMES = {
     help="Measure importance on at most N features: a wider table gets a seeded "
     "random subset (said in the run's notes). Default: 500.",
 )
+@click.option(
+    "--importance-by",
+    type=click.Choice(["group", "cluster", "feature"]),
+    default="group",
+    show_default=True,
+    help="What one shuffle permutes: a feature group (cheap, default), a cluster of "
+    "correlated columns (|Spearman rho| >= 0.7), or each single column (costly).",
+)
 @quiet_option()
 def train(
     model,
@@ -193,6 +201,7 @@ def train(
     on_large,
     importance,
     importance_max_features,
+    importance_by,
     quiet,
 ):
     """Cross-validate a model, refit it on all rows, and write reports and the model.
@@ -228,6 +237,7 @@ def train(
         scheduler=scheduler,
         importance=importance,
         importance_max_features=importance_max_features,
+        importance_by=importance_by,
         large_rows=large_rows,
         on_large=on_large,
         dynamic=dynamic,

@@ -141,3 +141,32 @@ def test_bad_scoring_cli_message(tmp_path):
     assert res.exit_code == 1
     assert res.output.startswith("Error: unknown --scoring 'f1_macor'")
     assert not (tmp_path / "x").exists()
+
+
+def test_report_md_has_the_page_tables_and_wrote_lists_the_page(tmp_path):
+    out = tmp_path / "r"
+    res = CliRunner().invoke(
+        main,
+        [
+            "train",
+            "--model",
+            "logreg",
+            "--cv",
+            "3",
+            "--no-grid",
+            "-q",
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert res.output.rstrip().endswith(
+        f"wrote {out}/ (index.html, report.md, metrics.json, model.joblib)"
+    )
+    md = (out / "report.md").read_text()
+    assert "### Class balance" in md
+    assert "![per-class F1](f1_per_class.png)" in (out / "report.md").read_text()
+    imp = md[md.index("## Feature importance") :]
+    assert "| feature | importance | sd |" in imp
+    top = pd.read_csv(out / "importance.csv", index_col=0).index[0]
+    assert f"| {top} |" in imp

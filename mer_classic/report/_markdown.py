@@ -125,6 +125,8 @@ def _classification_section(
         "",
         "![confusion matrix](confusion_matrix.png)",
         "",
+        "![per-class F1](f1_per_class.png)",
+        "",
     ]
     return out
 
@@ -319,7 +321,45 @@ def _training_lines(run: dict[str, Any]) -> list[str]:
     ]
 
 
-def _training_tail(run: dict[str, Any]) -> list[str]:
+def _importance_lines(d: Path, run: dict[str, Any]) -> list[str]:
+    """The importance table (top rows) and its note, as the page shows them."""
+    from mer_classic.report._files import read_importance
+    from mer_classic.report._sections import UNIT_WORDS, importance_rows
+
+    note = (run.get("importance") or {}).get("note")
+    imp = read_importance(d)
+    if imp is None or imp.empty:
+        return ["## Feature importance", "", note, ""] if note else []
+    unit = str(imp["unit"].iloc[0]) if "unit" in imp.columns else "feature"
+    scoring = str(imp["scoring"].iloc[0]) if "scoring" in imp.columns else "the score"
+    lines = [
+        "## Feature importance",
+        "",
+        f"Drop in {scoring} when {UNIT_WORDS.get(unit, unit)} is shuffled in the "
+        "held-out fold (mean ± sd over folds and repeats; `> 0?`: at least 2 "
+        "standard errors above zero).",
+        "",
+    ]
+    if note:
+        lines += [note, ""]
+    return lines + [_md_table(*importance_rows(imp)), ""]
+
+
+def _class_balance_lines(m: dict[str, Any]) -> list[str]:
+    pc = m.get("per_class") or {}
+    total = sum(v["support"] for v in pc.values()) or 1
+    return [
+        "### Class balance",
+        "",
+        _md_table(
+            ["class", "rows", "share"],
+            [[k, v["support"], v["support"] / total] for k, v in pc.items()],
+        ),
+        "",
+    ]
+
+
+def _training_tail(d: Path, run: dict[str, Any]) -> list[str]:
     """Hyper-parameters, per-fold choices, importance note and timings of a training run."""
     bp = run.get("best_params") or {}
     lines = [
@@ -337,9 +377,7 @@ def _training_tail(run: dict[str, Any]) -> list[str]:
             + [f"- fold {i + 1}: {p}" for i, p in enumerate(fp)]
             + [""]
         )
-    note = (run.get("importance") or {}).get("note")
-    if note:
-        lines += ["## Feature importance", "", note, ""]
+    lines += _importance_lines(d, run)
     if run.get("timings"):
         lines += [
             "## Timings",
@@ -379,6 +417,7 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
         lines += _training_lines(run)
     if task == "classify":
         lines += _classification_section(metrics, d, figures, where)
+        lines += _class_balance_lines(metrics)
     else:
         lines += _regression_section(metrics, d, figures, where)
     lines += _baseline_section(metrics)
@@ -386,7 +425,7 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
         lines += _quadrant_section(metrics["quadrant"], d, figures, where)
     if not evaluation:
         lines += _repeats_section(metrics)
-        lines += _training_tail(run)
+        lines += _training_tail(d, run)
     write_text_atomic(d / REPORT_FILE, "\n".join(lines))
     from mer_classic.report._page import write_html
 

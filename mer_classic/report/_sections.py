@@ -30,6 +30,7 @@ from mer_classic.report._html import (
 
 __all__ = [
     "TOP_FEATURES",
+    "importance_rows",
     "importance_title",
     "baseline_section",
     "classification_section",
@@ -45,6 +46,30 @@ __all__ = [
 
 #: importance bars drawn in the figure (the table lists every feature)
 TOP_FEATURES = 20
+#: what one shuffle permuted, as the reports say it
+UNIT_WORDS = {
+    "feature": "one feature",
+    "group": "all columns of one feature group",
+    "cluster": "one cluster of correlated columns",
+}
+
+
+def importance_rows(imp: Any) -> tuple[list[str], list[list[Any]]]:
+    """Header and the top rows of an importance table (both reports use them)."""
+    cols = ["importance", "sd"] + [
+        c for c in ("se", "distinguishable", "n_columns") if c in imp.columns
+    ]
+    names = {"se": "se (folds)", "distinguishable": "> 0?", "n_columns": "columns"}
+    header = ["feature"] + [names.get(c, c) for c in cols]
+    rows = [
+        [i]
+        + [
+            ("yes" if v else "no") if c == "distinguishable" else v
+            for c, v in zip(cols, r[cols], strict=True)
+        ]
+        for i, r in imp.head(TOP_FEATURES).iterrows()
+    ]
+    return header, rows
 
 
 # -- extra figures drawn here ------------------------------------------------------------
@@ -422,14 +447,12 @@ def importance_section(
     _plot_importance(imp, png, targets)
     figures["importance.png"] = "Permutation importance"
     scoring = str(imp["scoring"].iloc[0]) if "scoring" in imp.columns else "the score"
-    rows = [
-        [i, r["importance"], r.get("sd", float("nan"))]
-        for i, r in imp.head(TOP_FEATURES).iterrows()
-    ]
+    unit = str(imp["unit"].iloc[0]) if "unit" in imp.columns else "feature"
+    header, rows = importance_rows(imp)
     body = (
-        f"<p>Drop in <b>{esc(scoring)}</b> when one feature is shuffled in the held-out "
-        "fold (mean ± sd over folds and repeats); the model was refitted on each "
-        "training fold.</p>"
+        f"<p>Drop in <b>{esc(scoring)}</b> when {esc(UNIT_WORDS.get(unit, unit))} is "
+        "shuffled in the held-out fold (mean ± sd over folds and repeats); the model "
+        "was refitted on each training fold.</p>"
         + (
             f"<p>{esc(run['importance']['note'])}</p>"
             if (run.get("importance") or {}).get("note")
@@ -438,7 +461,7 @@ def importance_section(
         + "<div class='grid'>"
         + embed_png(png, "Permutation importance on held-out folds")
         + "<div>"
-        + html_table(["feature", "importance", "sd"], rows)
+        + html_table(header, rows)
         + "</div></div>"
     )
     return html_section("Feature importance", body, sid="importance")

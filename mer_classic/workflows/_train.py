@@ -162,6 +162,7 @@ def run_train(
     scheduler: str | None = None,
     importance: bool = True,
     importance_max_features: int | None = None,
+    importance_by: str = "group",
     large_rows: int | None = None,
     on_large: str = "switch",
     dynamic: bool = False,
@@ -177,6 +178,8 @@ def run_train(
     ``importance_max_features`` features (default
     :data:`mer_classic.importance.MAX_FEATURES`; a seeded random subset of a wider
     table, said in the run's notes); its time is listed in the run's timings.
+    ``importance_by`` chooses what one shuffle permutes (``"group"``, ``"cluster"``
+    or ``"feature"``, see :func:`mer_classic.importance.feature_units`).
     """
     if dynamic:
         return run_train_dynamic(
@@ -266,12 +269,15 @@ def run_train(
             max_features=importance_max_features or MAX_FEATURES,
             n_jobs=n_jobs,
             quiet=quiet,
+            by=importance_by,
         )
         result.timings["permutation_importance_s"] = time.perf_counter() - t0
         extra["importance"] = {
             "n_features": imp.attrs.get("n_features"),
             "n_measured": imp.attrs.get("n_measured"),
             "max_features": importance_max_features or MAX_FEATURES,
+            "by": importance_by,
+            "n_distinguishable": int(imp["distinguishable"].sum()),
             **({"note": imp.attrs["note"]} if imp.attrs.get("note") else {}),
         }
     feature_settings = _feature_settings_of(data)
@@ -310,7 +316,9 @@ def run_train(
         lines.append(
             f"  held-out test ({len(test_table)} rows): " + format_metrics(tmetrics)
         )
-    lines.append(f"wrote {out_dir}/ (report.md, metrics.json, model.joblib)")
+    lines.append(
+        f"wrote {out_dir}/ (index.html, report.md, metrics.json, model.joblib)"
+    )
     return "\n".join(lines)
 
 
@@ -398,7 +406,7 @@ def run_evaluate(
     return (
         f"{model.metadata.get('model')} on {table.meta['source']} ({len(table)} rows)\n  "
         + format_metrics(metrics)
-        + f"\nwrote {out_dir}/"
+        + f"\nwrote {out_dir}/ (index.html, report.md, metrics.json, predictions.csv)"
     )
 
 
