@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 
 import pytest
@@ -41,3 +42,18 @@ def test_vv_after_the_subcommand_sets_debug_for_ours_only(run_dir):
     assert logging.getLogger("mer_classic").getEffectiveLevel() == logging.INFO
     res = CliRunner().invoke(main, ["report", str(run_dir)])
     assert logging.getLogger("mer_classic").getEffectiveLevel() == logging.WARNING
+
+
+def test_page_rebuild_command_names_the_real_folder(run_dir, tmp_path):
+    page = (run_dir / "index.html").read_text()
+    assert f"<code>mer-classic report {run_dir.resolve()}</code>" in page
+    assert ".tmpdir" not in page
+    moved = tmp_path / "moved run"
+    run_dir.rename(moved)
+    try:
+        res = CliRunner().invoke(main, ["report", str(moved)])
+        assert res.exit_code == 0, res.output
+        page = html.unescape((moved / "index.html").read_text())
+        assert f"<code>mer-classic report '{moved.resolve()}'</code>" in page
+    finally:
+        moved.rename(run_dir)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +107,26 @@ def build_html(
         f"<header><h1>{esc(title)}</h1><p>{esc(sub)}</p></header><main>"
         + "".join(parts)
         + "<p class='muted'>Written by mer-classic; rebuild with "
-        f"<code>mer-classic report {esc(d.name)}</code>.</p></main></body></html>\n"
+        f"<code>mer-classic report {esc(rebuild_path(d, run))}</code>.</p>"
+        "</main></body></html>\n"
     )
+
+
+def rebuild_path(d: Path, run: dict[str, Any]) -> str:
+    """The run folder as a shell argument that works from anywhere.
+
+    While a run is written it sits in a temporary folder; ``run.json`` records its
+    final place (``folder``), which is used then. A folder redrawn later by
+    ``mer-classic report DIR`` (perhaps moved since) is named by its own path.
+
+    Examples
+    --------
+    >>> rebuild_path(Path(".run.1-ab.tmpdir"), {"folder": "/r/my run"})
+    "'/r/my run'"
+    """
+    temporary = d.name.startswith(".") and d.name.endswith(".tmpdir")
+    path = run.get("folder") if temporary and run.get("folder") else d.resolve()
+    return shlex.quote(str(path))
 
 
 def write_html(

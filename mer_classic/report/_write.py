@@ -98,6 +98,7 @@ def write_run(
         run = {
             "kind": "train",
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "folder": str(Path(out).resolve()),  # the page's rebuild command
             "settings": result.settings,
             "data": result.table_meta,
             "best_params": result.best_params,
@@ -191,6 +192,7 @@ def write_evaluation(
         run = {
             "kind": EVALUATE_KIND,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "folder": str(Path(out).resolve()),  # the page's rebuild command
             # what the page title needs; the training settings stay in the model's run
             "settings": {
                 "model": model.metadata.get("model"),
