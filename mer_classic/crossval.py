@@ -152,8 +152,17 @@ def check_cv(
     if task == "classify":
         counts = pd.Series(np.asarray(y)).value_counts()
         small = counts[counts < n_splits]
+        if len(counts) > max(20, len(y) // 2):  # free text, ids, numbers as labels
+            shown = ", ".join(repr(str(k)) for k in counts.index[:5])
+            raise DataError(
+                f"{len(counts)} distinct values in {len(y)} rows (e.g. {shown}) — is "
+                f"this a label column? Choose a --target with a few classes, or "
+                "--task regress for a numeric value"
+            )
         if len(small):
-            detail = ", ".join(f"{k!r} has {v}" for k, v in small.items())
+            detail = ", ".join(f"{k!r} has {v}" for k, v in list(small.items())[:8])
+            if len(small) > 8:
+                detail += f" and {len(small) - 8} more"
             raise DataError(
                 f"class(es) with fewer members than the {n_splits} CV folds: {detail}. "
                 "Add examples, drop or merge the class, or lower --cv"

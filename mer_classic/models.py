@@ -266,9 +266,16 @@ def get_spec(name: str, task: str) -> ModelSpec:
     try:
         return MODELS[task][name]
     except KeyError:
+        other = "regress" if task == "classify" else "classify"
+        hint = (
+            f" ({name!r} is a {'regression' if other == 'regress' else 'classification'} "
+            f"model: add --task {other})"
+            if name in MODELS[other]
+            else ""
+        )
         raise ParameterError(
             f"unknown model {name!r} for task {task!r}; choose one of "
-            f"{', '.join(model_names(task))}"
+            f"{', '.join(model_names(task))}{hint}"
         ) from None
 
 

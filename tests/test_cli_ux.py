@@ -57,3 +57,36 @@ def test_page_rebuild_command_names_the_real_folder(run_dir, tmp_path):
         assert f"<code>mer-classic report '{moved.resolve()}'</code>" in page
     finally:
         moved.rename(run_dir)
+
+
+def test_svr_without_task_suggests_regress(tmp_path):
+    res = CliRunner().invoke(
+        main, ["train", "--model", "svr", "--out", str(tmp_path / "x")]
+    )
+    assert res.exit_code == 1
+    assert "'svr' is a regression model: add --task regress" in res.output
+
+
+def test_free_text_target_is_questioned_briefly(tmp_path):
+    import pandas as pd
+
+    n = 300
+    df = pd.DataFrame(
+        {
+            "title": [f"song title number {i} with words" for i in range(n - 4)]
+            + ["same"] * 4,
+            "f1": range(n),
+            "f2": [i % 7 for i in range(n)],
+        }
+    )
+    csv = tmp_path / "t.csv"
+    df.to_csv(csv, index=False)
+    res = CliRunner().invoke(
+        main,
+        ["train", "--data", str(csv), "--target", "title", "--model", "logreg"]
+        + ["--no-importance", "--out", str(tmp_path / "r")],
+    )
+    assert res.exit_code == 1
+    assert "297 distinct values in 300 rows" in res.output
+    assert "is this a label column?" in res.output
+    assert len(res.output) < 400
