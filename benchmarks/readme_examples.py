@@ -93,6 +93,12 @@ def _classify_metrics(run_dir: Path) -> dict[str, Any]:
         "n_rows": int(m["n"]),
         "classes": list(m["labels"]),
         "chance_accuracy": round(1 / n_classes, 3),
+        # the dummy baselines the run measured on its own folds (metrics.json)
+        "baseline_majority_accuracy": round(m["baseline"]["majority"]["accuracy"], 3),
+        "baseline_majority_f1_macro": round(m["baseline"]["majority"]["f1_macro"], 3),
+        "baseline_stratified_f1_macro": round(
+            m["baseline"]["stratified"]["f1_macro"], 3
+        ),
     }
 
 

@@ -7,6 +7,7 @@ that :func:`mer_classic.report.write_run` turns into a run folder.
 from __future__ import annotations
 
 import logging
+import os
 import platform
 import time
 from dataclasses import dataclass, field
@@ -216,6 +217,7 @@ def train(
         scoring=scoring,
     )
     X = downcast_float32(table.X)[0] if plan.float32 else table.X
+    estimate = _grid_estimate(plan, X, table, cv=cv, repeats=repeats, jobs=jobs)
     if task == "regress" and scale is None:
         scale = infer_scale(np.asarray(table.y, dtype=float).ravel())
     cvres, estimator, best, timings = _cross_validate_and_refit(
@@ -273,6 +275,8 @@ def train(
     metrics["baseline"] = baseline_scores(
         table.y, table.groups, task=task, cv=cv, repeats=repeats, seed=seed
     )
+    if estimate:
+        settings["grid_estimate"] = estimate
     return TrainResult(
         estimator=estimator,
         best_params=best,
@@ -317,6 +321,65 @@ def _plan(
         n_jobs=n_jobs,
         scoring=scoring,
     )
+
+
+#: a grid whose estimated time passes this many seconds is announced (a warning
+#: with the number of fits and the estimate) before it starts
+LONG_GRID_S = 120.0
+
+
+def grid_fits(n_candidates: int, *, cv: int, repeats: int, inner: int = 3) -> int:
+    """Model fits of a nested grid search: outer folds × (candidates × inner + 1),
+    plus the final search on all rows.
+
+    Examples
+    --------
+    >>> grid_fits(4, cv=5, repeats=1)
+    78
+    """
+    per_search = n_candidates * inner + 1
+    return cv * repeats * per_search + per_search
+
+
+def _grid_estimate(
+    plan: Any, X: pd.DataFrame, table: Table, *, cv: int, repeats: int, jobs: int
+) -> dict[str, Any] | None:
+    """Time one fit and warn before a grid estimated to take over LONG_GRID_S.
+
+    Returns ``{"fits", "one_fit_s", "estimate_s"}`` or None without a grid. The one
+    fit is on the whole table (a fold's training part is smaller, so the estimate
+    errs long); parallel jobs divide it.
+    """
+    from sklearn.base import clone
+    from sklearn.model_selection import ParameterGrid
+
+    from mer_classic.crossval import INNER_SPLITS
+
+    if not plan.grid:
+        return None
+    n_cand = len(ParameterGrid(plan.grid))
+    fits = grid_fits(n_cand, cv=cv, repeats=repeats, inner=INNER_SPLITS)
+    if fits < 40:
+        return {"fits": fits}
+    t0 = time.perf_counter()
+    clone(plan.pipeline).fit(X, table.y)
+    one = time.perf_counter() - t0
+    workers = max(1, jobs if jobs > 0 else (os.cpu_count() or 1))
+    estimate = one * fits * (1 - 1 / cv) / workers
+    if estimate > LONG_GRID_S:
+        logger.warning(
+            "the grid search fits %d models (%d candidates, %d inner folds, %d outer "
+            "folds × %d repeat(s)): about %.0f min at %.1f s per fit; --no-grid, "
+            "--jobs -1 or a cheaper --model make it shorter",
+            fits,
+            n_cand,
+            INNER_SPLITS,
+            cv,
+            repeats,
+            estimate / 60,
+            one,
+        )
+    return {"fits": fits, "one_fit_s": round(one, 2), "estimate_s": round(estimate, 1)}
 
 
 def _cross_validate_and_refit(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -90,3 +91,38 @@ def test_free_text_target_is_questioned_briefly(tmp_path):
     assert "297 distinct values in 300 rows" in res.output
     assert "is this a label column?" in res.output
     assert len(res.output) < 400
+
+
+def test_long_grid_is_announced_and_total_time_printed(tmp_path, monkeypatch, caplog):
+    from mer_classic import training
+
+    monkeypatch.setattr(training, "LONG_GRID_S", 0.0)
+    with caplog.at_level(logging.WARNING, logger="mer_classic"):
+        res = CliRunner().invoke(
+            main,
+            ["train", "--model", "logreg", "--cv", "3", "--no-importance", "-q"]
+            + ["--out", str(tmp_path / "r")],
+        )
+    assert res.exit_code == 0, res.output
+    said = [
+        r.getMessage() for r in caplog.records if "grid search fits" in r.getMessage()
+    ]
+    assert len(said) == 1
+    assert said[0].startswith("the grid search fits 64 models (5 candidates, 3 inner")
+    assert re.search(
+        r"^  time: \d+ s in all \(cross-validation \d+ s, final fit", res.output, re.M
+    )
+
+
+def test_gboost_grid_is_sized_for_small_tables():
+    from sklearn.model_selection import ParameterGrid
+
+    from mer_classic.models import make_pipeline, param_grid
+    from mer_classic.training import grid_fits
+
+    for task in ("classify", "regress"):
+        grid = param_grid("gboost", task)
+        assert len(ParameterGrid(grid)) == 4
+        assert make_pipeline("gboost", task).named_steps["model"].max_iter == 100
+    # 5 outer folds: 78 fits instead of the old grid's 150, each a third as long
+    assert grid_fits(4, cv=5, repeats=1) == 78

@@ -197,6 +197,8 @@ def run_train(
             force=force,
             quiet=quiet,
         )
+    import time
+
     from mer_classic.crossval import check_scoring
     from mer_classic.models import get_spec
     from mer_classic.parallel import check_scheduler, require_dask
@@ -204,6 +206,7 @@ def run_train(
     from mer_classic.training import train
 
     get_spec(model, task)
+    t_start = time.perf_counter()
     scoring = check_scoring(scoring, task)  # before any work
     scheduler = check_scheduler(scheduler)
     if scheduler is not None:
@@ -252,8 +255,6 @@ def run_train(
     imp = None
     extra: dict[str, Any] = {}
     if importance:
-        import time
-
         from mer_classic.importance import MAX_FEATURES, permutation_importance_cv
 
         t0 = time.perf_counter()
@@ -316,6 +317,21 @@ def run_train(
         lines.append(
             f"  held-out test ({len(test_table)} rows): " + format_metrics(tmetrics)
         )
+    t = result.timings
+    parts = [
+        f"{label} {t[key]:.0f} s"
+        for key, label in (
+            ("cross_validation_s", "cross-validation"),
+            ("final_fit_s", "final fit"),
+            ("permutation_importance_s", "importance"),
+        )
+        if key in t
+    ]
+    lines.append(
+        f"  time: {time.perf_counter() - t_start:.0f} s in all ("
+        + ", ".join(parts)
+        + ")"
+    )
     lines.append(
         f"wrote {out_dir}/ (index.html, report.md, metrics.json, model.joblib)"
     )
