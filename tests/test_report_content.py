@@ -345,3 +345,16 @@ def test_evaluate_of_one_block_draws_no_bar(evaluation, monkeypatch):
     )
     assert res.exit_code == 0, res.output
     assert shown and all(kw["quiet"] for kw in shown if kw.get("desc") == "evaluate")
+
+
+def test_evaluate_keys_rows_by_track_id_like_predict(evaluation, tmp_path):
+    out = tmp_path / "ev-noid"
+    res = CliRunner().invoke(
+        main,
+        ["evaluate", "--model", str(evaluation["run"]), "--data"]
+        + [str(evaluation["other"]), "--target", "label", "-q", "--out", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    preds = pd.read_csv(out / "predictions.csv")
+    assert preds.columns[0] == "track_id"
+    assert preds["track_id"].iloc[0] == "t000"

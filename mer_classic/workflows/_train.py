@@ -393,7 +393,9 @@ def run_evaluate(
 ) -> str:
     """Score a saved model on a table and write a report folder; return the summary.
 
-    ``quiet`` hides the progress bar over the prediction (in blocks of rows).
+    ``quiet`` hides the progress bar over the prediction (in blocks of rows). Without
+    ``id_col`` the rows are keyed as ``predict`` keys them: the model's training id
+    column, else ``track_id``, when the table has it.
     """
     from mer_classic.persistence import load_model
     from mer_classic.report import default_run_dir, write_evaluation
@@ -405,6 +407,8 @@ def run_evaluate(
     tgt: Any = target or model.targets
     if model.task == "classify":
         tgt = tgt[0]
+    if id_col is None:
+        id_col = _default_id(data, model)
     table = load_table(
         data,
         target=tgt,
@@ -424,6 +428,21 @@ def run_evaluate(
         + format_metrics(metrics)
         + f"\nwrote {out_dir}/ (index.html, report.md, metrics.json, predictions.csv)"
     )
+
+
+def _default_id(data: str | os.PathLike[str], model: Any) -> str | None:
+    """The id column ``predict`` would use: the model's training id, else ``track_id``.
+
+    Only a column of the table that is not one of the model's features.
+    """
+    from mer_classic.table import read_csv
+
+    header = set(read_csv(data, nrows=1).columns)  # the header only
+    settings = model.metadata.get("settings") or {}
+    for col in (settings.get("id"), "track_id"):
+        if col and col in header and col not in model.feature_names:
+            return str(col)
+    return None
 
 
 def run_predict_table(
