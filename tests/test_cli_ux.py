@@ -126,3 +126,20 @@ def test_gboost_grid_is_sized_for_small_tables():
         assert make_pipeline("gboost", task).named_steps["model"].max_iter == 100
     # 5 outer folds: 78 fits instead of the old grid's 150, each a third as long
     assert grid_fits(4, cv=5, repeats=1) == 78
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_prediction_tables_round_floats_to_six_digits(fmt, tmp_path):
+    import pandas as pd
+
+    from mer_classic.workflows._output import table_text, write_table
+
+    df = pd.DataFrame(
+        {"label": ["Q1"], "proba_Q1": [0.12345678912345678], "proba_Q2": [1 / 3]},
+        index=pd.Index(["t1"], name="track_id"),
+    )
+    text = table_text(df, fmt)
+    assert "0.123457" in text and "0.333333" in text
+    assert "0.1234567" not in text and "0.3333333" not in text
+    path = write_table(df, tmp_path / f"p.{fmt}", fmt)
+    assert "0.333333" in path.read_text() and "0.3333333" not in path.read_text()
