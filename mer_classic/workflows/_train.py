@@ -528,6 +528,9 @@ def run_train_dynamic(
             save_model=True,
             feature_settings=_feature_settings_of(data),
         )
+    from mer_classic.report import render_report
+
+    render_report(out_dir)  # in its final place: the page names the real folder
     lines = [
         f"dynamic {model} on {summary['n_frames']} frames of {summary['n_songs']} songs "
         f"({cv}-fold, songs held out; scale {summary['scale']})"
@@ -540,5 +543,7 @@ def run_train_dynamic(
             f"per song RMSE {own['per_song_rmse']:.3f} r {own['per_song_r']:.3f} "
             f"(0..1: pooled RMSE {unit['pooled_rmse']:.3f})"
         )
-    lines.append(f"wrote {out_dir}/ (report.md, metrics.json, predictions.csv, model)")
+    lines.append(
+        f"wrote {out_dir}/ (index.html, report.md, metrics.json, predictions.csv, model)"
+    )
     return "\n".join(lines)
