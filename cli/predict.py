@@ -27,9 +27,12 @@ EXIT_SOME_FAILED = 3
     default=None,
     help="Feature table (CSV) to predict instead of AUDIO.",
 )
-@click.option("--id", "id_col", default=None, help="Track id column of --data.")
+@click.option(
+    "--id", "--id-column", "id_col", default=None, help="Track id column of --data."
+)
 @click.option(
     "--out",
+    "-o",
     type=click.Path(dir_okay=False, path_type=pathlib.Path),
     default=None,
     help="Output file (default: print to stdout).",

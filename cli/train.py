@@ -56,6 +56,7 @@ MODEL_NAMES = {
 )
 @click.option(
     "--id",
+    "--id-column",
     "id_col",
     default=None,
     help="Column with track ids (index, de-duplication).",
@@ -132,6 +133,7 @@ MODEL_NAMES = {
 )
 @click.option(
     "--out",
+    "-o",
     type=click.Path(path_type=pathlib.Path),
     default=None,
     help="Run folder. Default: reports/<model>-<timestamp>/.",
@@ -259,9 +261,10 @@ def train(
 @click.option(
     "--group", default=None, help="Group column (reported, not used for fitting)."
 )
-@click.option("--id", "id_col", default=None, help="Track id column.")
+@click.option("--id", "--id-column", "id_col", default=None, help="Track id column.")
 @click.option(
     "--out",
+    "-o",
     type=click.Path(path_type=pathlib.Path),
     default=None,
     help="Report folder. Default: reports/eval-<model>-<timestamp>/.",

@@ -143,3 +143,23 @@ def test_prediction_tables_round_floats_to_six_digits(fmt, tmp_path):
     assert "0.1234567" not in text and "0.3333333" not in text
     path = write_table(df, tmp_path / f"p.{fmt}", fmt)
     assert "0.333333" in path.read_text() and "0.3333333" not in path.read_text()
+
+
+@pytest.mark.parametrize("name", ["train", "evaluate", "predict"])
+def test_option_aliases_match_the_other_commands(name):
+    opts = {o for p in main.commands[name].params for o in getattr(p, "opts", [])}
+    assert {"-o", "--out", "--id", "--id-column"} <= opts
+    # the old spellings keep working beside the aliases
+    assert main.commands["extract"].params and "-o" in {
+        o for p in main.commands["extract"].params for o in p.opts
+    }
+
+
+def test_alias_options_parse_like_the_old_ones(tmp_path, run_dir):
+    res = CliRunner().invoke(
+        main,
+        ["evaluate", "--model", str(run_dir), "--data", str(tmp_path / "none.csv")]
+        + ["--id-column", "track_id", "-o", str(tmp_path / "ev")],
+    )
+    assert res.exit_code == 1, res.output
+    assert res.output.startswith("Error: ") and "none.csv" in res.output
