@@ -68,20 +68,58 @@ class _Group(click.Group):
             raise click.ClickException(str(err)) from err
 
 
+def _set_logging(verbose: int) -> None:
+    """mer-classic's loggers at WARNING/INFO/DEBUG (-v, -vv); every other at WARNING.
+
+    Third-party loggers (matplotlib's font manager, numba, urllib3 ...) stay at
+    WARNING whatever -v says, so ``-vv`` shows mer-classic's own debug lines only.
+    """
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("mer_classic").setLevel(logging.WARNING - 10 * min(verbose, 2))
+
+
+def _verbose_callback(ctx: click.Context, _param: click.Parameter, value: int) -> int:
+    """``-v`` after a subcommand adds to the ``-v`` given before it."""
+    total = value + ctx.find_root().meta.get("mer_classic.verbose", 0)
+    ctx.find_root().meta["mer_classic.verbose"] = total
+    _set_logging(total)
+    return value
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mer-classic", prog_name="mer-classic")
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def main(verbose: int) -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_verbose_callback,
+    help="More log output (-vv for debug); also accepted after the subcommand.",
+)
+def main() -> None:
     """mer-classic: Music Emotion Recognition with classical machine learning.
 
     Typical flow: fetch → extract → train → predict/evaluate.
 
     Example: mer-classic train --model stacking
     """
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
 for _module in (_fetch, _extract, _train, _predict, _report):
     for _command in _module.COMMANDS:
+        # every subcommand accepts -v/-vv too (mer-classic report DIR -vv)
+        if not any("--verbose" in p.opts for p in _command.params):
+            _command.params.append(
+                click.Option(
+                    ["-v", "--verbose"],
+                    count=True,
+                    expose_value=False,
+                    is_eager=True,
+                    callback=_verbose_callback,
+                    help="More log output (-vv for debug).",
+                )
+            )
         main.add_command(_command)

@@ -27,9 +27,12 @@ EXIT_SOME_FAILED = 3
     default=None,
     help="Feature table (CSV) to predict instead of AUDIO.",
 )
-@click.option("--id", "id_col", default=None, help="Track id column of --data.")
+@click.option(
+    "--id", "--id-column", "id_col", default=None, help="Track id column of --data."
+)
 @click.option(
     "--out",
+    "-o",
     type=click.Path(dir_okay=False, path_type=pathlib.Path),
     default=None,
     help="Output file (default: print to stdout).",
@@ -46,10 +49,20 @@ EXIT_SOME_FAILED = 3
     is_flag=True,
     help="Also write a per-0.5 s curve beside --out (<out>.segments.csv + .png).",
 )
+@click.option(
+    "--smooth",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="With --segments: moving-average window (s) over each track's curve "
+    "(as train --dynamic --smooth); labels follow the smoothed probabilities.",
+)
 @jobs_option("Worker processes for audio extraction (-1: all cores).")
 @force_option("Replace existing output files.")
 @quiet_option("No progress bar.")
-def predict(audio, model_path, data, id_col, out, fmt, segments, jobs, force, quiet):
+def predict(
+    audio, model_path, data, id_col, out, fmt, segments, smooth, jobs, force, quiet
+):
     """Predict moods or valence/arousal for AUDIO files/folders or a feature table.
 
     From audio, the features the model was trained with are extracted (settings from
@@ -69,6 +82,8 @@ def predict(audio, model_path, data, id_col, out, fmt, segments, jobs, force, qu
         raise click.UsageError(
             "--segments needs --out FILE (the curve is written beside it)"
         )
+    if smooth and not segments:
+        raise click.UsageError("--smooth is only used with --segments")
     from mer_classic.workflows import run_predict
 
     text, problems = run_predict(
@@ -82,6 +97,7 @@ def predict(audio, model_path, data, id_col, out, fmt, segments, jobs, force, qu
         force=force,
         n_jobs=jobs,
         quiet=quiet,
+        smooth=smooth,
     )
     click.echo(text, nl=out is not None or (data is None and fmt == "json"))
     if problems:

@@ -56,6 +56,7 @@ MODEL_NAMES = {
 )
 @click.option(
     "--id",
+    "--id-column",
     "id_col",
     default=None,
     help="Column with track ids (index, de-duplication).",
@@ -80,6 +81,13 @@ MODEL_NAMES = {
     help="Repeat the CV with other fold seeds; metrics get mean ± sd.",
 )
 @click.option("--seed", type=int, default=42, show_default=True)
+@click.option(
+    "--scoring",
+    default=None,
+    metavar="NAME",
+    help="sklearn scorer the inner grid selects on. Default: the headline metric "
+    "(f1_macro; neg_root_mean_squared_error for regression).",
+)
 @click.option(
     "--grid/--no-grid",
     default=True,
@@ -125,6 +133,7 @@ MODEL_NAMES = {
 )
 @click.option(
     "--out",
+    "-o",
     type=click.Path(path_type=pathlib.Path),
     default=None,
     help="Run folder. Default: reports/<model>-<timestamp>/.",
@@ -159,6 +168,14 @@ MODEL_NAMES = {
     help="Measure importance on at most N features: a wider table gets a seeded "
     "random subset (said in the run's notes). Default: 500.",
 )
+@click.option(
+    "--importance-by",
+    type=click.Choice(["group", "cluster", "feature"]),
+    default="group",
+    show_default=True,
+    help="What one shuffle permutes: a feature group (cheap, default), a cluster of "
+    "correlated columns (|Spearman rho| >= 0.7), or each single column (costly).",
+)
 @quiet_option()
 def train(
     model,
@@ -171,6 +188,7 @@ def train(
     cv,
     repeats,
     seed,
+    scoring,
     grid,
     smote,
     test_path,
@@ -185,6 +203,7 @@ def train(
     on_large,
     importance,
     importance_max_features,
+    importance_by,
     quiet,
 ):
     """Cross-validate a model, refit it on all rows, and write reports and the model.
@@ -209,6 +228,7 @@ def train(
         cv=cv,
         repeats=repeats,
         seed=seed,
+        scoring=scoring,
         grid=grid,
         smote=smote,
         test=test_path,
@@ -219,6 +239,7 @@ def train(
         scheduler=scheduler,
         importance=importance,
         importance_max_features=importance_max_features,
+        importance_by=importance_by,
         large_rows=large_rows,
         on_large=on_large,
         dynamic=dynamic,
@@ -240,9 +261,10 @@ def train(
 @click.option(
     "--group", default=None, help="Group column (reported, not used for fitting)."
 )
-@click.option("--id", "id_col", default=None, help="Track id column.")
+@click.option("--id", "--id-column", "id_col", default=None, help="Track id column.")
 @click.option(
     "--out",
+    "-o",
     type=click.Path(path_type=pathlib.Path),
     default=None,
     help="Report folder. Default: reports/eval-<model>-<timestamp>/.",

@@ -17,7 +17,11 @@ def progress(
     desc: str = "",
     quiet: bool = False,
 ) -> Iterator[T]:
-    """Wrap ``iterable`` in a tqdm bar on stderr unless ``quiet``."""
+    """Wrap ``iterable`` in a tqdm bar on stderr unless ``quiet``.
+
+    The bar is drawn only when stderr is a terminal (tqdm's ``disable=None``), so
+    a log file or a pipe gets no carriage-return frames.
+    """
     if quiet:
         yield from iterable
         return
@@ -28,5 +32,6 @@ def progress(
         "desc": desc,
         "leave": False,
         "dynamic_ncols": True,
+        "disable": None,  # no frames in a non-TTY log
     }
     yield from tqdm(iterable, **kwargs)

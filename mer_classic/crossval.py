@@ -14,6 +14,7 @@ folds, never from the grid's own selection scores.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +45,10 @@ __all__ = [
     "make_splitter",
     "check_cv",
     "scoring_for",
+    "check_scoring",
     "cross_validate_model",
     "fit_final",
+    "baseline_scores",
     "classification_metrics",
     "regression_metrics",
     "quadrant_metrics",
@@ -56,8 +59,61 @@ logger = logging.getLogger(__name__)
 
 
 def scoring_for(task: str) -> str:
-    """Model-selection score: weighted F1 (classification) or negative RMSE (regression)."""
-    return "f1_weighted" if task == "classify" else "neg_root_mean_squared_error"
+    """Model-selection score: the headline metric of the task.
+
+    Macro F1 (classification) or negative RMSE (regression), so the inner grid
+    selects on what the run reports.
+
+    Examples
+    --------
+    >>> scoring_for("classify"), scoring_for("regress")
+    ('f1_macro', 'neg_root_mean_squared_error')
+    """
+    return "f1_macro" if task == "classify" else "neg_root_mean_squared_error"
+
+
+def check_scoring(scoring: str | None, task: str) -> str:
+    """``scoring`` checked against sklearn's scorer names (None: :func:`scoring_for`).
+
+    Raises
+    ------
+    ParameterError
+        An unknown scorer name, or one for the other task.
+
+    Examples
+    --------
+    >>> check_scoring(None, "classify")
+    'f1_macro'
+    >>> check_scoring("r2", "regress")
+    'r2'
+    """
+    from sklearn.metrics import get_scorer_names
+
+    if scoring is None:
+        return scoring_for(task)
+    names = set(get_scorer_names())
+    if scoring not in names:
+        close = sorted(n for n in names if scoring.lower() in n)[:6]
+        raise ParameterError(
+            f"unknown --scoring {scoring!r}; use an sklearn scorer name such as "
+            + ", ".join(close or ["f1_macro", "balanced_accuracy", "r2"])
+        )
+    regression = {"r2", "explained_variance", "max_error"} | {
+        n
+        for n in names
+        if n.startswith("neg_") and "log_loss" not in n and "brier" not in n
+    }
+    if task == "classify" and scoring in regression:
+        raise ParameterError(
+            f"--scoring {scoring!r} is a regression score; for classification use "
+            "e.g. f1_macro, balanced_accuracy or accuracy"
+        )
+    if task == "regress" and scoring not in regression:
+        raise ParameterError(
+            f"--scoring {scoring!r} is a classification score; for regression use "
+            "e.g. neg_root_mean_squared_error or r2"
+        )
+    return scoring
 
 
 def make_splitter(task: str, n_splits: int, *, grouped: bool, seed: int) -> Any:
@@ -96,8 +152,17 @@ def check_cv(
     if task == "classify":
         counts = pd.Series(np.asarray(y)).value_counts()
         small = counts[counts < n_splits]
+        if len(counts) > max(20, len(y) // 2):  # free text, ids, numbers as labels
+            shown = ", ".join(repr(str(k)) for k in counts.index[:5])
+            raise DataError(
+                f"{len(counts)} distinct values in {len(y)} rows (e.g. {shown}) — is "
+                f"this a label column? Choose a --target with a few classes, or "
+                "--task regress for a numeric value"
+            )
         if len(small):
-            detail = ", ".join(f"{k!r} has {v}" for k, v in small.items())
+            detail = ", ".join(f"{k!r} has {v}" for k, v in list(small.items())[:8])
+            if len(small) > 8:
+                detail += f" and {len(small) - 8} more"
             raise DataError(
                 f"class(es) with fewer members than the {n_splits} CV folds: {detail}. "
                 "Add examples, drop or merge the class, or lower --cv"
@@ -171,6 +236,7 @@ def _fit_predict_fold(
     n_splits: int,
     seed: int,
     n_jobs: int,
+    scoring: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, list[Any] | None, dict[str, Any]]:
     X_tr, X_te = X.iloc[train], X.iloc[test]
     y_tr = y.iloc[train]
@@ -185,6 +251,7 @@ def _fit_predict_fold(
         n_splits=n_splits,
         seed=seed,
         n_jobs=n_jobs,
+        scoring=scoring,
     )
     pred = np.asarray(est.predict(X_te))
     proba = classes = None
@@ -208,10 +275,12 @@ def fit_final(
     n_splits: int,
     seed: int,
     n_jobs: int = 1,
+    scoring: str | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Fit ``pipeline`` on ``X, y``, choosing hyper-parameters by a grouped grid search.
 
     Returns the fitted estimator and the chosen parameters (empty without a grid).
+    The grid selects on ``scoring`` (default :func:`scoring_for`, the headline metric).
     """
     if not grid:
         est = clone(pipeline).fit(X, y)
@@ -221,7 +290,7 @@ def fit_final(
     search = GridSearchCV(
         clone(pipeline),
         grid,
-        scoring=scoring_for(task),
+        scoring=scoring or scoring_for(task),
         cv=inner,
         n_jobs=n_jobs,
         refit=True,
@@ -245,6 +314,7 @@ def cross_validate_model(
     n_jobs: int = 1,
     quiet: bool = True,
     metrics_fn: Callable[[Any, Any], dict[str, Any]] | None = None,
+    scoring: str | None = None,
 ) -> CVResult:
     """Cross-validate with out-of-fold predictions (nested grid search when ``grid``).
 
@@ -273,6 +343,8 @@ def cross_validate_model(
     metrics_fn : callable, default=None
         ``metrics_fn(y_true, y_pred) -> dict`` per repetition; defaults to
         :func:`classification_metrics` or :func:`regression_metrics`.
+    scoring : str, default=None
+        Score the inner grid selects on; None uses :func:`scoring_for`.
 
     Returns
     -------
@@ -291,7 +363,9 @@ def cross_validate_model(
         splitter = make_splitter(task, cv, grouped=groups is not None, seed=seed + rep)
         folds = list(splitter.split(X, strat, groups))
         desc = f"CV repeat {rep + 1}/{repeats}" if repeats > 1 else "cross-validation"
-        kwargs: dict[str, Any] = dict(task=task, n_splits=cv, seed=seed + rep)
+        kwargs: dict[str, Any] = dict(
+            task=task, n_splits=cv, seed=seed + rep, scoring=scoring
+        )
         if grid:
             outs = [
                 _fit_predict_fold(
@@ -339,3 +413,100 @@ def cross_validate_model(
         result.repeat_metrics.append(metrics)
     assert result is not None
     return result
+
+
+#: the scalar scores a baseline reports (classification)
+_BASELINE_KEYS = ("accuracy", "balanced_accuracy", "f1_macro", "f1_weighted", "mcc")
+
+
+def baseline_scores(
+    y: pd.Series | pd.DataFrame,
+    groups: pd.Series | None = None,
+    *,
+    task: str = "classify",
+    cv: int | None = 5,
+    repeats: int = 1,
+    seed: int = 42,
+) -> dict[str, Any]:
+    """Scores of dummy predictors, on the same folds as :func:`cross_validate_model`.
+
+    Classification: ``majority`` (always the training fold's most frequent class)
+    and ``stratified`` (random labels drawn with the training fold's class
+    frequencies, seeded); regression: ``mean`` (the training fold's mean of each
+    target), with per-target ``rmse``, ``mae`` and ``r2``. With ``repeats`` the
+    scores are the mean over the same fold seeds (``seed``, ``seed + 1``, ...) as
+    the model's CV. ``cv=None`` scores the predictors fitted on ``y`` itself (an
+    external table: an optimistic baseline, as it knows the table's own classes or
+    mean).
+
+    Examples
+    --------
+    >>> y = pd.Series(["a"] * 6 + ["b"] * 3)
+    >>> round(baseline_scores(y, cv=3)["majority"]["accuracy"], 3)
+    0.667
+    """
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+
+    n = len(y)
+    X = np.zeros((n, 1))
+    strat = np.asarray(y) if task == "classify" else np.zeros(n)
+    if task == "classify":
+        makers = {
+            "majority": lambda r: DummyClassifier(strategy="most_frequent"),
+            "stratified": lambda r: DummyClassifier(
+                strategy="stratified", random_state=r
+            ),
+        }
+    else:
+        makers = {"mean": lambda r: DummyRegressor(strategy="mean")}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in makers}
+    for rep in range(repeats if cv is not None else 1):
+        if cv is None:
+            folds = [(np.arange(n), np.arange(n))]
+        else:
+            splitter = make_splitter(
+                task, cv, grouped=groups is not None, seed=seed + rep
+            )
+            folds = list(splitter.split(X, strat, groups))
+        for name, make in makers.items():
+            if isinstance(y, pd.DataFrame):
+                pred: Any = np.zeros(y.shape, dtype=float)
+            else:
+                pred = np.empty(n, dtype=object if task == "classify" else float)
+            for tr, te in folds:
+                est = make(seed + rep).fit(X[tr], y.iloc[tr])
+                pred[te] = est.predict(X[te])
+            with warnings.catch_warnings():  # r of a constant prediction: nan
+                warnings.simplefilter("ignore")
+                m = (
+                    classification_metrics(y, pred)
+                    if task == "classify"
+                    else regression_metrics(y, pred)
+                )
+            if task == "classify":
+                runs[name].append({k: m[k] for k in _BASELINE_KEYS if k in m})
+            else:
+                runs[name].append(
+                    {
+                        t: {k: v[k] for k in ("rmse", "mae", "r2")}
+                        for t, v in m["targets"].items()
+                    }
+                )
+    out: dict[str, Any] = {}
+    for name, vals in runs.items():
+        if task == "classify":
+            out[name] = {k: float(np.mean([v[k] for v in vals])) for k in vals[0]}
+        else:
+            out[name] = {
+                "targets": {
+                    t: {k: float(np.mean([v[t][k] for v in vals])) for k in vals[0][t]}
+                    for t in vals[0]
+                }
+            }
+    out["folds"] = (
+        "fitted and scored on the evaluated table itself (optimistic: they know its "
+        "classes or mean)"
+        if cv is None
+        else f"on the model's outer folds ({cv} folds, {repeats} repetition(s))"
+    )
+    return out

@@ -26,7 +26,9 @@ from mer_classic.report import read_importance as read_importance
 
 __all__ = [
     "IMPORTANCE_FILE",
+    "IMPORTANCE_UNITS",
     "MAX_FEATURES",
+    "feature_units",
     "permutation_importance_cv",
     "add_importance_to_run",
     "read_importance",
@@ -38,6 +40,74 @@ logger = logging.getLogger(__name__)
 #: seeded random subset of this many (each measured feature costs one scoring per
 #: repeat and fold, so 10,000 columns would take many minutes)
 MAX_FEATURES = 500
+
+#: what one shuffle permutes: a single column, a feature group (the extractor's
+#: groups; other columns alone), or a cluster of
+#: correlated columns (|Spearman ρ| >= :data:`CLUSTER_RHO`)
+IMPORTANCE_UNITS = ("feature", "group", "cluster")
+#: rank correlation that puts two columns into one cluster (``by="cluster"``)
+CLUSTER_RHO = 0.7
+#: a unit is "distinguishable from zero" when its mean drop is at least this many
+#: standard errors (over the held-out folds) above zero
+DISTINGUISHABLE_SE = 2.0
+
+
+def feature_units(
+    columns: list[str], by: str = "group", X: pd.DataFrame | None = None
+) -> dict[str, list[str]]:
+    """The columns shuffled together: unit name → its columns, in column order.
+
+    ``by="group"`` uses the extractor's feature groups
+    (:data:`mer_classic.features.FEATURE_GROUPS`); any other column (a table not
+    made by ``mer-classic extract``) is a unit of its own.
+    ``by="cluster"`` joins columns whose |Spearman ρ| in ``X`` reaches
+    :data:`CLUSTER_RHO` (average linkage); a cluster is named after its first
+    column (``+ k more``). ``by="feature"``: one unit per column.
+
+    Examples
+    --------
+    >>> feature_units(["mfcc_01_mean", "mfcc_01_std", "tempo", "RMS"])
+    {'mfcc': ['mfcc_01_mean', 'mfcc_01_std'], 'rhythm': ['tempo'], 'RMS': ['RMS']}
+    """
+    if by not in IMPORTANCE_UNITS:
+        raise ParameterError(
+            f"importance unit must be one of {', '.join(IMPORTANCE_UNITS)}; got {by!r}"
+        )
+    if by == "feature":
+        return {str(c): [str(c)] for c in columns}
+    if by == "cluster":
+        if X is None:
+            raise ParameterError("by='cluster' needs the feature table X")
+        return _clusters(X[columns])
+    from mer_classic.features.names import FEATURE_GROUPS
+
+    owner = {name: g for g, names in FEATURE_GROUPS.items() for name in names}
+    units: dict[str, list[str]] = {}
+    for c in columns:
+        c = str(c)
+        units.setdefault(owner.get(c, c), []).append(c)
+    return units
+
+
+def _clusters(X: pd.DataFrame) -> dict[str, list[str]]:
+    """Clusters of columns with |Spearman ρ| >= :data:`CLUSTER_RHO` (average linkage)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    cols = [str(c) for c in X.columns]
+    if len(cols) < 2:
+        return {c: [c] for c in cols}
+    rho = X.rank().corr().abs().fillna(0.0).to_numpy(copy=True)
+    np.fill_diagonal(rho, 1.0)
+    dist = squareform(1.0 - np.clip((rho + rho.T) / 2, 0, 1), checks=False)
+    labels = fcluster(linkage(dist, method="average"), 1 - CLUSTER_RHO, "distance")
+    members: dict[int, list[str]] = {}
+    for c, lab in zip(cols, labels, strict=True):
+        members.setdefault(int(lab), []).append(c)
+    return {
+        (m[0] if len(m) == 1 else f"{m[0]} + {len(m) - 1} more"): m
+        for m in members.values()
+    }
 
 
 def permutation_importance_cv(
@@ -55,8 +125,17 @@ def permutation_importance_cv(
     max_features: int | None = MAX_FEATURES,
     n_jobs: int = 1,
     quiet: bool = True,
+    by: str = "feature",
 ) -> pd.DataFrame:
-    """Permutation importance of each feature, averaged over held-out folds.
+    """Permutation importance of each feature (or group), averaged over held-out folds.
+
+    With ``by="group"`` (what ``mer-classic train`` uses) the columns of one feature
+    group are shuffled together (:func:`feature_units`), which costs one scoring
+    per group instead of one per column and measures what a correlated set adds;
+    ``by="cluster"`` does the same for clusters of correlated columns. Each row
+    says whether its drop is distinguishable from zero (mean at least
+    :data:`DISTINGUISHABLE_SE` standard errors over the folds above 0); when none
+    is, ``result.attrs["note"]`` says so.
 
     On a table wider than ``max_features`` only a random subset of ``max_features``
     features (drawn with ``seed``, the same in every fold) is measured; the other
@@ -92,14 +171,18 @@ def permutation_importance_cv(
         Parallel jobs for the shuffles.
     quiet : bool, default=True
         Hide the progress bar over folds.
+    by : {'feature', 'group', 'cluster'}, default='feature'
+        What one shuffle permutes (:data:`IMPORTANCE_UNITS`).
 
     Returns
     -------
     DataFrame
-        Index ``feature``; columns ``importance`` (mean score drop), ``sd`` (over folds
-        and repeats), ``rank`` and ``scoring``; sorted by decreasing importance.
-        ``attrs``: ``n_features`` (of ``X``), ``n_measured`` and, when a subset was
-        measured, ``note``.
+        Index ``feature`` (the unit's name); columns ``importance`` (mean score
+        drop), ``sd`` (over folds and repeats), ``se`` (standard error over folds),
+        ``distinguishable`` (bool), ``n_columns`` and ``members`` (the unit's
+        columns), ``rank``, ``scoring`` and ``unit``; sorted by decreasing
+        importance. ``attrs``: ``n_features`` (of ``X``), ``n_measured`` (columns)
+        and, when a subset was measured or nothing is distinguishable, ``note``.
 
     Raises
     ------
@@ -149,11 +232,16 @@ def permutation_importance_cv(
     splitter = make_splitter(task, cv, grouped=g is not None, seed=seed)
     rng = np.random.default_rng(seed)
     n_features = X.shape[1]
+    names = [str(c) for c in X.columns]
     subset: np.ndarray | None = None
     if max_features is not None and n_features > max_features:
         subset = np.sort(
             np.random.default_rng(seed).choice(n_features, max_features, replace=False)
         )
+    measured = names if subset is None else [names[j] for j in subset]
+    units = feature_units(measured, by, X[measured] if by == "cluster" else None)
+    pos = {c: j for j, c in enumerate(names)}
+    unit_cols = [np.array([pos[c] for c in cols]) for cols in units.values()]
     drops: list[np.ndarray] = []
     folds = list(splitter.split(X, split_y, g))
     for k, (tr, te) in enumerate(
@@ -163,7 +251,7 @@ def permutation_importance_cv(
         est.fit(X.iloc[tr], y_arr[tr])
         if max_rows is not None and len(te) > max_rows:
             te = np.sort(rng.choice(te, size=max_rows, replace=False))
-        if subset is None:
+        if subset is None and by == "feature":
             res = permutation_importance(
                 est,
                 X.iloc[te],
@@ -180,7 +268,7 @@ def permutation_importance_cv(
                     est,
                     X.iloc[te],
                     y_arr[te],
-                    subset,
+                    unit_cols,
                     scoring=scoring,
                     n_repeats=n_repeats,
                     seed=seed + k,
@@ -188,21 +276,53 @@ def permutation_importance_cv(
                 )
             )
     allv = np.concatenate(drops, axis=1)
-    names = [str(c) for c in X.columns]
-    if subset is not None:
-        names = [names[j] for j in subset]
+    per_fold = np.stack([d.mean(axis=1) for d in drops], axis=1)  # (units, folds)
+    se = per_fold.std(axis=1, ddof=1) / np.sqrt(per_fold.shape[1])
+    mean = allv.mean(axis=1)
     out = pd.DataFrame(
-        {"importance": allv.mean(axis=1), "sd": allv.std(axis=1)},
-        index=pd.Index(names, name="feature"),
+        {
+            "importance": mean,
+            "sd": allv.std(axis=1),
+            "se": se,
+            "distinguishable": mean >= DISTINGUISHABLE_SE * se + 1e-12,
+            "n_columns": [len(c) for c in units.values()],
+            "members": [" ".join(c) if len(c) > 1 else c[0] for c in units.values()],
+        },
+        index=pd.Index(list(units), name="feature"),
     ).sort_values("importance", ascending=False, kind="stable")
     out["rank"] = np.arange(1, len(out) + 1)
     out["scoring"] = scoring
+    out["unit"] = by
     out.attrs["n_features"] = n_features
-    out.attrs["n_measured"] = len(out)
+    out.attrs["n_measured"] = len(measured)
+    notes = []
     if subset is not None:
-        out.attrs["note"] = subset_note(n_features, len(subset), seed)
+        notes.append(subset_note(n_features, len(subset), seed))
+    if not out["distinguishable"].any():
+        notes.append(nothing_note(by, len(out), len(folds)))
+    if notes:
+        out.attrs["note"] = " ".join(notes)
         logger.info("%s", out.attrs["note"])
     return out
+
+
+def nothing_note(by: str, n_units: int, n_folds: int) -> str:
+    """The sentence a run states when no importance is distinguishable from zero.
+
+    Examples
+    --------
+    >>> nothing_note("group", 12, 5)  # doctest: +NORMALIZE_WHITESPACE
+    'No feature group has a permutation importance distinguishable from zero (none
+    of the 12 has a mean drop of 2 standard errors over the 5 held-out folds): the
+    held-out score does not measurably rely on any one of them.'
+    """
+    what = {"feature": "feature", "group": "feature group", "cluster": "cluster"}[by]
+    return (
+        f"No {what} has a permutation importance distinguishable from zero (none of "
+        f"the {n_units} has a mean drop of {DISTINGUISHABLE_SE:g} standard errors over "
+        f"the {n_folds} held-out folds): the held-out score does not measurably rely "
+        "on any one of them."
+    )
 
 
 def subset_note(n_features: int, n_measured: int, seed: int) -> str:
@@ -227,59 +347,57 @@ def _subset_drops(
     est: Any,
     X: pd.DataFrame,
     y: np.ndarray,
-    columns: np.ndarray,
+    units: Any,
     *,
     scoring: str,
     n_repeats: int,
     seed: int,
     n_jobs: int,
 ) -> np.ndarray:
-    """Score drops ``(len(columns), n_repeats)`` when each of ``columns`` is shuffled.
+    """Score drops ``(len(units), n_repeats)`` when each unit's columns are shuffled.
 
-    What :func:`sklearn.inspection.permutation_importance` does, restricted to some
-    columns (it always shuffles every column).
+    ``units``: column positions, or a list of arrays of positions shuffled together
+    (one row permutation for all of a unit's columns). What
+    :func:`sklearn.inspection.permutation_importance` does, restricted to some
+    columns or extended to groups (it always shuffles every single column).
     """
     from joblib import Parallel, delayed, effective_n_jobs
     from sklearn.metrics import check_scoring
 
+    groups = [np.atleast_1d(np.asarray(u, dtype=int)) for u in units]
     split = _columnwise_split(est, X)
     data: Any = X
     if split is not None:
         # shuffle in the transformed array: the same numbers, no per-call re-checks
         est, data, where = split
-        columns = np.array([where[j] for j in columns])
+        groups = [np.array([where[j] for j in u]) for u in groups]
     scorer = check_scoring(est, scoring=scoring)
     base = scorer(est, data, y)
-    seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(columns))
+    seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(groups))
 
-    def chunk(cols: np.ndarray, col_seeds: np.ndarray) -> np.ndarray:
-        Xp = data.copy()  # one copy per chunk; each column is shuffled, then restored
-        out = np.empty((len(cols), n_repeats))
-        for row, (j, s) in enumerate(zip(cols, col_seeds, strict=True)):
-            r = np.random.default_rng(int(s))
+    def chunk(idx: np.ndarray) -> np.ndarray:
+        Xp = data.copy()  # one copy per chunk; each unit is shuffled, then restored
+        out = np.empty((len(idx), n_repeats))
+        for row, u in enumerate(idx):
+            cols, r = groups[u], np.random.default_rng(int(seeds[u]))
             if isinstance(Xp, pd.DataFrame):
-                name = Xp.columns[j]
-                values = data[name].to_numpy()
+                names = list(Xp.columns[cols])
+                values = data[names].to_numpy()
                 for i in range(n_repeats):
-                    Xp[name] = r.permutation(values)
+                    Xp[names] = values[r.permutation(len(values))]
                     out[row, i] = base - scorer(est, Xp, y)
-                Xp[name] = values
+                Xp[names] = values
             else:
-                values = data[:, j].copy()
+                values = data[:, cols].copy()
                 for i in range(n_repeats):
-                    Xp[:, j] = r.permutation(values)
+                    Xp[:, cols] = values[r.permutation(len(values))]
                     out[row, i] = base - scorer(est, Xp, y)
-                Xp[:, j] = values
+                Xp[:, cols] = values
         return out
 
-    n_chunks = max(1, min(len(columns), effective_n_jobs(n_jobs)))
+    n_chunks = max(1, min(len(groups), effective_n_jobs(n_jobs)))
     parts = Parallel(n_jobs=n_jobs)(
-        delayed(chunk)(c, s)
-        for c, s in zip(
-            np.array_split(columns, n_chunks),
-            np.array_split(seeds, n_chunks),
-            strict=True,
-        )
+        delayed(chunk)(c) for c in np.array_split(np.arange(len(groups)), n_chunks)
     )
     rows = [p for p in parts if len(p)]
     return np.vstack(rows)

@@ -106,6 +106,11 @@ def _stacking_regressor(rs: int) -> StackingRegressor:
     )
 
 
+#: gradient boosting's grid, sized for tables of hundreds of rows: 100 iterations
+#: (the 300 of the old grid tripled the cost for no measurable gain on small tables)
+#: and 4 candidates instead of 8
+GBOOST_GRID = {"learning_rate": [0.05, 0.1], "max_leaf_nodes": [7, 15]}
+
 _SPECS = [
     ModelSpec(
         "svm",
@@ -153,13 +158,9 @@ _SPECS = [
     ModelSpec(
         "gboost",
         "classify",
-        lambda rs: HistGradientBoostingClassifier(random_state=rs),
-        {
-            "learning_rate": [0.05, 0.1],
-            "max_leaf_nodes": [7, 15],
-            "max_iter": [100, 300],
-        },
-        "histogram gradient boosting",
+        lambda rs: HistGradientBoostingClassifier(max_iter=100, random_state=rs),
+        GBOOST_GRID,
+        "histogram gradient boosting (100 iterations)",
     ),
     ModelSpec(
         "stacking",
@@ -215,13 +216,9 @@ _SPECS = [
     ModelSpec(
         "gboost",
         "regress",
-        lambda rs: HistGradientBoostingRegressor(random_state=rs),
-        {
-            "learning_rate": [0.05, 0.1],
-            "max_leaf_nodes": [7, 15],
-            "max_iter": [100, 300],
-        },
-        "histogram gradient boosting regression",
+        lambda rs: HistGradientBoostingRegressor(max_iter=100, random_state=rs),
+        GBOOST_GRID,
+        "histogram gradient boosting regression (100 iterations)",
     ),
 ]
 
@@ -266,9 +263,16 @@ def get_spec(name: str, task: str) -> ModelSpec:
     try:
         return MODELS[task][name]
     except KeyError:
+        other = "regress" if task == "classify" else "classify"
+        hint = (
+            f" ({name!r} is a {'regression' if other == 'regress' else 'classification'} "
+            f"model: add --task {other})"
+            if name in MODELS[other]
+            else ""
+        )
         raise ParameterError(
             f"unknown model {name!r} for task {task!r}; choose one of "
-            f"{', '.join(model_names(task))}"
+            f"{', '.join(model_names(task))}{hint}"
         ) from None
 
 

@@ -51,6 +51,7 @@ from sklearn.multioutput import MultiOutputRegressor
 from sklearn.pipeline import Pipeline as SkPipeline
 
 from mer_classic._search import GRID_ROWS, SubsampledGridSearch
+from mer_classic.crossval import scoring_for
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.models import get_spec, make_pipeline, param_grid
 from mer_classic.table import checked_read, csv_errors, csv_path
@@ -218,6 +219,7 @@ def plan_for_size(
     grid_rows: int = GRID_ROWS,
     on_large: str = "switch",
     n_jobs: int = 1,
+    scoring: str | None = None,
 ) -> ScalePlan:
     """Choose the pipeline and grid for ``model`` on a table of ``n_rows`` rows.
 
@@ -246,6 +248,9 @@ def plan_for_size(
         What to do with a quadratic model on a large table.
     n_jobs : int, default=1
         Parallel jobs of a subsampled grid search.
+    scoring : str, default=None
+        Score a subsampled grid search selects on; None uses the headline metric
+        (:func:`mer_classic.crossval.scoring_for`).
 
     Returns
     -------
@@ -322,7 +327,7 @@ def plan_for_size(
     plan.float32 = True
     plan.notes.append("features cast to float32 where lossless (halves memory)")
     if plan.grid and n_rows > grid_rows:
-        scoring = "f1_weighted" if task == "classify" else "neg_root_mean_squared_error"
+        scoring = scoring or scoring_for(task)
         plan.pipeline = SubsampledGridSearch(
             estimator=plan.pipeline,
             param_grid=plan.grid,

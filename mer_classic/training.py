@@ -7,6 +7,7 @@ that :func:`mer_classic.report.write_run` turns into a run folder.
 from __future__ import annotations
 
 import logging
+import os
 import platform
 import time
 from dataclasses import dataclass, field
@@ -15,15 +16,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._leakage import describe_copy, target_copies
 from mer_classic.crossval import (
     CVResult,
+    baseline_scores,
+    check_scoring,
     classification_metrics,
     cross_validate_model,
     fit_final,
     make_splitter,
     quadrant_metrics,
     regression_metrics,
-    scoring_for,
     summarize_repeats,
 )
 from mer_classic.exceptions import DataError
@@ -58,7 +61,10 @@ class TrainResult:
     settings : dict
         The run's settings (model, task, cv, seed, grid, smote, ...).
     table_meta : dict
-        The table's metadata (source, notes, fingerprint).
+        The table's metadata (source, notes, fingerprint) and ``warnings``: what
+        would make the scores mislead (a feature that is a near-copy of the target,
+        see :func:`mer_classic._leakage.target_copies`; a group-like column left
+        out of the splits).
     feature_names : list of str
         Feature columns the model expects, in order.
     """
@@ -141,6 +147,7 @@ def train(
     scheduler: str | None = None,
     large_rows: int | None = None,
     on_large: str = "switch",
+    scoring: str | None = None,
 ) -> TrainResult:
     """Cross-validate ``model`` on ``table`` (nested grid search), then refit on all rows.
 
@@ -180,6 +187,10 @@ def train(
         :data:`mer_classic.scaling.LARGE_ROWS`.
     on_large : {'switch', 'refuse', 'keep'}, default='switch'
         What to do with a quadratic model on a large table.
+    scoring : str, default=None
+        sklearn scorer name the inner grid search selects on; None uses the
+        headline metric (:func:`mer_classic.crossval.scoring_for`: ``f1_macro``,
+        or ``neg_root_mean_squared_error`` for regression).
 
     Returns
     -------
@@ -187,6 +198,7 @@ def train(
     """
     task = task or table.meta.get("task", "classify")
     get_spec(model, task)  # fail fast on an unknown name
+    scoring = check_scoring(scoring, task)
     from mer_classic.parallel import check_n_jobs, check_scheduler
     from mer_classic.scaling import SubsampledGridSearch, downcast_float32
 
@@ -202,8 +214,10 @@ def train(
         large_rows=large_rows,
         on_large=on_large,
         n_jobs=1 if scheduler is not None else n_jobs,
+        scoring=scoring,
     )
     X = downcast_float32(table.X)[0] if plan.float32 else table.X
+    estimate = _grid_estimate(plan, X, table, cv=cv, repeats=repeats, jobs=jobs)
     if task == "regress" and scale is None:
         scale = infer_scale(np.asarray(table.y, dtype=float).ravel())
     cvres, estimator, best, timings = _cross_validate_and_refit(
@@ -218,6 +232,7 @@ def train(
         quiet=quiet,
         scale=scale,
         scheduler=scheduler,
+        scoring=scoring,
     )
     if isinstance(estimator, SubsampledGridSearch):
         best = dict(estimator.best_params_)
@@ -239,7 +254,7 @@ def train(
         "splitter": type(
             make_splitter(task, cv, grouped=table.groups is not None, seed=seed)
         ).__name__,
-        "scoring": scoring_for(task),
+        "scoring": scoring,
         "python": platform.python_version(),
         "scheduler": scheduler,
         "scaling": {
@@ -249,13 +264,26 @@ def train(
             "notes": list(plan.notes),
         },
     }
+    table_meta = dict(table.meta)
+    table_meta["warnings"] = list(table.meta.get("warnings") or []) + [
+        describe_copy(c, task)
+        for c in target_copies(table.X, table.y, task=task, seed=seed)
+    ]
+    for w in table_meta["warnings"]:
+        logger.info("warning: %s", w)
+    metrics = _run_metrics(cvres, task, table.targets, repeats)
+    metrics["baseline"] = baseline_scores(
+        table.y, table.groups, task=task, cv=cv, repeats=repeats, seed=seed
+    )
+    if estimate:
+        settings["grid_estimate"] = estimate
     return TrainResult(
         estimator=estimator,
         best_params=best,
         cv=cvres,
-        metrics=_run_metrics(cvres, task, table.targets, repeats),
+        metrics=metrics,
         settings=settings,
-        table_meta=dict(table.meta),
+        table_meta=table_meta,
         feature_names=list(table.X.columns),
         classes=classes,
         y_true=table.y,
@@ -275,6 +303,7 @@ def _plan(
     large_rows: int | None,
     on_large: str,
     n_jobs: int,
+    scoring: str,
 ) -> Any:
     """The pipeline and grid for the table's size (:func:`mer_classic.scaling.plan_for_size`)."""
     from mer_classic.scaling import LARGE_ROWS, plan_for_size
@@ -290,7 +319,67 @@ def _plan(
         large_rows=LARGE_ROWS if large_rows is None else large_rows,
         on_large=on_large,
         n_jobs=n_jobs,
+        scoring=scoring,
     )
+
+
+#: a grid whose estimated time passes this many seconds is announced (a warning
+#: with the number of fits and the estimate) before it starts
+LONG_GRID_S = 120.0
+
+
+def grid_fits(n_candidates: int, *, cv: int, repeats: int, inner: int = 3) -> int:
+    """Model fits of a nested grid search: outer folds × (candidates × inner + 1),
+    plus the final search on all rows.
+
+    Examples
+    --------
+    >>> grid_fits(4, cv=5, repeats=1)
+    78
+    """
+    per_search = n_candidates * inner + 1
+    return cv * repeats * per_search + per_search
+
+
+def _grid_estimate(
+    plan: Any, X: pd.DataFrame, table: Table, *, cv: int, repeats: int, jobs: int
+) -> dict[str, Any] | None:
+    """Time one fit and warn before a grid estimated to take over LONG_GRID_S.
+
+    Returns ``{"fits", "one_fit_s", "estimate_s"}`` or None without a grid. The one
+    fit is on the whole table (a fold's training part is smaller, so the estimate
+    errs long); parallel jobs divide it.
+    """
+    from sklearn.base import clone
+    from sklearn.model_selection import ParameterGrid
+
+    from mer_classic.crossval import INNER_SPLITS
+
+    if not plan.grid:
+        return None
+    n_cand = len(ParameterGrid(plan.grid))
+    fits = grid_fits(n_cand, cv=cv, repeats=repeats, inner=INNER_SPLITS)
+    if fits < 40:
+        return {"fits": fits}
+    t0 = time.perf_counter()
+    clone(plan.pipeline).fit(X, table.y)
+    one = time.perf_counter() - t0
+    workers = max(1, jobs if jobs > 0 else (os.cpu_count() or 1))
+    estimate = one * fits * (1 - 1 / cv) / workers
+    if estimate > LONG_GRID_S:
+        logger.warning(
+            "the grid search fits %d models (%d candidates, %d inner folds, %d outer "
+            "folds × %d repeat(s)): about %.0f min at %.1f s per fit; --no-grid, "
+            "--jobs -1 or a cheaper --model make it shorter",
+            fits,
+            n_cand,
+            INNER_SPLITS,
+            cv,
+            repeats,
+            estimate / 60,
+            one,
+        )
+    return {"fits": fits, "one_fit_s": round(one, 2), "estimate_s": round(estimate, 1)}
 
 
 def _cross_validate_and_refit(
@@ -306,6 +395,7 @@ def _cross_validate_and_refit(
     quiet: bool,
     scale: str | None,
     scheduler: str | None,
+    scoring: str,
 ) -> tuple[CVResult, Any, dict[str, Any], dict[str, float]]:
     """Outer CV (nested grid) then the refit on all rows, on the chosen backend."""
     from mer_classic.parallel import joblib_backend
@@ -328,6 +418,7 @@ def _cross_validate_and_refit(
             n_jobs=jobs,
             quiet=quiet,
             metrics_fn=metrics_fn,
+            scoring=scoring,
         )
         t_cv = time.perf_counter() - t0
         t1 = time.perf_counter()
@@ -341,6 +432,7 @@ def _cross_validate_and_refit(
             n_splits=cv,
             seed=seed,
             n_jobs=jobs,
+            scoring=scoring,
         )
         t_fit = time.perf_counter() - t1
     return cvres, estimator, best, {"cross_validation_s": t_cv, "final_fit_s": t_fit}
@@ -349,13 +441,45 @@ def _cross_validate_and_refit(
 def _run_metrics(
     cvres: CVResult, task: str, targets: list[str], repeats: int
 ) -> dict[str, Any]:
-    """Metrics of the first repetition plus mean ± sd over all repetitions."""
+    """The headline metrics: mean over the repetitions, with their sd beside them.
+
+    With one repetition the metrics are those of the single CV. With ``repeats > 1``
+    each scalar headline (``accuracy``, ``f1_macro``, ``f1_weighted``, ``mcc``,
+    ``balanced_accuracy``; per target ``rmse``, ``mae``, ``r2``, ``pearson_r``) is the
+    mean over repetitions, ``sd`` holds their standard deviations under the same
+    dotted keys, and ``repeats`` lists each repetition's value. Per-class scores, the
+    confusion matrix and the saved predictions stay those of repetition 1 (one set
+    of out-of-fold predictions), which ``repeats["note"]`` says.
+    """
     metrics = dict(cvres.repeat_metrics[0])
     if task == "classify":
-        keys = ["accuracy", "f1_macro", "f1_weighted", "mcc"]
+        keys = [
+            k
+            for k in ("accuracy", "balanced_accuracy", "f1_macro", "f1_weighted", "mcc")
+            if k in metrics
+        ]
     else:
         keys = [
-            f"targets.{t}.{m}" for t in targets for m in ("rmse", "r2", "pearson_r")
+            f"targets.{t}.{m}"
+            for t in targets
+            for m in ("rmse", "mae", "r2", "pearson_r")
+            if m in metrics["targets"][t]
         ]
-    metrics["repeats"] = {"n": repeats, **summarize_repeats(cvres.repeat_metrics, keys)}
+    summary = summarize_repeats(cvres.repeat_metrics, keys)
+    metrics["repeats"] = {"n": repeats, **summary}
+    if repeats > 1:
+        if task == "regress":
+            metrics["targets"] = {t: dict(v) for t, v in metrics["targets"].items()}
+        for key, stat in summary.items():
+            node = metrics
+            *path, last = key.split(".")
+            for part in path:
+                node = node[part]
+            node[last] = stat["mean"]
+        metrics["sd"] = {key: stat["sd"] for key, stat in summary.items()}
+        metrics["repeats"]["note"] = (
+            f"headline scores are the mean over {repeats} repetitions (sd in 'sd'); "
+            "per-class scores, the confusion matrix and predictions.csv are from "
+            "repetition 1"
+        )
     return metrics

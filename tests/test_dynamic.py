@@ -350,6 +350,16 @@ def test_cli_train_dynamic_saves_a_model(tmp_path):
     res = CliRunner().invoke(main, args + ["--quiet"])
     assert res.exit_code == 0, res.output
     assert "songs held out" in res.output and "valence: pooled RMSE" in res.output
+    # a page and a predicted-vs-annotated figure of every song (6 <= the sample size)
+    assert "(index.html, report.md" in res.output
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert (
+        "Predicted vs annotated curves" in page
+        and 'data-file="dynamic_curves.png"' in page
+    )
+    assert "curves of all 6 songs" in page
+    assert f"mer-classic report {out.resolve()}" in page
+    assert "![curves](dynamic_curves.png)" in (out / "report.md").read_text()
     m = load_model(out)
     assert m.task == "regress" and m.targets == ["valence", "arousal"]
     assert m.predict(X.reset_index(drop=True)).shape == (len(X), 2)
@@ -424,5 +434,28 @@ def test_report_rebuilds_a_dynamic_run(tmp_path):
     (out / "report.md").unlink()
     rebuilt = CliRunner().invoke(main, ["report", str(out)])
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert rebuilt.output == f"wrote {out / 'report.md'}\n"
+    assert rebuilt.output == f"wrote {out / 'report.md'} and {out / 'index.html'}\n"
     assert (out / "report.md").read_text(encoding="utf-8") == original
+
+
+def test_dynamic_curves_sample_many_songs_and_say_so(tmp_path, monkeypatch):
+    from mer_classic.report import _dynamic
+
+    monkeypatch.setattr(_dynamic, "MAX_DYNAMIC_SONGS", 3)
+    X, ann = _synthetic(6)
+    from mer_classic.dynamic import run_dynamic
+
+    X.reset_index().to_csv(tmp_path / "seg.csv", index=False)
+    ann.to_csv(tmp_path / "ann.csv", index=False)
+    run_dynamic(
+        tmp_path / "seg.csv",
+        tmp_path / "ann.csv",
+        model="ridge",
+        cv=3,
+        grid=False,
+        out_dir=tmp_path / "r",
+        quiet=True,
+    )
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "a random sample of 3 of the 6 songs" in md
+    assert (tmp_path / "r" / "index.html").exists()

@@ -100,6 +100,7 @@ def test_classification_page(clf_run: Path) -> None:
         "settings",
         "honest",
         "classification",
+        "baseline",
         "importance",
         "params",
     ]  # the labels already are quadrants: no second "Russell quadrants" section

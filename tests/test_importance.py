@@ -41,7 +41,17 @@ def test_signal_feature_ranks_first(clf_data: tuple) -> None:
     imp = permutation_importance_cv(
         est, X, y, groups, task="classify", cv=3, n_repeats=2
     )
-    assert list(imp.columns) == ["importance", "sd", "rank", "scoring"]
+    assert list(imp.columns) == [
+        "importance",
+        "sd",
+        "se",
+        "distinguishable",
+        "n_columns",
+        "members",
+        "rank",
+        "scoring",
+        "unit",
+    ]
     assert imp.index[0] == "signal" and imp["rank"].tolist() == [1, 2, 3]
     assert imp.loc["signal", "importance"] > 0.3
     assert abs(imp.loc["noise1", "importance"]) < 0.1
@@ -124,3 +134,63 @@ def test_run_folder_round_trip(tmp_path: Path) -> None:
         add_importance_to_run(run, t.X.drop(columns=[t.X.columns[0]]), t.y)
     (run / IMPORTANCE_FILE).write_text("feature,other\nx,1\n")
     assert read_importance(run) is None
+
+
+def test_group_units_shuffle_a_feature_group_together(rng: np.random.Generator):
+    from mer_classic.features.names import FEATURE_GROUPS
+    from mer_classic.importance import feature_units
+
+    mfcc = list(FEATURE_GROUPS["mfcc"])[:4]
+    rhythm = list(FEATURE_GROUPS["rhythm"])[:2]
+    n = 120
+    X = pd.DataFrame(rng.normal(size=(n, 7)), columns=mfcc + rhythm + ["extra"])
+    y = pd.Series(np.where(X[mfcc[0]] + X[mfcc[1]] > 0, "a", "b"))
+    assert feature_units(list(X.columns)) == {
+        "mfcc": mfcc,
+        "rhythm": rhythm,
+        "extra": ["extra"],
+    }
+    imp = permutation_importance_cv(
+        LogisticRegression(), X, y, cv=3, n_repeats=2, by="group"
+    )
+    assert list(imp.index)[0] == "mfcc"
+    assert imp.loc["mfcc", "n_columns"] == 4
+    assert imp.loc["mfcc", "members"] == " ".join(mfcc)
+    assert bool(imp.loc["mfcc", "distinguishable"])
+    assert not imp.loc[["rhythm", "extra"], "distinguishable"].any()
+    assert (imp["unit"] == "group").all()
+
+
+def test_cluster_units_join_correlated_columns(rng: np.random.Generator):
+    from mer_classic.importance import feature_units
+
+    a = rng.normal(size=200)
+    X = pd.DataFrame(
+        {
+            "a": a,
+            "a2": a + 0.05 * rng.normal(size=200),
+            "b": rng.normal(size=200),
+        }
+    )
+    assert feature_units(list(X.columns), "cluster", X) == {
+        "a + 1 more": ["a", "a2"],
+        "b": ["b"],
+    }
+
+
+def test_nothing_distinguishable_is_said(rng: np.random.Generator):
+    n = 90
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["x", "y", "z"])
+    y = pd.Series(rng.choice(["a", "b"], size=n))
+    imp = permutation_importance_cv(
+        LogisticRegression(), X, y, cv=3, n_repeats=2, by="group"
+    )
+    assert not imp["distinguishable"].any()
+    assert "distinguishable from zero" in imp.attrs["note"]
+
+
+def test_bad_unit_is_refused():
+    from mer_classic.importance import feature_units
+
+    with pytest.raises(ParameterError, match="importance unit must be one of"):
+        feature_units(["a"], "column")

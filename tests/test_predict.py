@@ -456,3 +456,33 @@ def test_unknown_format_is_refused_before_any_work(tmp_path: Path, which: str) -
     kwargs = {"data": tmp_path / "x.csv"} if which == "table" else {"audio": [missing]}
     with pytest.raises(ParameterError, match="fmt must be 'csv' or 'json'; got 'xlsx'"):
         run_predict(model_path=missing, fmt="xlsx", **kwargs)
+
+
+def test_cli_segments_smooth_and_left_out_tracks(
+    clf_model: Path, audio_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mer_classic.report import _plots
+
+    monkeypatch.setattr(_plots, "MAX_CURVE_PLOTS", 1)
+    files = [audio_dir / "calm4.wav", audio_dir / "bright4.wav"]
+    raw_out, smooth_out = tmp_path / "raw.csv", tmp_path / "smooth.csv"
+    r = run_predict(clf_model, "--segments", "--out", raw_out, *files)
+    assert r.exit_code == 0, r.output
+    assert "note: the figure shows the first 1 of 2 tracks (1 left out)" in r.output
+    r = run_predict(
+        clf_model, "--segments", "--smooth", "1.5", "--out", smooth_out, *files
+    )
+    assert r.exit_code == 0, r.output
+    assert "(smoothed over 1.5 s)" in r.output
+    raw = pd.read_csv(tmp_path / "raw.segments.csv")
+    smooth = pd.read_csv(tmp_path / "smooth.segments.csv")
+    cols = [c for c in raw.columns if c.startswith("proba_")]
+
+    def wiggle(df: pd.DataFrame) -> float:
+        return float(df.groupby("track_id")[cols].diff().abs().sum().sum())
+
+    assert wiggle(smooth) <= wiggle(raw)
+    best = smooth[cols].to_numpy().argmax(axis=1)
+    assert smooth["label"].tolist() == [cols[i][len("proba_") :] for i in best]
+    r = run_predict(clf_model, "--smooth", "1", "--out", tmp_path / "x.csv", *files)
+    assert r.exit_code == 2 and "--smooth is only used with --segments" in r.output

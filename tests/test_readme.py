@@ -48,7 +48,15 @@ def test_record_is_complete(record):
     assert record["script"] == "benchmarks/readme_examples.py"
     qs = record["quick_start"]
     assert qs["command"].startswith("mer-classic train --model stacking")
-    assert set(qs) >= {"wall_s", "cpu_s", "accuracy", "f1_macro", "chance_accuracy"}
+    assert set(qs) >= {
+        "wall_s",
+        "cpu_s",
+        "accuracy",
+        "f1_macro",
+        "baseline_majority_accuracy",
+        "baseline_majority_f1_macro",
+        "baseline_stratified_f1_macro",
+    }
     q4 = record["4q"]
     # the 4Q part may be missing only when the script said the data was absent
     assert q4.get("absent") is False or (q4.get("absent") is True and q4.get("reason"))
@@ -76,13 +84,17 @@ def test_quick_start_figures(record, readme):
     assert int(m.group(3)) == round(t["permutation_importance_s"]), "importance seconds"
     m = _find(
         r"accuracy of about \*\*(0\.\d{3})\*\* \(F1 macro (0\.\d{3})\) on the (\d+) "
-        r"excerpts, where the chance level is \*\*(0\.\d+)\*\*",
+        r"excerpts; dummy predictors on the same folds reach accuracy \*\*(0\.\d{3})\*\* "
+        r"\(F1 macro (0\.\d{3})\) by always answering the majority class and F1 macro "
+        r"(0\.\d{3}) with stratified random labels",
         text,
     )
     assert float(m.group(1)) == qs["accuracy"], "accuracy"
     assert float(m.group(2)) == qs["f1_macro"], "F1 macro"
     assert int(m.group(3)) == qs["n_rows"]
-    assert float(m.group(4)) == qs["chance_accuracy"]
+    assert float(m.group(4)) == qs["baseline_majority_accuracy"], "majority accuracy"
+    assert float(m.group(5)) == qs["baseline_majority_f1_macro"], "majority F1"
+    assert float(m.group(6)) == qs["baseline_stratified_f1_macro"], "stratified F1"
 
 
 def test_4q_example_figures(record, readme):

@@ -305,3 +305,56 @@ def test_segment_curves_share_y_range_and_keep_legend_off_curves(
     for ax in axes:  # the legend is right of every panel, so over no curve
         assert box.x0 >= ax.get_window_extent(renderer).x1
     assert box.x1 <= fig.bbox.x1 + 1  # and still inside the saved image
+
+
+def test_evaluation_reports_a_baseline(evaluation):
+    m = json.loads((evaluation["ev"] / "metrics.json").read_text())
+    base = m["baseline"]
+    assert set(base) >= {"majority", "stratified", "folds"}
+    # the other table has 6 rows of each mood: majority accuracy is 1/4
+    assert base["majority"]["accuracy"] == pytest.approx(0.25)
+    assert "evaluated table itself" in base["folds"]
+    for name in ("report.md", "index.html"):
+        text = (evaluation["ev"] / name).read_text(encoding="utf-8")
+        assert "majority class" in text and "stratified random" in text, name
+
+
+def test_progress_draws_no_frames_off_a_terminal(capsys):
+    from mer_classic._progress import progress
+
+    assert list(progress(range(3), total=3, desc="work")) == [0, 1, 2]
+    assert capsys.readouterr().err == ""
+
+
+def test_evaluate_of_one_block_draws_no_bar(evaluation, monkeypatch):
+    from mer_classic import _progress
+
+    shown = []
+    real = _progress.progress
+
+    def spy(it, **kw):
+        shown.append(kw)
+        return real(it, **kw)
+
+    monkeypatch.setattr(_progress, "progress", spy)
+    res = CliRunner().invoke(
+        main,
+        ["evaluate", "--model", str(evaluation["run"]), "--data"]
+        + [str(evaluation["other"]), "--target", "label", "--id", "track_id"]
+        + ["--out", str(evaluation["ev"].parent / "ev2")],
+    )
+    assert res.exit_code == 0, res.output
+    assert shown and all(kw["quiet"] for kw in shown if kw.get("desc") == "evaluate")
+
+
+def test_evaluate_keys_rows_by_track_id_like_predict(evaluation, tmp_path):
+    out = tmp_path / "ev-noid"
+    res = CliRunner().invoke(
+        main,
+        ["evaluate", "--model", str(evaluation["run"]), "--data"]
+        + [str(evaluation["other"]), "--target", "label", "-q", "--out", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    preds = pd.read_csv(out / "predictions.csv")
+    assert preds.columns[0] == "track_id"
+    assert preds["track_id"].iloc[0] == "t000"

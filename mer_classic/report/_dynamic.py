@@ -18,6 +18,7 @@ import pandas as pd
 
 from mer_classic._io import json_text, write_csv_atomic, write_text_atomic
 from mer_classic.report._files import (
+    HTML_FILE,
     METRICS_FILE,
     PREDICTIONS_FILE,
     REPORT_FILE,
@@ -25,10 +26,14 @@ from mer_classic.report._files import (
     fmt_number,
 )
 
-__all__ = ["DYNAMIC_KIND", "write_dynamic_files", "render_dynamic"]
+__all__ = ["DYNAMIC_KIND", "MAX_DYNAMIC_SONGS", "write_dynamic_files", "render_dynamic"]
 
 #: ``kind`` of a dynamic run in ``run.json``
 DYNAMIC_KIND = "dynamic"
+#: songs drawn in the predicted-vs-annotated figure (a seeded sample of more)
+MAX_DYNAMIC_SONGS = 12
+#: the figure's file name
+CURVES_PNG = "dynamic_curves.png"
 
 
 def _scale_label(scale: Any) -> str:
@@ -136,5 +141,89 @@ def render_dynamic(
         payload.get("sources", {}),
         payload.get("notes", []),
     )
+    figure = _draw_curves(d, payload)
+    if figure is not None:
+        text += f"\n## Predicted vs annotated curves\n\n{figure[1]}\n\n![curves]({CURVES_PNG})\n"
     write_text_atomic(d / REPORT_FILE, text)
+    _write_page(d, payload, text, figure)
     return d / REPORT_FILE
+
+
+def _draw_curves(d: Path, payload: dict[str, Any]) -> tuple[Path, str] | None:
+    """The curves figure and its caption (which songs, and how many are left out)."""
+    import numpy as np
+
+    from mer_classic.report._plots import plot_dynamic_curves
+
+    f = d / PREDICTIONS_FILE
+    if not f.exists():
+        return None
+    preds = pd.read_csv(f)
+    if "track_id" not in preds or "time" not in preds:
+        return None
+    songs = list(dict.fromkeys(preds["track_id"].astype(str)))
+    targets = list(payload["metrics"]["targets"])
+    caption = (
+        f"Annotated (solid) and predicted (dashed) curves of all {len(songs)} songs."
+    )
+    if len(songs) > MAX_DYNAMIC_SONGS:
+        seed = int(payload["settings"].get("seed", 0))
+        pick = np.random.default_rng(seed).choice(
+            len(songs), MAX_DYNAMIC_SONGS, replace=False
+        )
+        songs = [songs[i] for i in sorted(pick)]
+        caption = (
+            f"Annotated (solid) and predicted (dashed) curves of a random sample of "
+            f"{MAX_DYNAMIC_SONGS} of the {len(preds['track_id'].unique())} songs "
+            f"(seed {seed}); every song's curves are in {PREDICTIONS_FILE}."
+        )
+    return plot_dynamic_curves(preds, songs, targets, d / CURVES_PNG), caption
+
+
+def _write_page(
+    d: Path, payload: dict[str, Any], text: str, figure: tuple[Path, str] | None
+) -> Path:
+    """A self-contained ``index.html``: the report's facts, tables and the curves."""
+    from mer_classic.report._html import CSS, embed_png, esc, html_section
+    from mer_classic.report._page import rebuild_path
+
+    lines = text.splitlines()
+    title = lines[0].lstrip("# ") if lines else "Dynamic run"
+    items = [ln[2:] for ln in lines if ln.startswith("- ")]
+    table = [ln for ln in lines if ln.startswith("|")]
+    rows = [
+        [c.strip() for c in ln.strip("|").split("|")]
+        for ln in table
+        if not set(ln) <= set("|-")
+    ]
+    body = "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
+    if rows:
+        body += (
+            "<table><thead><tr>"
+            + "".join(f"<th>{esc(h)}</th>" for h in rows[0])
+            + "</tr></thead><tbody>"
+            + "".join(
+                "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>"
+                for r in rows[1:]
+            )
+            + "</tbody></table>"
+        )
+    parts = [html_section("Run and metrics", body, sid="metrics")]
+    if figure is not None:
+        parts.append(
+            html_section(
+                "Predicted vs annotated curves",
+                f"<p>{esc(figure[1])}</p>" + embed_png(figure[0], figure[1]),
+                sid="curves",
+            )
+        )
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
+        f"<header><h1>{esc(title)}</h1></header><main>"
+        + "".join(parts)
+        + "<p class='muted'>Written by mer-classic; rebuild with "
+        f"<code>mer-classic report {esc(rebuild_path(d, payload))}</code>.</p>"
+        "</main></body></html>\n"
+    )
+    return write_text_atomic(d / HTML_FILE, page)

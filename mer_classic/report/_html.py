@@ -21,6 +21,9 @@ from mer_classic.report._files import fmt_number
 __all__ = [
     "CSS",
     "absent_quadrants_text",
+    "baseline_table",
+    "repeats_table",
+    "with_sd",
     "labels_are_quadrants",
     "readable",
     "setting_rows",
@@ -188,3 +191,76 @@ def absent_quadrants_text(q: dict[str, Any]) -> str:
         f"F1 macro averages over the quadrants present ({', '.join(present)}); "
         f"absent from both truth and predictions: {', '.join(absent)}."
     )
+
+
+def with_sd(metrics: dict[str, Any], key: str, value: Any) -> Any:
+    """``value`` as ``'0.698 ± 0.030'`` when ``metrics['sd']`` has ``key``, else as is.
+
+    Examples
+    --------
+    >>> with_sd({"sd": {"f1_macro": 0.03}}, "f1_macro", 0.698), with_sd({}, "mcc", 0.5)
+    ('0.698 ± 0.030', 0.5)
+    """
+    sd = (metrics.get("sd") or {}).get(key)
+    if sd is None or not isinstance(value, int | float):
+        return value
+    return f"{value:.3f} ± {sd:.3f}"
+
+
+def baseline_table(
+    metrics: dict[str, Any],
+) -> tuple[list[str], list[list[Any]], str] | None:
+    """Header, rows and a caption comparing the model with its dummy baselines.
+
+    None when ``metrics`` has no ``baseline`` block (runs written before it existed).
+    """
+    base = metrics.get("baseline")
+    if not base:
+        return None
+    caption = (
+        "Dummy predictors, "
+        + str(base.get("folds", "on the same folds"))
+        + ". A model must beat these to have learnt anything."
+    )
+    if metrics.get("task") == "classify":
+        keys = ["accuracy", "balanced_accuracy", "f1_macro", "f1_weighted", "mcc"]
+        header = [
+            "predictor",
+            "accuracy",
+            "balanced acc.",
+            "F1 macro",
+            "F1 weighted",
+            "MCC",
+        ]
+        rows = [["model"] + [metrics.get(k, float("nan")) for k in keys]]
+        names = {"majority": "majority class", "stratified": "stratified random"}
+        for name, label in names.items():
+            if isinstance(base.get(name), dict):
+                rows.append([label] + [base[name].get(k, float("nan")) for k in keys])
+        return header, rows, caption
+    header = ["predictor", "target", "RMSE", "MAE", "R²"]
+    rows = []
+    mean = (base.get("mean") or {}).get("targets") or {}
+    for t, m in metrics.get("targets", {}).items():
+        rows.append(["model", t, m["rmse"], m.get("mae", float("nan")), m["r2"]])
+        if t in mean:
+            b = mean[t]
+            rows.append(
+                ["mean predictor", t, b["rmse"], b.get("mae", float("nan")), b["r2"]]
+            )
+    return header, rows, caption
+
+
+def repeats_table(metrics: dict[str, Any]) -> tuple[list[str], list[list[Any]]] | None:
+    """Header and rows: each metric's mean, sd and every repetition's value."""
+    rep = metrics.get("repeats") or {}
+    n = int(rep.get("n", 1) or 1)
+    if n < 2:
+        return None
+    header = ["metric", "mean", "sd"] + [f"rep {i + 1}" for i in range(n)]
+    rows = [
+        [k, v["mean"], v["sd"], *v.get("values", [])]
+        for k, v in rep.items()
+        if isinstance(v, dict) and "mean" in v
+    ]
+    return header, rows

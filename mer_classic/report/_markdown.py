@@ -29,8 +29,11 @@ from mer_classic.report._files import (
 )
 from mer_classic.report._html import (
     absent_quadrants_text,
+    baseline_table,
     labels_are_quadrants,
+    repeats_table,
     setting_rows,
+    with_sd,
 )
 
 __all__ = ["render_report"]
@@ -57,15 +60,17 @@ def _classification_section(
     rec = [pc["recall"] for pc in m["per_class"].values()]
     sup = np.array([pc["support"] for pc in m["per_class"].values()], dtype=float)
     w = sup / sup.sum() if sup.sum() else sup
+    f1 = [pc["f1"] for pc in m["per_class"].values()]
+    # averages of the rows above (with --repeats they are repetition 1's)
     rows.append(
-        ["macro avg", float(np.mean(prec)), float(np.mean(rec)), m["f1_macro"], n]
+        ["macro avg", float(np.mean(prec)), float(np.mean(rec)), float(np.mean(f1)), n]
     )
     rows.append(
         [
             "weighted avg",
             float(np.dot(w, prec)),
             float(np.dot(w, rec)),
-            m["f1_weighted"],
+            float(np.dot(w, f1)),
             n,
         ]
     )
@@ -91,17 +96,20 @@ def _classification_section(
             ["accuracy", "balanced acc.", "F1 macro", "F1 weighted", "MCC", "n"],
             [
                 [
-                    m["accuracy"],
-                    m.get("balanced_accuracy", float("nan")),
-                    m["f1_macro"],
-                    m["f1_weighted"],
-                    m["mcc"],
+                    with_sd(m, "accuracy", m["accuracy"]),
+                    with_sd(
+                        m, "balanced_accuracy", m.get("balanced_accuracy", float("nan"))
+                    ),
+                    with_sd(m, "f1_macro", m["f1_macro"]),
+                    with_sd(m, "f1_weighted", m["f1_weighted"]),
+                    with_sd(m, "mcc", m["mcc"]),
                     n,
                 ]
             ],
         ),
         "",
-        "### Classification report",
+        "### Classification report"
+        + (" (repetition 1)" if (m.get("repeats") or {}).get("n", 1) > 1 else ""),
         "",
         _md_table(list(report.columns), report.values.tolist()),
         "",
@@ -116,6 +124,8 @@ def _classification_section(
         ),
         "",
         "![confusion matrix](confusion_matrix.png)",
+        "",
+        "![per-class F1](f1_per_class.png)",
         "",
     ]
     return out
@@ -179,6 +189,14 @@ def _regression_section(
         [name, t["rmse"], t["mae"], t["r2"], t["pearson_r"]]
         for name, t in m["targets"].items()
     ]
+    shown = [
+        [name]
+        + [
+            with_sd(m, f"targets.{name}.{k}", t[k])
+            for k in ("rmse", "mae", "r2", "pearson_r")
+        ]
+        for name, t in m["targets"].items()
+    ]
     write_csv_atomic(
         pd.DataFrame(rows, columns=["target", "rmse", "mae", "r2", "pearson_r"]),
         d / "regression_metrics.csv",
@@ -189,7 +207,7 @@ def _regression_section(
         "",
         f"Scale of the targets: {m.get('scale') or 'as given'} (metrics on that scale).",
         "",
-        _md_table(["target", "RMSE", "MAE", "R²", "Pearson r"], rows),
+        _md_table(["target", "RMSE", "MAE", "R²", "Pearson r"], shown),
         "",
     ]
     pred_file = d / PREDICTIONS_FILE
@@ -235,16 +253,26 @@ def _regression_section(
 
 
 def _repeats_section(m: dict[str, Any]) -> list[str]:
-    rep = m.get("repeats")
-    if not rep or rep.get("n", 1) < 2:
+    table = repeats_table(m)
+    if table is None:
         return []
-    rows = [[k, v["mean"], v["sd"]] for k, v in rep.items() if isinstance(v, dict)]
+    rep = m["repeats"]
     return [
         f"## Repetitions ({rep['n']} × CV with different fold seeds)",
         "",
-        _md_table(["metric", "mean", "sd"], rows),
+        "The headline scores above are the mean ± sd over these repetitions.",
         "",
-    ]
+        _md_table(*table),
+        "",
+    ] + ([str(rep["note"]), ""] if rep.get("note") else [])
+
+
+def _baseline_section(m: dict[str, Any]) -> list[str]:
+    table = baseline_table(m)
+    if table is None:
+        return []
+    header, rows, caption = table
+    return ["## Baseline", "", caption, "", _md_table(header, rows), ""]
 
 
 def _training_lines(run: dict[str, Any]) -> list[str]:
@@ -271,6 +299,9 @@ def _training_lines(run: dict[str, Any]) -> list[str]:
     notes = data.get("notes") or []
     if notes:
         lines += ["Notes on the data:", ""] + [f"- {n}" for n in notes] + [""]
+    warned = data.get("warnings") or []
+    if warned:
+        lines += ["**Warnings:**", ""] + [f"- {w}" for w in warned] + [""]
     grouped = bool(data.get("group"))
     dups = "; ".join(n for n in notes if "duplicate" in n) or "no duplicates found"
     return lines + [
@@ -290,7 +321,45 @@ def _training_lines(run: dict[str, Any]) -> list[str]:
     ]
 
 
-def _training_tail(run: dict[str, Any]) -> list[str]:
+def _importance_lines(d: Path, run: dict[str, Any]) -> list[str]:
+    """The importance table (top rows) and its note, as the page shows them."""
+    from mer_classic.report._files import read_importance
+    from mer_classic.report._sections import UNIT_WORDS, importance_rows
+
+    note = (run.get("importance") or {}).get("note")
+    imp = read_importance(d)
+    if imp is None or imp.empty:
+        return ["## Feature importance", "", note, ""] if note else []
+    unit = str(imp["unit"].iloc[0]) if "unit" in imp.columns else "feature"
+    scoring = str(imp["scoring"].iloc[0]) if "scoring" in imp.columns else "the score"
+    lines = [
+        "## Feature importance",
+        "",
+        f"Drop in {scoring} when {UNIT_WORDS.get(unit, unit)} is shuffled in the "
+        "held-out fold (mean ± sd over folds and repeats; `> 0?`: at least 2 "
+        "standard errors above zero).",
+        "",
+    ]
+    if note:
+        lines += [note, ""]
+    return lines + [_md_table(*importance_rows(imp)), ""]
+
+
+def _class_balance_lines(m: dict[str, Any]) -> list[str]:
+    pc = m.get("per_class") or {}
+    total = sum(v["support"] for v in pc.values()) or 1
+    return [
+        "### Class balance",
+        "",
+        _md_table(
+            ["class", "rows", "share"],
+            [[k, v["support"], v["support"] / total] for k, v in pc.items()],
+        ),
+        "",
+    ]
+
+
+def _training_tail(d: Path, run: dict[str, Any]) -> list[str]:
     """Hyper-parameters, per-fold choices, importance note and timings of a training run."""
     bp = run.get("best_params") or {}
     lines = [
@@ -308,9 +377,7 @@ def _training_tail(run: dict[str, Any]) -> list[str]:
             + [f"- fold {i + 1}: {p}" for i, p in enumerate(fp)]
             + [""]
         )
-    note = (run.get("importance") or {}).get("note")
-    if note:
-        lines += ["## Feature importance", "", note, ""]
+    lines += _importance_lines(d, run)
     if run.get("timings"):
         lines += [
             "## Timings",
@@ -350,13 +417,15 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
         lines += _training_lines(run)
     if task == "classify":
         lines += _classification_section(metrics, d, figures, where)
+        lines += _class_balance_lines(metrics)
     else:
         lines += _regression_section(metrics, d, figures, where)
+    lines += _baseline_section(metrics)
     if metrics.get("quadrant") and not labels_are_quadrants(metrics):
         lines += _quadrant_section(metrics["quadrant"], d, figures, where)
     if not evaluation:
         lines += _repeats_section(metrics)
-        lines += _training_tail(run)
+        lines += _training_tail(d, run)
     write_text_atomic(d / REPORT_FILE, "\n".join(lines))
     from mer_classic.report._page import write_html
 

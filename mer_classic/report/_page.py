@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from mer_classic.report._evaluation import EVALUATE_KIND, evaluation_section
 from mer_classic.report._files import HTML_FILE
 from mer_classic.report._html import CSS, esc, labels_are_quadrants
 from mer_classic.report._sections import (
+    baseline_section,
     classification_section,
     honest_section,
     importance_section,
@@ -32,6 +34,7 @@ from mer_classic.report._sections import (
     params_section,
     quadrant_section,
     regression_section,
+    repeats_section,
     summary_section,
 )
 
@@ -80,6 +83,9 @@ def build_html(
         parts.append(classification_section(metrics, d, figures, where))
     elif metrics.get("targets"):
         parts.append(regression_section(metrics, d, figures))
+    parts.append(baseline_section(metrics))
+    if not evaluation:
+        parts.append(repeats_section(metrics))
     if metrics.get("quadrant") and not labels_are_quadrants(metrics):
         parts.append(quadrant_section(metrics, d, figures))
     if not evaluation:
@@ -101,8 +107,26 @@ def build_html(
         f"<header><h1>{esc(title)}</h1><p>{esc(sub)}</p></header><main>"
         + "".join(parts)
         + "<p class='muted'>Written by mer-classic; rebuild with "
-        f"<code>mer-classic report {esc(d.name)}</code>.</p></main></body></html>\n"
+        f"<code>mer-classic report {esc(rebuild_path(d, run))}</code>.</p>"
+        "</main></body></html>\n"
     )
+
+
+def rebuild_path(d: Path, run: dict[str, Any]) -> str:
+    """The run folder as a shell argument that works from anywhere.
+
+    While a run is written it sits in a temporary folder; ``run.json`` records its
+    final place (``folder``), which is used then. A folder redrawn later by
+    ``mer-classic report DIR`` (perhaps moved since) is named by its own path.
+
+    Examples
+    --------
+    >>> rebuild_path(Path(".run.1-ab.tmpdir"), {"folder": "/r/my run"})
+    "'/r/my run'"
+    """
+    temporary = d.name.startswith(".") and d.name.endswith(".tmpdir")
+    path = run.get("folder") if temporary and run.get("folder") else d.resolve()
+    return shlex.quote(str(path))
 
 
 def write_html(

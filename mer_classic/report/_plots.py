@@ -16,6 +16,7 @@ __all__ = [
     "MAX_CURVE_PLOTS",
     "plot_confusion",
     "plot_curves",
+    "plot_dynamic_curves",
     "plot_scatter",
     "plot_va_plane",
     "pyplot",
@@ -232,3 +233,37 @@ def _curve_ylim(
         lo, hi = min(lo, s_lo), max(hi, s_hi)
     pad = 0.05 * (hi - lo) if hi > lo else 0.5
     return (lo - pad, hi + pad)
+
+
+def plot_dynamic_curves(
+    preds: pd.DataFrame, songs: list[str], targets: list[str], path: Path
+) -> Path:
+    """One panel per song: annotated (solid) and predicted (dashed) curves over time.
+
+    ``preds`` is a dynamic run's ``predictions.csv`` (``track_id``, ``time``,
+    ``<target>_true``, ``<target>_pred``).
+    """
+    plt = pyplot()
+    fig, axes = plt.subplots(
+        len(songs), 1, figsize=(9, 2.0 * len(songs) + 0.6), squeeze=False
+    )
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, song in zip(axes[:, 0], songs, strict=True):
+        c = preds[preds["track_id"].astype(str) == song].sort_values("time")
+        t = c["time"].to_numpy(dtype=float)
+        for k, name in enumerate(targets):
+            col = colours[k % len(colours)]
+            if f"{name}_true" in c:
+                ax.plot(t, c[f"{name}_true"], color=col, label=f"{name} annotated")
+            if f"{name}_pred" in c:
+                ax.plot(
+                    t, c[f"{name}_pred"], color=col, ls="--", label=f"{name} predicted"
+                )
+        ax.set_title(f"song {song}", fontsize=9)
+        ax.set_ylabel("value")
+    axes[0, 0].legend(fontsize=7, ncol=2, loc="upper right")
+    axes[-1, 0].set_xlabel("time (s)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

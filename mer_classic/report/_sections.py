@@ -17,17 +17,22 @@ from mer_classic.report._evaluation import table_rows
 from mer_classic.report._files import read_importance
 from mer_classic.report._html import (
     absent_quadrants_text,
+    baseline_table,
     embed_png,
     esc,
     html_cards,
     html_section,
     html_table,
+    repeats_table,
     setting_rows,
+    with_sd,
 )
 
 __all__ = [
     "TOP_FEATURES",
+    "importance_rows",
     "importance_title",
+    "baseline_section",
     "classification_section",
     "honest_section",
     "importance_section",
@@ -35,11 +40,36 @@ __all__ = [
     "params_section",
     "quadrant_section",
     "regression_section",
+    "repeats_section",
     "summary_section",
 ]
 
 #: importance bars drawn in the figure (the table lists every feature)
 TOP_FEATURES = 20
+#: what one shuffle permuted, as the reports say it
+UNIT_WORDS = {
+    "feature": "one feature",
+    "group": "all columns of one feature group",
+    "cluster": "one cluster of correlated columns",
+}
+
+
+def importance_rows(imp: Any) -> tuple[list[str], list[list[Any]]]:
+    """Header and the top rows of an importance table (both reports use them)."""
+    cols = ["importance", "sd"] + [
+        c for c in ("se", "distinguishable", "n_columns") if c in imp.columns
+    ]
+    names = {"se": "se (folds)", "distinguishable": "> 0?", "n_columns": "columns"}
+    header = ["feature"] + [names.get(c, c) for c in cols]
+    rows = [
+        [i]
+        + [
+            ("yes" if v else "no") if c == "distinguishable" else v
+            for c, v in zip(cols, r[cols], strict=True)
+        ]
+        for i, r in imp.head(TOP_FEATURES).iterrows()
+    ]
+    return header, rows
 
 
 # -- extra figures drawn here ------------------------------------------------------------
@@ -160,6 +190,13 @@ def summary_section(metrics: dict[str, Any], run: dict[str, Any]) -> str:
             + "".join(f"<li>{esc(n)}</li>" for n in notes)
             + "</ul>"
         )
+    warned = data.get("warnings") or []
+    if warned:
+        body += (
+            "<h3>Warnings</h3><ul class='warn'>"
+            + "".join(f"<li>{esc(w)}</li>" for w in warned)
+            + "</ul>"
+        )
     return html_section("Run settings and data", body + "</div></div>", sid="settings")
 
 
@@ -256,11 +293,18 @@ def classification_section(
     n = metrics.get("n", sum(v["support"] for v in pc.values()))
     cards = html_cards(
         [
-            ("accuracy", metrics["accuracy"]),
-            ("balanced accuracy", metrics.get("balanced_accuracy", float("nan"))),
-            ("F1 macro", metrics["f1_macro"]),
-            ("F1 weighted", metrics["f1_weighted"]),
-            ("MCC", metrics["mcc"]),
+            ("accuracy", with_sd(metrics, "accuracy", metrics["accuracy"])),
+            (
+                "balanced accuracy",
+                with_sd(
+                    metrics,
+                    "balanced_accuracy",
+                    metrics.get("balanced_accuracy", float("nan")),
+                ),
+            ),
+            ("F1 macro", with_sd(metrics, "f1_macro", metrics["f1_macro"])),
+            ("F1 weighted", with_sd(metrics, "f1_weighted", metrics["f1_weighted"])),
+            ("MCC", with_sd(metrics, "mcc", metrics["mcc"])),
             ("rows", n),
         ]
     )
@@ -271,15 +315,16 @@ def classification_section(
     rec = np.array([v["recall"] for v in pc.values()], dtype=float)
     sup = np.array([v["support"] for v in pc.values()], dtype=float)
     w = sup / sup.sum() if sup.sum() else sup
+    f1 = np.array([v["f1"] for v in pc.values()], dtype=float)
+    # averages of the rows above (with --repeats they are repetition 1's)
     rows.append(
-        ["macro avg", float(prec.mean()), float(rec.mean()), metrics["f1_macro"], n]
+        ["macro avg", float(prec.mean()), float(rec.mean()), float(f1.mean()), n]
     )
-    rows.append(
-        ["weighted avg", float(w @ prec), float(w @ rec), metrics["f1_weighted"], n]
-    )
+    rows.append(["weighted avg", float(w @ prec), float(w @ rec), float(w @ f1), n])
+    rep1 = (metrics.get("repeats") or {}).get("n", 1) > 1
     body = (
         cards
-        + "<h3>Classification report</h3>"
+        + f"<h3>Classification report{' (repetition 1)' if rep1 else ''}</h3>"
         + html_table(["class", "precision", "recall", "F1", "support"], rows)
     )
     figs = []
@@ -300,7 +345,11 @@ def regression_section(
 ) -> str:
     """Per-target scores, the scatter plots and the valence–arousal plane."""
     rows = [
-        [k, t["rmse"], t.get("mae", float("nan")), t["r2"], t["pearson_r"]]
+        [k]
+        + [
+            with_sd(metrics, f"targets.{k}.{m}", t.get(m, float("nan")))
+            for m in ("rmse", "mae", "r2", "pearson_r")
+        ]
         for k, t in metrics["targets"].items()
     ]
     body = (
@@ -315,6 +364,35 @@ def regression_section(
     ]
     body += "<div class='grid'>" + "".join(figs) + "</div>"
     return html_section("Regression", body, sid="regression")
+
+
+def baseline_section(metrics: dict[str, Any]) -> str:
+    """The model beside its dummy baselines (majority/stratified or the mean), or ''."""
+    table = baseline_table(metrics)
+    if table is None:
+        return ""
+    header, rows, caption = table
+    return html_section(
+        "Baseline",
+        f"<p>{esc(caption)}</p>" + html_table(header, rows),
+        sid="baseline",
+    )
+
+
+def repeats_section(metrics: dict[str, Any]) -> str:
+    """Each repetition's scores beside their mean and sd, or '' for one CV run."""
+    table = repeats_table(metrics)
+    if table is None:
+        return ""
+    note = (metrics.get("repeats") or {}).get("note")
+    return html_section(
+        "Repetitions",
+        "<p>The headline scores are the mean ± sd over these repetitions"
+        + (f"; {esc(note.split('; ', 1)[-1])}" if note else "")
+        + ".</p>"
+        + html_table(*table),
+        sid="repeats",
+    )
 
 
 def quadrant_section(metrics: dict[str, Any], d: Path, figures: dict[str, str]) -> str:
@@ -369,14 +447,12 @@ def importance_section(
     _plot_importance(imp, png, targets)
     figures["importance.png"] = "Permutation importance"
     scoring = str(imp["scoring"].iloc[0]) if "scoring" in imp.columns else "the score"
-    rows = [
-        [i, r["importance"], r.get("sd", float("nan"))]
-        for i, r in imp.head(TOP_FEATURES).iterrows()
-    ]
+    unit = str(imp["unit"].iloc[0]) if "unit" in imp.columns else "feature"
+    header, rows = importance_rows(imp)
     body = (
-        f"<p>Drop in <b>{esc(scoring)}</b> when one feature is shuffled in the held-out "
-        "fold (mean ± sd over folds and repeats); the model was refitted on each "
-        "training fold.</p>"
+        f"<p>Drop in <b>{esc(scoring)}</b> when {esc(UNIT_WORDS.get(unit, unit))} is "
+        "shuffled in the held-out fold (mean ± sd over folds and repeats); the model "
+        "was refitted on each training fold.</p>"
         + (
             f"<p>{esc(run['importance']['note'])}</p>"
             if (run.get("importance") or {}).get("note")
@@ -385,7 +461,7 @@ def importance_section(
         + "<div class='grid'>"
         + embed_png(png, "Permutation importance on held-out folds")
         + "<div>"
-        + html_table(["feature", "importance", "sd"], rows)
+        + html_table(header, rows)
         + "</div></div>"
     )
     return html_section("Feature importance", body, sid="importance")

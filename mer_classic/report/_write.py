@@ -98,6 +98,7 @@ def write_run(
         run = {
             "kind": "train",
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "folder": str(Path(out).resolve()),  # the page's rebuild command
             "settings": result.settings,
             "data": result.table_meta,
             "best_params": result.best_params,
@@ -160,9 +161,12 @@ def write_evaluation(
     hides the progress bar over the prediction (blocks of :data:`EVALUATE_BLOCK` rows).
     """
     from mer_classic._progress import progress
+    from mer_classic.crossval import baseline_scores
     from mer_classic.training import score_predictions
 
     starts = range(0, len(table.X), EVALUATE_BLOCK)
+    # one block is one step: no bar that jumps from 0/1 to 1/1
+    quiet = quiet or len(starts) < 2
     pred = pd.concat(
         [
             model.predict_frame(table.X.iloc[i : i + EVALUATE_BLOCK])
@@ -182,11 +186,13 @@ def write_evaluation(
         model.task, table.y, y_pred, scale=model.metadata.get("scale")
     )
     metrics["evaluation"] = "saved model applied to an external table (no refit)"
+    metrics["baseline"] = baseline_scores(table.y, task=model.task, cv=None)
     with run_folder(out, force=force) as tmp:
         write_text_atomic(tmp / METRICS_FILE, json_text(metrics))
         run = {
             "kind": EVALUATE_KIND,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "folder": str(Path(out).resolve()),  # the page's rebuild command
             # what the page title needs; the training settings stay in the model's run
             "settings": {
                 "model": model.metadata.get("model"),

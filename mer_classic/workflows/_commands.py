@@ -157,8 +157,8 @@ def run_report(run_dir: str | os.PathLike[str]) -> tuple[str, Path]:
     text : str
         What was written.
     page : Path
-        The file to open: ``index.html``, or ``report.md`` when the run has no page
-        (a dynamic run).
+        The file to open: ``index.html`` (every run kind has one), or ``report.md``
+        for a folder written before dynamic runs got a page.
     """
     from mer_classic.report import HTML_FILE, render_report
 

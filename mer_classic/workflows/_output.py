@@ -10,10 +10,22 @@ import pandas as pd
 from mer_classic._io import csv_text, write_csv_atomic, write_text_atomic
 from mer_classic.exceptions import ParameterError
 
-__all__ = ["FORMATS", "check_format", "table_text", "write_table"]
+__all__ = ["DIGITS", "FORMATS", "check_format", "table_text", "write_table"]
 
 #: output formats of the prediction commands
 FORMATS = ("csv", "json")
+#: decimals of every float in a prediction table (probabilities, values), the same in
+#: CSV and JSON (pandas would write 17 significant digits to CSV and 10 to JSON)
+DIGITS = 6
+
+
+def _rounded(df: pd.DataFrame) -> pd.DataFrame:
+    floats = df.select_dtypes("floating").columns
+    return (
+        df.assign(**{str(c): df[c].round(DIGITS) for c in floats})
+        if len(floats)
+        else df
+    )
 
 
 def check_format(fmt: str) -> None:
@@ -29,8 +41,11 @@ def table_text(df: pd.DataFrame, fmt: str) -> str:
     (:func:`mer_classic._io.csv_text`); JSON is written as it is.
     """
     check_format(fmt)
+    df = _rounded(df)
     if fmt == "json":
-        return df.reset_index().to_json(orient="records", indent=2)
+        return df.reset_index().to_json(
+            orient="records", indent=2, double_precision=DIGITS
+        )
     return csv_text(df)
 
 
@@ -39,4 +54,4 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], fmt: str) -> Pat
     check_format(fmt)
     if fmt == "json":
         return write_text_atomic(path, table_text(df, fmt) + "\n")
-    return write_csv_atomic(df, path)
+    return write_csv_atomic(_rounded(df), path)

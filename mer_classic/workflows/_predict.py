@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mer_classic._io import check_writable, refuse_existing
-from mer_classic.exceptions import ConfigError
+from mer_classic.exceptions import ConfigError, ParameterError
 from mer_classic.workflows._output import check_format, table_text, write_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,6 +41,7 @@ def run_predict_audio(
     force: bool = False,
     n_jobs: int = 1,
     quiet: bool = True,
+    smooth: float = 0.0,
 ) -> tuple[str, AudioPredictions]:
     """Predict audio files and write the outputs; what ``mer-classic predict AUDIO...`` runs.
 
@@ -64,6 +65,10 @@ def run_predict_audio(
         Worker processes.
     quiet : bool, default=True
         Hide progress bars.
+    smooth : float, default=0.0
+        With ``segments``: centred moving average (seconds) over each track's
+        segment curves (:func:`mer_classic.dynamic.smooth_curves`); the label (or
+        quadrant) of a segment is then that of the smoothed values.
 
     Returns
     -------
@@ -75,8 +80,11 @@ def run_predict_audio(
     from mer_classic.persistence import load_model
     from mer_classic.predict import predict_audio_detailed
     from mer_classic.report import plot_curves
+    from mer_classic.report._plots import MAX_CURVE_PLOTS
 
     check_format(fmt)
+    if smooth < 0:
+        raise ParameterError(f"--smooth must be >= 0 seconds; got {smooth}")
     if segments and out is None:
         raise ConfigError(
             "--segments writes a curve file and a figure; give --out FILE for them to sit beside"
@@ -99,12 +107,52 @@ def run_predict_audio(
     lines = [f"wrote {len(res.tracks)} prediction(s) to {out}"]
     if segments and res.segments is not None:
         seg_file, png = segments_paths(out, fmt)
+        if smooth > 0:
+            res.segments = _smoothed(res.segments, model, smooth)
         write_table(res.segments, seg_file, fmt)
         plot_curves(res.segments, model, png)
         lines.append(
             f"wrote {len(res.segments)} segment row(s) to {seg_file} and {png}"
+            + (f" (smoothed over {smooth:g} s)" if smooth > 0 else "")
         )
+        n_tracks = res.segments.index.get_level_values("track_id").nunique()
+        if n_tracks > MAX_CURVE_PLOTS:
+            lines.append(
+                f"  note: the figure shows the first {MAX_CURVE_PLOTS} of {n_tracks} "
+                f"tracks ({n_tracks - MAX_CURVE_PLOTS} left out); every track's curve "
+                f"is in {seg_file}"
+            )
     return "\n".join(lines), res
+
+
+def _smoothed(seg: Any, model: Any, window: float) -> Any:
+    """Segment curves smoothed within each track; labels/quadrants follow the values."""
+    import numpy as np
+
+    from mer_classic.dynamic import smooth_curves
+    from mer_classic.labels import find_va_columns, quadrants_of_labels, va_to_quadrant
+
+    seg = seg.copy()
+    if model.task == "classify":
+        cols = [c for c in seg.columns if str(c).startswith("proba_")]
+    else:
+        cols = [c for c in model.targets if c in seg.columns]
+    if not cols:
+        return seg
+    seg[cols] = smooth_curves(seg[cols], window)
+    if model.task == "classify":
+        names = np.array([c[len("proba_") :] for c in cols], dtype=object)
+        seg["label"] = names[seg[cols].to_numpy(dtype=float).argmax(axis=1)]
+        if "quadrant" in seg.columns:
+            q = quadrants_of_labels(seg["label"])
+            if q is not None:
+                seg["quadrant"] = q
+    elif "quadrant" in seg.columns:
+        va = find_va_columns(cols)
+        scale = model.metadata.get("scale")
+        if va is not None and scale:
+            seg["quadrant"] = va_to_quadrant(seg[va[0]], seg[va[1]], scale)
+    return seg
 
 
 def run_predict(
@@ -119,6 +167,7 @@ def run_predict(
     force: bool = False,
     n_jobs: int = 1,
     quiet: bool = True,
+    smooth: float = 0.0,
 ) -> tuple[str, list[str]]:
     """What ``mer-classic predict`` runs: a feature table (``data``) or ``audio`` files.
 
@@ -150,6 +199,7 @@ def run_predict(
         force=force,
         n_jobs=n_jobs,
         quiet=quiet,
+        smooth=smooth,
     )
     problems = [f"  {row.path}: {row.reason}" for row in result.errors.itertuples()]
     if problems:

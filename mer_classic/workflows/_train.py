@@ -72,28 +72,61 @@ def resolve_training_table(
 
 
 def format_metrics(metrics: dict[str, Any]) -> str:
-    """One or two lines with the headline metrics."""
+    """One or two lines with the headline metrics.
+
+    With several repetitions the headline is their mean with the sd beside it
+    (``0.698 ± 0.030``), followed by each repetition's macro F1 (or RMSE); a
+    ``baseline`` block adds the dummy predictors' scores on the same folds.
+    """
+    sd = metrics.get("sd") or {}
+    rep = metrics.get("repeats") or {}
+
+    def val(key: str, x: float) -> str:
+        return f"{x:.3f}" + (f" ± {sd[key]:.3f}" if key in sd else "")
+
     if metrics["task"] == "classify":
         line = (
-            f"accuracy {metrics['accuracy']:.3f}  F1 macro {metrics['f1_macro']:.3f}  "
-            f"F1 weighted {metrics['f1_weighted']:.3f}  MCC {metrics['mcc']:.3f}"
+            f"accuracy {val('accuracy', metrics['accuracy'])}  "
+            f"F1 macro {val('f1_macro', metrics['f1_macro'])}  "
+            f"F1 weighted {val('f1_weighted', metrics['f1_weighted'])}  "
+            f"MCC {val('mcc', metrics['mcc'])}"
         )
-        rep = metrics.get("repeats", {})
-        if rep.get("n", 1) > 1:
-            f = rep["f1_macro"]
-            line += (
-                f"\n  over {rep['n']} repeats: F1 macro {f['mean']:.3f} ± {f['sd']:.3f}"
-            )
-        return line + _undefined(metrics)
+        if rep.get("n", 1) > 1 and "f1_macro" in rep:
+            each = ", ".join(f"{v:.3f}" for v in rep["f1_macro"]["values"])
+            line += f"\n  mean ± sd over {rep['n']} repeats; F1 macro of each: {each}"
+        return line + _baseline_line(metrics) + _undefined(metrics)
     parts = [
-        f"{name}: RMSE {t['rmse']:.3f}  R² {t['r2']:.3f}  r {t['pearson_r']:.3f}"
+        f"{name}: RMSE {val(f'targets.{name}.rmse', t['rmse'])}  "
+        f"R² {val(f'targets.{name}.r2', t['r2'])}  "
+        f"r {val(f'targets.{name}.pearson_r', t['pearson_r'])}"
         for name, t in metrics["targets"].items()
     ]
     scale = metrics.get("scale")
     text = "\n  ".join(parts) + (f"  (scale {scale})" if scale else "")
+    if rep.get("n", 1) > 1:
+        text += f"\n  mean ± sd over {rep['n']} repeats"
     if metrics.get("quadrant"):
         text += f"\n  quadrants from predicted V/A: F1 macro {metrics['quadrant']['f1_macro']:.3f}"
-    return text + _undefined(metrics)
+    return text + _baseline_line(metrics) + _undefined(metrics)
+
+
+def _baseline_line(metrics: dict[str, Any]) -> str:
+    """The dummy baselines of ``metrics['baseline']`` as one line, or ''."""
+    base = metrics.get("baseline") or {}
+    if metrics["task"] == "classify":
+        parts = [
+            f"{name} F1 macro {b['f1_macro']:.3f} (accuracy {b['accuracy']:.3f})"
+            for name, b in base.items()
+            if isinstance(b, dict) and "f1_macro" in b
+        ]
+    else:
+        mean = base.get("mean") or {}
+        parts = [
+            f"{name} RMSE {t['rmse']:.3f} R² {t['r2']:.3f}"
+            for name, t in (mean.get("targets") or {}).items()
+        ]
+        parts = ["mean predictor " + "; ".join(parts)] if parts else []
+    return ("\n  baseline: " + "; ".join(parts)) if parts else ""
 
 
 def _undefined(metrics: dict[str, Any]) -> str:
@@ -118,6 +151,7 @@ def run_train(
     cv: int = 5,
     repeats: int = 1,
     seed: int = 42,
+    scoring: str | None = None,
     grid: bool = True,
     smote: bool = True,
     test: str | os.PathLike[str] | None = None,
@@ -128,6 +162,7 @@ def run_train(
     scheduler: str | None = None,
     importance: bool = True,
     importance_max_features: int | None = None,
+    importance_by: str = "group",
     large_rows: int | None = None,
     on_large: str = "switch",
     dynamic: bool = False,
@@ -143,6 +178,8 @@ def run_train(
     ``importance_max_features`` features (default
     :data:`mer_classic.importance.MAX_FEATURES`; a seeded random subset of a wider
     table, said in the run's notes); its time is listed in the run's timings.
+    ``importance_by`` chooses what one shuffle permutes (``"group"``, ``"cluster"``
+    or ``"feature"``, see :func:`mer_classic.importance.feature_units`).
     """
     if dynamic:
         return run_train_dynamic(
@@ -160,12 +197,17 @@ def run_train(
             force=force,
             quiet=quiet,
         )
+    import time
+
+    from mer_classic.crossval import check_scoring
     from mer_classic.models import get_spec
     from mer_classic.parallel import check_scheduler, require_dask
     from mer_classic.report import default_run_dir, write_evaluation, write_run
     from mer_classic.training import train
 
     get_spec(model, task)
+    t_start = time.perf_counter()
+    scoring = check_scoring(scoring, task)  # before any work
     scheduler = check_scheduler(scheduler)
     if scheduler is not None:
         require_dask()  # before any work: the ImportError names the install command
@@ -180,6 +222,7 @@ def run_train(
         id_col=id_col,
         exclude=list(exclude or []),
     )
+    table.meta["warnings"] = _grouping_warnings(data, table)
     test_table = None
     if test is not None:
         from mer_classic.table import load_table
@@ -207,12 +250,11 @@ def run_train(
         scheduler=scheduler,
         large_rows=large_rows,
         on_large=on_large,
+        scoring=scoring,
     )
     imp = None
     extra: dict[str, Any] = {}
     if importance:
-        import time
-
         from mer_classic.importance import MAX_FEATURES, permutation_importance_cv
 
         t0 = time.perf_counter()
@@ -228,12 +270,15 @@ def run_train(
             max_features=importance_max_features or MAX_FEATURES,
             n_jobs=n_jobs,
             quiet=quiet,
+            by=importance_by,
         )
         result.timings["permutation_importance_s"] = time.perf_counter() - t0
         extra["importance"] = {
             "n_features": imp.attrs.get("n_features"),
             "n_measured": imp.attrs.get("n_measured"),
             "max_features": importance_max_features or MAX_FEATURES,
+            "by": importance_by,
+            "n_distinguishable": int(imp["distinguishable"].sum()),
             **({"note": imp.attrs["note"]} if imp.attrs.get("note") else {}),
         }
     feature_settings = _feature_settings_of(data)
@@ -255,6 +300,7 @@ def run_train(
     lines += [
         f"  note: {n}" for n in result.settings.get("scaling", {}).get("notes", [])
     ]
+    lines += [f"warning: {w}" for w in result.table_meta.get("warnings", [])]
     if extra.get("importance", {}).get("note"):
         lines.append(f"  note: {extra['importance']['note']}")
     if scheduler is not None:
@@ -271,8 +317,44 @@ def run_train(
         lines.append(
             f"  held-out test ({len(test_table)} rows): " + format_metrics(tmetrics)
         )
-    lines.append(f"wrote {out_dir}/ (report.md, metrics.json, model.joblib)")
+    t = result.timings
+    parts = [
+        f"{label} {t[key]:.0f} s"
+        for key, label in (
+            ("cross_validation_s", "cross-validation"),
+            ("final_fit_s", "final fit"),
+            ("permutation_importance_s", "importance"),
+        )
+        if key in t
+    ]
+    lines.append(
+        f"  time: {time.perf_counter() - t_start:.0f} s in all ("
+        + ", ".join(parts)
+        + ")"
+    )
+    lines.append(
+        f"wrote {out_dir}/ (index.html, report.md, metrics.json, model.joblib)"
+    )
     return "\n".join(lines)
+
+
+def _grouping_warnings(data: str | os.PathLike[str] | None, table: Any) -> list[str]:
+    """A warning naming the group-like columns of an ungrouped table, or none."""
+    if data is None or table.meta.get("group"):
+        return []
+    from mer_classic._leakage import group_like_columns
+    from mer_classic.table import read_csv
+
+    header = list(read_csv(data, nrows=1).columns)  # the header only
+    found = group_like_columns(header, skip=[table.meta.get("id"), *table.targets])
+    if not found:
+        return []
+    shown = ", ".join(repr(c) for c in found)
+    return [
+        f"the folds are not grouped although {shown} looks like a grouping column: "
+        "tracks of one artist/album can sit on both sides of a fold, which inflates "
+        f"the scores; pass --group {found[0]}"
+    ]
 
 
 def _feature_settings_of(data: str | os.PathLike[str] | None) -> dict[str, Any] | None:
@@ -311,7 +393,9 @@ def run_evaluate(
 ) -> str:
     """Score a saved model on a table and write a report folder; return the summary.
 
-    ``quiet`` hides the progress bar over the prediction (in blocks of rows).
+    ``quiet`` hides the progress bar over the prediction (in blocks of rows). Without
+    ``id_col`` the rows are keyed as ``predict`` keys them: the model's training id
+    column, else ``track_id``, when the table has it.
     """
     from mer_classic.persistence import load_model
     from mer_classic.report import default_run_dir, write_evaluation
@@ -323,6 +407,8 @@ def run_evaluate(
     tgt: Any = target or model.targets
     if model.task == "classify":
         tgt = tgt[0]
+    if id_col is None:
+        id_col = _default_id(data, model)
     table = load_table(
         data,
         target=tgt,
@@ -340,8 +426,23 @@ def run_evaluate(
     return (
         f"{model.metadata.get('model')} on {table.meta['source']} ({len(table)} rows)\n  "
         + format_metrics(metrics)
-        + f"\nwrote {out_dir}/"
+        + f"\nwrote {out_dir}/ (index.html, report.md, metrics.json, predictions.csv)"
     )
+
+
+def _default_id(data: str | os.PathLike[str], model: Any) -> str | None:
+    """The id column ``predict`` would use: the model's training id, else ``track_id``.
+
+    Only a column of the table that is not one of the model's features.
+    """
+    from mer_classic.table import read_csv
+
+    header = set(read_csv(data, nrows=1).columns)  # the header only
+    settings = model.metadata.get("settings") or {}
+    for col in (settings.get("id"), "track_id"):
+        if col and col in header and col not in model.feature_names:
+            return str(col)
+    return None
 
 
 def run_predict_table(
@@ -427,6 +528,9 @@ def run_train_dynamic(
             save_model=True,
             feature_settings=_feature_settings_of(data),
         )
+    from mer_classic.report import render_report
+
+    render_report(out_dir)  # in its final place: the page names the real folder
     lines = [
         f"dynamic {model} on {summary['n_frames']} frames of {summary['n_songs']} songs "
         f"({cv}-fold, songs held out; scale {summary['scale']})"
@@ -439,5 +543,7 @@ def run_train_dynamic(
             f"per song RMSE {own['per_song_rmse']:.3f} r {own['per_song_r']:.3f} "
             f"(0..1: pooled RMSE {unit['pooled_rmse']:.3f})"
         )
-    lines.append(f"wrote {out_dir}/ (report.md, metrics.json, predictions.csv, model)")
+    lines.append(
+        f"wrote {out_dir}/ (index.html, report.md, metrics.json, predictions.csv, model)"
+    )
     return "\n".join(lines)
