@@ -155,6 +155,8 @@ def extract_tracks(
             )
             logger.warning("%s: %s", t.path, r["reason"])
             continue
+        for warning in r.get("warnings", ()):
+            logger.warning("%s: %s", t.path, warning)
         n_cached += bool(r["cached"])
         ok_ids.append(t.track_id)
         blocks.append(np.atleast_2d(r["values"]))
