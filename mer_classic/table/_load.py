@@ -273,7 +273,7 @@ def _clean_targets(
                 )
             infinite = np.isinf(converted.to_numpy(dtype=float, na_value=np.nan))
             if infinite.any():
-                example = df.loc[infinite, col].iloc[0]
+                example = str(df.loc[infinite, col].iloc[0])
                 raise DataError(
                     f"regression target {col!r} of {name} has {int(infinite.sum())} "
                     f"infinite value(s) such as {example!r}; replace them with a "
