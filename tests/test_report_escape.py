@@ -64,7 +64,9 @@ def test_hostile_labels_stay_in_their_cells(tmp_path):
     assert res.exit_code == 0, res.output
     for report in (run / "report.md", ev / "report.md"):
         text = report.read_text()
-        assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+        assert (
+            "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+        )
         assert "a\\|b" in text and "\\`tick\\`" in text
         assert "two lines" in text and "two\nlines" not in text
         # each table keeps one column count from header to last row
