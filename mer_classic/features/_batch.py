@@ -384,7 +384,9 @@ def no_rows_error(found: Inputs, errors: Sequence[dict[str, str]]) -> DataError:
                 "the same `mer-classic fetch` command with --force (it adopts the "
                 "clips it finds there and fills audio_path)"
             )
-    hints.append("or pass audio files or folders to `mer-classic extract`")
+    hints.append(
+        ("or " if hints else "") + "pass audio files or folders to `mer-classic extract`"
+    )
     return DataError(
         "no features extracted, so nothing was written: "
         + "; ".join(why or ["no audio file was found"])
