@@ -385,7 +385,8 @@ def no_rows_error(found: Inputs, errors: Sequence[dict[str, str]]) -> DataError:
                 "clips it finds there and fills audio_path)"
             )
     hints.append(
-        ("or " if hints else "") + "pass audio files or folders to `mer-classic extract`"
+        ("or " if hints else "")
+        + "pass audio files or folders to `mer-classic extract`"
     )
     return DataError(
         "no features extracted, so nothing was written: "
