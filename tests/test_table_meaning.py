@@ -193,3 +193,48 @@ def test_infinite_regression_target_is_refused(runner, tmp_path, features_df, ba
     assert res.exit_code == 1, res.output
     assert res.output.startswith("Error: regression target 'valence'")
     assert "infinite" in res.output and "Traceback" not in res.output
+
+
+# ------------------------------------------------------------------ loaders, metadata
+def test_dataset_csv_reads_id_columns_as_text(tmp_path):
+    from mer_classic.datasets._base import read_dataset_csv
+
+    path = tmp_path / "static.csv"
+    path.write_text(" song_id, valence_mean\n007,5.0\n1e5,4.0\n0123,3.0\n")
+    df = read_dataset_csv(path, dataset="DEAM")
+    assert df["song_id"].tolist() == ["007", "1e5", "0123"]
+    assert df["valence_mean"].tolist() == [5.0, 4.0, 3.0]
+
+
+def test_dynamic_annotation_ids_keep_their_spelling(tmp_path):
+    from mer_classic.dynamic import read_dynamic_annotations
+
+    path = tmp_path / "dyn.csv"
+    path.write_text(
+        "musicId,frameTime,Arousal(mean),Valence(mean)\n007,15.0,0.1,0.2\n"
+        "1e5,15.0,0.3,0.4\n"
+    )
+    assert read_dynamic_annotations(path)["track_id"].tolist() == ["007", "1e5"]
+
+
+def test_extract_metadata_join_keeps_number_like_ids(tmp_path):
+    import soundfile as sf
+
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    t = np.arange(22050 * 2) / 22050
+    for i, tid in enumerate(["007", "1e5"]):
+        sf.write(
+            audio / f"{tid}.wav", 0.3 * np.sin(2 * np.pi * (220 + 50 * i) * t), 22050
+        )
+    meta = tmp_path / "meta.csv"
+    meta.write_text("track_id,label\n007,happy\n1e5,sad\n")
+    out = tmp_path / "f.csv"
+    res = CliRunner().invoke(
+        main,
+        ["extract", str(audio), "--metadata", str(meta), "--out", str(out), "-q"],
+    )
+    assert res.exit_code == 0, res.output
+    table = read_csv(out)
+    assert table["track_id"].tolist() == ["007", "1e5"]
+    assert table["label"].tolist() == ["happy", "sad"]
