@@ -238,3 +238,13 @@ def test_extract_metadata_join_keeps_number_like_ids(tmp_path):
     table = read_csv(out)
     assert table["track_id"].tolist() == ["007", "1e5"]
     assert table["label"].tolist() == ["happy", "sad"]
+
+
+def test_dataset_ratings_with_an_infinite_value_are_refused():
+    from mer_classic.datasets._base import check_range
+
+    with pytest.raises(DataError, match=r"DEAM: valence holds 1 infinite value\(s\)"):
+        check_range(
+            pd.Series([5.0, np.inf, 3.0]), "1-9", dataset="DEAM", what="valence"
+        )
+    check_range(pd.Series([5.0, np.nan, 3.0]), "1-9", dataset="DEAM", what="valence")

@@ -259,6 +259,12 @@ def check_range(
             f"(first: {text.iloc[0]!r}); is this the file as distributed?"
         )
     arr = num.to_numpy(dtype=float)
+    infinite = np.isinf(arr)
+    if infinite.any():
+        raise DataError(
+            f"{dataset}: {what} holds {int(infinite.sum())} infinite value(s) (first: "
+            f"{str(raw[infinite].iloc[0])!r}); is this the file as distributed?"
+        )
     arr = arr[np.isfinite(arr)]
     if arr.size and (arr.min() < lo - 1e-9 or arr.max() > hi + 1e-9):
         raise DataError(
