@@ -67,8 +67,15 @@ def scheduler_option(help: str) -> Decorator:
     )
 
 
+#: said wherever the user chooses a model file (predict, evaluate)
+MODEL_FILE_WARNING = (
+    "model.joblib is a pickle: loading it runs code, so give only models you made "
+    "or trust (the sha256 in model.json detects corruption, not malice)."
+)
+
+
 def model_path_option(
-    help: str = "Run folder or model.joblib written by `train`.",
+    help: str = "Run folder or model.joblib written by `train`. " + MODEL_FILE_WARNING,
 ) -> Decorator:
     """``--model PATH`` of a saved model (required)."""
     return click.option(

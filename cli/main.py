@@ -10,6 +10,7 @@ mapped once, here, to ``Error: ...`` and exit code 1.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import warnings
 from collections.abc import Iterator
@@ -62,6 +63,13 @@ class _Group(click.Group):
             ctx.exit(EXIT_RESUME_LATER)
         except MerClassicError as err:
             raise click.ClickException(str(err)) from err
+        except OSError as err:  # a full disk outside the atomic writers
+            if err.errno != errno.ENOSPC:
+                raise
+            where = f" writing {err.filename}" if err.filename else ""
+            raise click.ClickException(
+                f"no space left on device{where}; free some space and re-run"
+            ) from err
         except ImportError as err:  # an optional extra is missing (e.g. dask)
             if "pip install" not in str(err):
                 raise

@@ -81,8 +81,14 @@ class ArrayCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.npz"
 
-    def get(self, key: str) -> dict[str, np.ndarray] | None:
-        """Return the stored arrays, or None when missing or unreadable."""
+    def get(
+        self, key: str, *, problems: list[str] | None = None
+    ) -> dict[str, np.ndarray] | None:
+        """Return the stored arrays, or None when missing or unreadable.
+
+        Why an existing entry could not be read is appended to ``problems`` when
+        given (else logged as a warning).
+        """
         path = self._path(key)
         if not path.is_file():
             return None
@@ -90,8 +96,16 @@ class ArrayCache:
             with np.load(path, allow_pickle=False) as data:
                 return {k: data[k] for k in data.files}
         except Exception as exc:  # a damaged entry is recomputed, not fatal
-            logger.warning("ignoring unreadable cache entry %s (%s)", path, exc)
+            message = f"ignoring unreadable cache entry {path} ({exc}); recomputed"
+            if problems is None:
+                logger.warning("%s", message)
+            else:
+                problems.append(message)
             return None
+
+    def entry_path(self, key: str) -> Path:
+        """The file that holds (or would hold) the entry ``key``."""
+        return self._path(key)
 
     def put(self, key: str, **arrays: np.ndarray) -> None:
         """Store arrays under ``key`` atomically; failures are logged, not raised."""

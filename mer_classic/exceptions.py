@@ -7,6 +7,9 @@ so callers can catch them all at once; errors about bad values also derive from
 
 from __future__ import annotations
 
+import errno
+import os
+
 __all__ = [
     "MerClassicError",
     "ConfigError",
@@ -18,6 +21,7 @@ __all__ = [
     "FetchInterrupted",
     "ModelFileError",
     "AudioError",
+    "NoSpaceError",
     "VersionMismatchWarning",
     "MissingGlyphWarning",
 ]
@@ -98,6 +102,25 @@ class ModelFileError(MerClassicError):
 
 class AudioError(MerClassicError):
     """An audio file cannot be decoded or is unusable (empty, silent, too short)."""
+
+
+class NoSpaceError(ConfigError, OSError):
+    """The disk filled up (``ENOSPC``) while writing ``path``; nothing was replaced.
+
+    Raised by the atomic writers of :mod:`mer_classic._io`, which remove their
+    temporary and leave the previous file or folder as it was. It is also an
+    :class:`OSError` with ``errno == errno.ENOSPC`` and ``filename == path``, so code
+    that handles a full disk the usual way keeps working.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    def __str__(self) -> str:
+        return f"no space left on device writing {self.filename}; nothing was replaced"
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return type(self), (str(self.filename),)
 
 
 class VersionMismatchWarning(UserWarning):

@@ -459,3 +459,119 @@ def test_dynamic_curves_sample_many_songs_and_say_so(tmp_path, monkeypatch):
     md = (tmp_path / "r" / "report.md").read_text()
     assert "a random sample of 3 of the 6 songs" in md
     assert (tmp_path / "r" / "index.html").exists()
+
+
+# ------------------------------------------------ odd annotation files (issue 21)
+def _ann_file(tmp_path, rows: str) -> Path:
+    path = tmp_path / "ann.csv"
+    path.write_text("track_id,time,valence,arousal\n" + rows)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            "s1,15.0,0.1,0.2\ns1,15.5s,0.1,0.2\n",
+            r"annotation file '.*ann.csv': column 'time' must hold times; found 1 "
+            r"text value\(s\) such as '15.5s' \(row 3 of the file\)",
+        ),
+        (
+            "s1,15.0,0.1,0.2\ns1,,0.1,0.2\n",
+            r"annotation file '.*ann.csv': column 'time' is empty in 1 row\(s\) "
+            r"\(first: row 3 of the file\)",
+        ),
+        (
+            "s1,15.0,inf,0.2\ns1,15.5,0.1,0.2\n",
+            r"annotation file '.*ann.csv': column 'valence' has 1 infinite "
+            r"value\(s\) such as 'inf' \(row 2",
+        ),
+        (
+            "s1,15.0,0.1,-inf\n",
+            r"column 'arousal' has 1 infinite value",
+        ),
+        (
+            "s1,15.0,high,0.2\n",
+            r"column 'valence' must hold ratings; found 1 text value\(s\) such as 'high'",
+        ),
+    ],
+    ids=["text-time", "missing-time", "inf-valence", "inf-arousal", "text-rating"],
+)
+def test_bad_annotation_values_name_file_column_and_value(tmp_path, rows, message):
+    with pytest.raises(DataError, match=message):
+        read_dynamic_annotations(_ann_file(tmp_path, rows))
+
+
+def test_infinite_value_in_a_wide_file_is_refused(tmp_path):
+    path = tmp_path / "arousal.csv"
+    path.write_text("song_id,sample_15000ms,sample_15500ms\n2,0.1,Infinity\n")
+    with pytest.raises(DataError, match="column 'sample_15500ms' has 1 infinite"):
+        read_dynamic_annotations(path)
+
+
+def test_repeated_frames_are_averaged_with_a_note(tmp_path):
+    path = _ann_file(
+        tmp_path,
+        "s1,15.0,0.1,0.2\ns1,15.0,0.3,0.2\ns1,15.5,0.5,0.5\ns1,15.5,0.5,0.5\n"
+        "s2,15.0,0.0,0.0\n",
+    )
+    notes: list[str] = []
+    out = read_dynamic_annotations(path, notes=notes)
+    assert out.to_dict("list") == {
+        "track_id": ["s1", "s1", "s2"],
+        "time": [15.0, 15.5, 15.0],
+        "valence": [pytest.approx(0.2), 0.5, 0.0],
+        "arousal": [pytest.approx(0.2), 0.5, 0.0],
+    }
+    assert notes == [
+        f"annotation file {str(path)!r}: 2 (track, time) frame(s) appear more than "
+        "once (4 rows); 1 of them with different values. Each frame's values are "
+        "averaged (the mean of its rows)"
+    ]
+
+
+def test_annotations_beyond_the_clip_give_a_note_with_counts():
+    X, ann = _synthetic(3)  # features 14..21 s
+    late = ann.assign(time=ann["time"] + 30.0).iloc[:10]  # 45..50 s: no audio
+    notes: list[str] = []
+    Xa, Y = align_segments(X, pd.concat([ann, late]), notes=notes)
+    assert len(Y) == len(ann)
+    assert len(notes) == 1
+    assert notes[0].startswith(
+        f"10 of {len(ann) + 10} annotated frame(s) have no feature segment within "
+        "0.25 s and are left out: 10 lie after the end of their song's features "
+        "(1 song(s))"
+    )
+
+
+def test_run_dynamic_reports_the_notes(tmp_path):
+    X, ann = _synthetic(4)
+    late = ann.assign(time=ann["time"] + 30.0)
+    twice = ann.iloc[:3].assign(valence=ann["valence"].iloc[:3] + 0.1)
+    path = tmp_path / "ann.csv"
+    pd.concat([ann, late, twice]).to_csv(path, index=False)
+    s = run_dynamic(
+        X, path, model="ridge", cv=2, grid=False, quiet=True, out_dir=tmp_path / "r"
+    )
+    text = " | ".join(s["notes"])
+    assert "3 (track, time) frame(s) appear more than once" in text
+    assert f"{len(late)} lie after the end of their song's features" in text
+
+
+def test_align_does_not_warn_about_a_fragmented_frame(tmp_path):
+    import warnings
+
+    rng = np.random.default_rng(0)
+    rows = [
+        {"track_id": "s0", "time": 14 + 0.5 * k}
+        | {f"f{i}": rng.normal() for i in range(150)}
+        for k in range(20)
+    ]
+    pd.DataFrame(rows).to_csv(tmp_path / "seg.csv", index=False)
+    ann = pd.DataFrame({"track_id": "s0", "time": [15.0, 16.0], "valence": [0, 1]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas' PerformanceWarning included
+        X, Y = align_segments(read_segment_features(tmp_path / "seg.csv"), ann)
+        fragmented = read_segment_features(tmp_path / "seg.csv")
+        align_segments(pd.concat([fragmented[[c]] for c in fragmented], axis=1), ann)
+    assert X.shape == (2, 150)

@@ -42,15 +42,38 @@ def atomic_path(
     ``mode`` is given (e.g. ``0o600`` for a secret).
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = _create_temp_file(target, mode)
+    with _no_space_error(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp_path = _create_temp_file(target, mode)
     try:
-        yield tmp_path
-        os.replace(tmp_path, target)
+        with _no_space_error(target):
+            yield tmp_path
+            os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
         raise
+
+
+@contextlib.contextmanager
+def _no_space_error(target: Path) -> Iterator[None]:
+    """Turn a full disk (``ENOSPC``) while writing ``target`` into a NoSpaceError.
+
+    The error names ``target`` (not the temporary) and says nothing was replaced,
+    which holds because the temporary is removed and the rename never happened.
+    """
+    from mer_classic.exceptions import NoSpaceError
+
+    try:
+        yield
+    except NoSpaceError as exc:
+        if exc.filename == str(target):
+            raise
+        raise NoSpaceError(target) from exc
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        raise NoSpaceError(target) from exc
 
 
 @contextlib.contextmanager
@@ -143,9 +166,11 @@ def atomic_dir(path: str | os.PathLike[str], *, force: bool = False) -> Iterator
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target.parent)
-    tmp = _create_temp_dir(target)
+    with _no_space_error(target):
+        tmp = _create_temp_dir(target)
     try:
-        yield tmp
+        with _no_space_error(target):
+            yield tmp
         aside = None
         if force and target.exists():
             aside = _temp_name(target, "old")

@@ -135,14 +135,22 @@ class Dataset:
 
 
 # --------------------------------------------------------------------------- helpers
+#: id columns of the published layouts, read as text (``007`` stays ``007``)
+ID_COLUMNS = frozenset({"song_id", "musicId", "track_id", "id", "excerpt_id"})
+
+
 def read_dataset_csv(path: Path, *, dataset: str, **kwargs: Any) -> pd.DataFrame:
-    """Read a CSV and strip whitespace from the headers.
+    """Read a CSV and strip whitespace from the headers; id columns as text.
 
     An empty or unparsable file is a :class:`DataError` from the same wording as
     every other table mer-classic reads (:func:`mer_classic.table.csv_errors`:
     "is empty", "cannot parse ... as CSV", with a hint for ``;`` or tab files).
     """
     with csv_errors(Path(path), what=f"{dataset} file"):
+        if kwargs.get("dtype") is None or isinstance(kwargs["dtype"], dict):
+            header = pd.read_csv(path, nrows=0, **{**kwargs, "dtype": None})
+            ids = {c: str for c in header.columns if str(c).strip() in ID_COLUMNS}
+            kwargs["dtype"] = {**ids, **(kwargs.get("dtype") or {})}
         df = pd.read_csv(path, **kwargs)
     df.columns = [str(c).strip() for c in df.columns]
     return df
@@ -251,6 +259,12 @@ def check_range(
             f"(first: {text.iloc[0]!r}); is this the file as distributed?"
         )
     arr = num.to_numpy(dtype=float)
+    infinite = np.isinf(arr)
+    if infinite.any():
+        raise DataError(
+            f"{dataset}: {what} holds {int(infinite.sum())} infinite value(s) (first: "
+            f"{str(raw[infinite].iloc[0])!r}); is this the file as distributed?"
+        )
     arr = arr[np.isfinite(arr)]
     if arr.size and (arr.min() < lo - 1e-9 or arr.max() > hi + 1e-9):
         raise DataError(

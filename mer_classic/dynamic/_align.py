@@ -20,6 +20,7 @@ def align_segments(
     time_ref: str = "center",
     segment: float | None = None,
     lag: float = 0.0,
+    notes: list[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Match each annotated frame with the nearest feature segment of its song.
 
@@ -40,6 +41,10 @@ def align_segments(
     lag : float, default=0.0
         Annotator reaction lag (s): an annotation at ``t`` is matched with the
         audio at ``t - lag``.
+    notes : list of str, default=None
+        Receives a note with counts when annotated frames of songs that have
+        features find no segment (times beyond the end or before the start of the
+        song's features, or in a gap); logged as a warning when None.
 
     Returns
     -------
@@ -57,11 +62,20 @@ def align_segments(
     if tolerance <= 0:
         raise ParameterError(f"tolerance must be > 0 seconds; got {tolerance}")
     targets = [c for c in annotations.columns if c not in SEGMENT_KEYS]
-    feats = features.reset_index()
+    keys = features.index.to_frame(index=False)
     if segment is None:
-        steps = feats.groupby("track_id")["time"].diff().dropna()
+        steps = keys.groupby("track_id")["time"].diff().dropna()
         segment = float(steps.median()) if len(steps) else 0.5
-    feats["_t"] = feats["time"] + (segment / 2 if time_ref == "start" else 0.0)
+    keys["_t"] = keys["time"] + (segment / 2 if time_ref == "start" else 0.0)
+    # built in one piece: inserting columns into a frame read from a wide CSV (a
+    # block per column) is what made pandas warn "highly fragmented"
+    feats = pd.concat(
+        [
+            keys,
+            pd.DataFrame(features.to_numpy(dtype=float), columns=features.columns),
+        ],
+        axis=1,
+    )
     ann = annotations.copy()
     ann["track_id"] = clean_ids(ann["track_id"])
     ann["_t"] = ann["time"].astype(float) - lag
@@ -90,9 +104,47 @@ def align_segments(
             "that the features cover the annotated times (e.g. 15-45 s)"
         )
     if len(merged) < n_ann:
-        logger.info("aligned %d of %d annotated frames", len(merged), n_ann)
+        _note_unmatched(ann, feats, merged, common, tolerance=tolerance, notes=notes)
     merged = merged.set_index(list(SEGMENT_KEYS))
     return merged[fcols], merged[targets]
+
+
+def _note_unmatched(
+    ann: pd.DataFrame,
+    feats: pd.DataFrame,
+    merged: pd.DataFrame,
+    common: list[str],
+    *,
+    tolerance: float,
+    notes: list[str] | None,
+) -> None:
+    """Say how many annotated frames found no segment, and where they lie."""
+    a = ann[ann["track_id"].isin(common)]
+    span = feats.groupby("track_id")["_t"].agg(["min", "max"])
+    first = a["track_id"].map(span["min"])
+    last = a["track_id"].map(span["max"])
+    after = int((a["_t"] > last + tolerance).sum())
+    before = int((a["_t"] < first - tolerance).sum())
+    n_ann, n_lost = len(a), len(a) - len(merged)
+    songs = a.loc[a["_t"] > last + tolerance, "track_id"].nunique()
+    parts = []
+    if after:
+        parts.append(
+            f"{after} lie after the end of their song's features ({songs} song(s))"
+        )
+    if before:
+        parts.append(f"{before} before their start")
+    if n_lost - after - before:
+        parts.append(f"{n_lost - after - before} in gaps between segments")
+    message = (
+        f"{n_lost} of {n_ann} annotated frame(s) have no feature segment within "
+        f"{tolerance} s and are left out: {'; '.join(parts)} (are the features "
+        "extracted from the whole clip, with the annotations' time unit in seconds?)"
+    )
+    if notes is None:
+        logger.warning("%s", message)
+    else:
+        notes.append(message)
 
 
 # --------------------------------------------------------------------------- smoothing

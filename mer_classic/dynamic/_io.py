@@ -31,8 +31,68 @@ def clean_ids(values: Any) -> list[str]:
     return out
 
 
+def _numbers(values: pd.Series, *, name: str, column: str, what: str) -> np.ndarray:
+    """``values`` as floats; text or an infinite value is a DataError naming them.
+
+    Empty cells become NaN (a frame without a rating); the caller decides whether
+    that is allowed.
+    """
+    converted = pd.to_numeric(values, errors="coerce")
+    text = converted.isna() & values.notna() & (values.astype(str).str.strip() != "")
+    if text.any():
+        raise DataError(
+            f"{name}: column {column!r} must hold {what}; found "
+            f"{int(text.sum())} text value(s) such as {values[text].iloc[0]!r} "
+            f"(row {int(np.flatnonzero(text.to_numpy())[0]) + 2} of the file). Write "
+            "plain numbers (seconds for times, e.g. 15.5)"
+        )
+    out = converted.to_numpy(dtype=float, na_value=np.nan)
+    infinite = np.isinf(out)
+    if infinite.any():
+        raise DataError(
+            f"{name}: column {column!r} has {int(infinite.sum())} "
+            f"infinite value(s) such as {str(values[infinite].iloc[0])!r} (row "
+            f"{int(np.flatnonzero(infinite)[0]) + 2} of the file); replace them with "
+            "finite numbers or leave the cells empty"
+        )
+    return out
+
+
+def _note(notes: list[str] | None, message: str) -> None:
+    if notes is None:
+        logger.warning("%s", message)
+    else:
+        notes.append(message)
+
+
+def _average_repeats(
+    out: pd.DataFrame, *, name: str, notes: list[str] | None
+) -> pd.DataFrame:
+    """One row per (track, time): repeated frames are averaged, with a note."""
+    keys = list(SEGMENT_KEYS)
+    repeated = out.duplicated(keys, keep=False)
+    if not repeated.any():
+        return out
+    targets = [c for c in out.columns if c not in keys]
+    rep = out[repeated]
+    differ = rep.groupby(keys, sort=False)[targets].nunique(dropna=True).max(axis=1) > 1
+    n_frames = int(rep.groupby(keys, sort=False).ngroups)
+    n_rows = int(repeated.sum())
+    merged = out.groupby(keys, sort=False, as_index=False)[targets].mean()
+    _note(
+        notes,
+        f"{name}: {n_frames} (track, time) frame(s) appear more than "
+        f"once ({n_rows} rows); {int(differ.sum())} of them with different values. "
+        "Each frame's values are averaged (the mean of its rows)",
+    )
+    return merged
+
+
 def read_dynamic_annotations(
-    source: str | os.PathLike[str] | pd.DataFrame, *, target: str | None = None
+    source: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    target: str | None = None,
+    notes: list[str] | None = None,
 ) -> pd.DataFrame:
     """Read per-frame annotations into the long form ``track_id, time, <targets>``.
 
@@ -48,11 +108,20 @@ def read_dynamic_annotations(
         The annotation file, folder or table.
     target : str, default=None
         Target name for a wide single-target file.
+    notes : list of str, default=None
+        Receives a note when a (track, time) frame appears more than once (its
+        values are averaged); logged as a warning when None.
 
     Returns
     -------
     pandas.DataFrame
         Sorted by ``track_id, time``; ``track_id`` as str, ``time`` in seconds.
+
+    Raises
+    ------
+    DataError
+        When a time is missing or not a number (``15.5s``), or a rating is text or
+        infinite: the message names the file, the column and the value.
 
     Examples
     --------
@@ -69,11 +138,16 @@ def read_dynamic_annotations(
         name = repr(str(path))
         if path.is_dir():
             return _annotations_from_folder(path)
-        df = read_csv(path, what="annotation file")
+        df = read_csv(path, what="annotation file", text_columns=("musicId", "song_id"))
         if target is None:
             low = path.name.lower()
             target = next((t for t in ("arousal", "valence") if t in low), None)
     df.columns = [str(c).strip() for c in df.columns]
+    src = (
+        "the annotation DataFrame"
+        if name == "the DataFrame"
+        else f"annotation file {name}"
+    )
     lower = {c.lower(): c for c in df.columns}
     samples, times = sample_columns(df.columns)
     if samples:
@@ -83,7 +157,9 @@ def read_dynamic_annotations(
                 f"{name} is a wide single-target file; pass target='valence' or "
                 "'arousal'"
             )
-        vals = df[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        vals = np.column_stack(
+            [_numbers(df[c], name=src, column=str(c), what="ratings") for c in samples]
+        )
         out = pd.DataFrame(
             {
                 "track_id": np.repeat(
@@ -102,24 +178,26 @@ def read_dynamic_annotations(
                 f"annotations {name} need track_id/musicId and time/frameTime columns "
                 f"(or sample_<ms>ms columns); found {list(df.columns)[:8]}"
             )
-        out = pd.DataFrame(
-            {
-                "track_id": clean_ids(df[id_col]),
-                "time": df[time_col].astype(float).to_numpy(),
-            }
-        )
+        times = _numbers(df[time_col], name=src, column=time_col, what="times")
+        if np.isnan(times).any():
+            raise DataError(
+                f"{src}: column {time_col!r} is empty in "
+                f"{int(np.isnan(times).sum())} row(s) (first: row "
+                f"{int(np.flatnonzero(np.isnan(times))[0]) + 2} of the file); every "
+                "annotated frame needs its time in seconds"
+            )
+        out = pd.DataFrame({"track_id": clean_ids(df[id_col]), "time": times})
         for t in ("valence", "arousal"):
             col = lower.get(t) or lower.get(f"{t}(mean)")
             if col is not None:
-                out[t] = pd.to_numeric(df[col], errors="coerce").to_numpy(float)
+                out[t] = _numbers(df[col], name=src, column=col, what="ratings")
         if len(out.columns) == 2:
             raise DataError(
                 f"annotations {name} have no valence or arousal column; found "
                 f"{list(df.columns)[:8]}"
             )
-    out = out.drop_duplicates(list(SEGMENT_KEYS)).sort_values(
-        list(SEGMENT_KEYS), kind="stable"
-    )
+    out = _average_repeats(out, name=src, notes=notes)
+    out = out.sort_values(list(SEGMENT_KEYS), kind="stable")
     return out.reset_index(drop=True)
 
 
@@ -184,4 +262,5 @@ def read_segment_features(
     num = df.select_dtypes(include=[np.number])
     if num.shape[1] == 0:
         raise DataError("segment features have no numeric columns")
-    return num.astype(float)
+    # one float block (read_csv gives a block per column: a fragmented frame)
+    return pd.DataFrame(num.to_numpy(dtype=float), index=num.index, columns=num.columns)

@@ -155,20 +155,23 @@ def run_dynamic(
     from mer_classic.report import write_dynamic_files
 
     feats = read_segment_features(features_csv)
-    ann = read_dynamic_annotations(annotations_csv)
+    read_notes: list[str] = []
+    ann = read_dynamic_annotations(annotations_csv, notes=read_notes)
     wanted = [t for t in targets if t in ann.columns]
     if not wanted:
         raise DataError(
             f"annotations have none of the targets {list(targets)}; they have "
             f"{[c for c in ann.columns if c not in SEGMENT_KEYS]}"
         )
-    notes = [
+    notes = read_notes + [
         f"target {t!r} not in the annotations: skipped"
         for t in targets
         if t not in ann.columns
     ]
     ann = ann[[*SEGMENT_KEYS, *wanted]].dropna(subset=wanted)
-    X, Y = align_segments(feats, ann, tolerance=tolerance, time_ref=time_ref, lag=lag)
+    X, Y = align_segments(
+        feats, ann, tolerance=tolerance, time_ref=time_ref, lag=lag, notes=notes
+    )
     n_ann_songs = ann["track_id"].nunique()
     n_used = Y.index.get_level_values("track_id").nunique()
     if n_used < n_ann_songs:

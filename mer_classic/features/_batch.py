@@ -235,6 +235,8 @@ def extract_tracks(
         if not r["ok"]:
             errors.append(_error(t, r))
             continue
+        for warning in r.get("warnings", ()):
+            logger.warning("%s: %s", t.path, warning)
         n_cached += bool(r["cached"])
         ok_ids.append(t.track_id)
         blocks.append(np.atleast_2d(r["values"]))
@@ -465,7 +467,10 @@ def no_rows_error(found: Inputs, errors: Sequence[dict[str, str]]) -> DataError:
                 "the same `mer-classic fetch` command with --force (it adopts the "
                 "clips it finds there and fills audio_path)"
             )
-    hints.append("or pass audio files or folders to `mer-classic extract`")
+    hints.append(
+        ("or " if hints else "")
+        + "pass audio files or folders to `mer-classic extract`"
+    )
     return DataError(
         "no features extracted, so nothing was written: "
         + "; ".join(why or ["no audio file was found"])

@@ -14,11 +14,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from mer_classic.exceptions import AudioError
-from mer_classic.features._decode import AUDIO_EXTENSIONS, load_audio, mix_to_mono
+from mer_classic.features._decode import (
+    AUDIO_EXTENSIONS,
+    _undecodable,
+    load_audio,
+    mix_to_mono,
+    native_stderr_captured,
+)
 
 __all__ = ["iter_audio", "DEFAULT_BLOCK_SECONDS"]
 
@@ -34,6 +41,23 @@ def _whole(
     size = max(int(block * sr), 1)
     for i in range(0, len(y), size):
         yield y[i : i + size]
+
+
+def _native(p: Path, call: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run one libsndfile call with fd 2 captured; its failure is an AudioError.
+
+    A stream damaged in the middle (junk between MP3 frames) opens fine and then
+    fails in a read with libsndfile's "Unspecified internal error", after libmpg123
+    printed "Illegal Audio-MPEG-Header" / "Giving up resync" lines to fd 2. Both
+    stay off the terminal: the lines are captured (logged at DEBUG) and the error
+    becomes the decoder's usual "not a decodable audio file" reason. fd 2 is
+    restored between calls, so nothing else is hidden while blocks are processed.
+    """
+    try:
+        with native_stderr_captured():
+            return call(*args, **kwargs)
+    except Exception as exc:
+        raise AudioError(_undecodable(p, exc)) from exc
 
 
 def _streamable(p: Path) -> bool:
@@ -85,7 +109,8 @@ def iter_audio(
         import soundfile as sf
 
         try:
-            f = sf.SoundFile(str(p))
+            with native_stderr_captured():  # libmpg123 notes go to fd 2
+                f = sf.SoundFile(str(p))
         except Exception:
             f = None
     if f is None or not f.seekable():
@@ -102,7 +127,7 @@ def iter_audio(
             yield from _whole(p, sr, offset, duration, block_seconds)  # raises
             return
         if start:
-            f.seek(start)
+            _native(p, f.seek, start)
         rs = None
         if native != sr:
             import soxr
@@ -112,7 +137,7 @@ def iter_audio(
         n_read = 0
         while left != 0:
             n = size if left < 0 else min(size, left)
-            x = f.read(frames=n, dtype="float32", always_2d=True)
+            x = _native(p, f.read, frames=n, dtype="float32", always_2d=True)
             if x.shape[0] == 0:
                 break
             n_read += x.shape[0]

@@ -24,6 +24,7 @@ from mer_classic.report._files import (
     REPORT_FILE,
     RUN_FILE,
     fmt_number,
+    md_cell,
 )
 
 __all__ = ["DYNAMIC_KIND", "MAX_DYNAMIC_SONGS", "write_dynamic_files", "render_dynamic"]
@@ -73,7 +74,7 @@ def _report_md(
         for sc in ("own",) if own_is_01 else ("own", "rescaled_0_1"):
             b = blk[sc]
             lines.append(
-                f"| {t} | {_scale_label(s['scale']) if sc == 'own' else '0..1'} | "
+                f"| {md_cell(t)} | {_scale_label(s['scale']) if sc == 'own' else '0..1'} | "
                 f"{fmt_number(b['pooled']['rmse'])} | {fmt_number(b['pooled']['r'])} | "
                 f"{fmt_number(b['per_song']['rmse_mean'])} ± "
                 f"{fmt_number(b['per_song']['rmse_sd'])} | "
@@ -86,7 +87,7 @@ def _report_md(
             if isinstance(v, dict) and "mean" in v:
                 lines.append(f"- {k}: {fmt_number(v['mean'])} ± {fmt_number(v['sd'])}")
     if notes:
-        lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
+        lines += ["", "Notes:", ""] + [f"- {md_cell(n)}" for n in notes]
     return "\n".join(lines) + "\n"
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from mer_classic.exceptions import DataError
-from mer_classic.report._files import DATA_SUMMARY_KEYS, fmt_number, read_run
+from mer_classic.report._files import DATA_SUMMARY_KEYS, fmt_number, md_cell, read_run
 from mer_classic.report._html import esc, html_section, html_table
 
 __all__ = [
@@ -187,8 +187,9 @@ def evaluation_markdown(run: dict[str, Any], md_table: Any) -> list[str]:
     ]
     notes = data.get("notes") or []
     if notes:
-        lines += ["Notes on the table:", ""] + [f"- {n}" for n in notes] + [""]
-    lines += ["## Label mapping", ""] + [f"- {t}" for t in _mapping_lines(run)] + [""]
+        lines += ["Notes on the table:", ""] + [f"- {md_cell(n)}" for n in notes] + [""]
+    lines += ["## Label mapping", ""]
+    lines += [f"- {md_cell(t)}" for t in _mapping_lines(run)] + [""]
     qrows = _quadrant_rows(run)
     if qrows:
         lines += [md_table(["label", "Russell quadrant"], qrows), ""]

@@ -28,6 +28,7 @@ __all__ = [
     "IMPORTANCE_FILE",
     "DATA_SUMMARY_KEYS",
     "fmt_number",
+    "md_cell",
     "read_run",
     "read_importance",
 ]
@@ -72,6 +73,31 @@ def fmt_number(x: Any, nd: int = 3) -> str:
     if isinstance(x, float | np.floating):
         return "nan" if not np.isfinite(x) else f"{x:.{nd}f}"
     return str(x)
+
+
+#: markdown's special characters, escaped with a backslash in text from the data
+_MD_SPECIAL = str.maketrans(
+    {c: "\\" + c for c in "\\`*_[]|#"}
+    | {"<": "&lt;", ">": "&gt;", "&": "&amp;", "\n": " ", "\r": " "}
+)
+
+
+def md_cell(x: Any, nd: int = 3) -> str:
+    r"""A value as markdown text that cannot break a table or inject HTML.
+
+    Numbers as :func:`fmt_number`; in text (labels, ids, paths, notes) the markdown
+    characters ``\ ` * _ [ ] | #`` get a backslash, ``< > &`` become entities
+    and line breaks become spaces, so a label such as ``a|b`` or ``<script>``
+    shows as written and stays in its cell (index.html escapes the same values).
+
+    Examples
+    --------
+    >>> print(md_cell("a|b"), md_cell("<script>"), md_cell("two" + chr(10) + "lines"))
+    a\|b &lt;script&gt; two lines
+    >>> print(md_cell(0.12345), md_cell("`x`"), md_cell("track_id"))
+    0.123 \`x\` track\_id
+    """
+    return fmt_number(x, nd).translate(_MD_SPECIAL)
 
 
 #: what a value must be: a type name, a list ``[spec]``, an object ``{key: spec}``

@@ -24,7 +24,7 @@ from mer_classic.report._files import (
     DATA_SUMMARY_KEYS,
     PREDICTIONS_FILE,
     REPORT_FILE,
-    fmt_number,
+    md_cell,
     read_run,
 )
 from mer_classic.report._html import (
@@ -40,8 +40,12 @@ __all__ = ["render_report"]
 
 
 def _md_table(header: list[str], rows: list[list[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(fmt_number(c) for c in r) + " |" for r in rows]
+    """A markdown table; every cell (header too) escaped by :func:`md_cell`."""
+    lines = [
+        "| " + " | ".join(md_cell(h) for h in header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    lines += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows]
     return "\n".join(lines)
 
 
@@ -298,10 +302,10 @@ def _training_lines(run: dict[str, Any]) -> list[str]:
     ]
     notes = data.get("notes") or []
     if notes:
-        lines += ["Notes on the data:", ""] + [f"- {n}" for n in notes] + [""]
+        lines += ["Notes on the data:", ""] + [f"- {md_cell(n)}" for n in notes] + [""]
     warned = data.get("warnings") or []
     if warned:
-        lines += ["**Warnings:**", ""] + [f"- {w}" for w in warned] + [""]
+        lines += ["**Warnings:**", ""] + [f"- {md_cell(w)}" for w in warned] + [""]
     grouped = bool(data.get("group"))
     dups = "; ".join(n for n in notes if "duplicate" in n) or "no duplicates found"
     return lines + [

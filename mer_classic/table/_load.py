@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mer_classic.exceptions import DataError, ParameterError
@@ -20,7 +21,12 @@ from mer_classic.table._columns import (
     _numeric_features,
     _target_and_groups,
 )
-from mer_classic.table._read import _refuse_duplicates, fingerprint, read_csv
+from mer_classic.table._read import (
+    _refuse_duplicates,
+    drop_saved_index,
+    fingerprint,
+    read_csv,
+)
 
 __all__ = ["Table", "load_table", "TASKS"]
 
@@ -156,7 +162,12 @@ def load_table(
         if isinstance(source, pd.DataFrame)
         else repr(str(source))
     )
-    df = source.copy() if isinstance(source, pd.DataFrame) else read_csv(source)
+    notes: list[str] = []
+    if isinstance(source, pd.DataFrame):
+        df, note = drop_saved_index(source.copy(), name)
+        notes += [note] if note else []
+    else:
+        df = read_csv(source, text_columns=(id, group), notes=notes)
     targets = _check_columns(
         df,
         name,
@@ -167,7 +178,6 @@ def load_table(
         exclude=exclude,
         features=features,
     )
-    notes: list[str] = []
     n_read = len(df)
     df = _clean_targets(df, targets, task=task, name=name, notes=notes)
     df = _drop_duplicates(df, targets, id=id, dedupe=dedupe, notes=notes)
@@ -231,6 +241,16 @@ def _check_columns(
         _require_columns(df, [group], "group", name)
     if id is not None:
         _require_columns(df, [id], "id", name)
+        if id in targets:
+            raise ParameterError(
+                f"--id {id!r} is also the target column; the id column names each "
+                "track (e.g. track_id) and must be another column than --target"
+            )
+    if group is not None and group in targets:
+        raise ParameterError(
+            f"--group {group!r} is also the target column; give the column that "
+            "groups the rows (artist, album, song) as --group"
+        )
     _require_columns(df, list(exclude), "excluded", name)
     if features is not None:
         _require_columns(df, list(features), "feature", name)
@@ -250,6 +270,15 @@ def _clean_targets(
                 raise DataError(
                     f"regression target {col!r} must be numeric; found {int(bad.sum())} "
                     f"non-numeric value(s) such as {example!r}. Use --task classify for labels"
+                )
+            infinite = np.isinf(converted.to_numpy(dtype=float, na_value=np.nan))
+            if infinite.any():
+                example = str(df.loc[infinite, col].iloc[0])
+                raise DataError(
+                    f"regression target {col!r} of {name} has {int(infinite.sum())} "
+                    f"infinite value(s) such as {example!r}; replace them with a "
+                    "finite value or leave the cell empty (rows without a target "
+                    "are dropped)"
                 )
             df[col] = converted
     missing_target = df[targets].isna().any(axis=1)

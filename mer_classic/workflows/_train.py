@@ -466,7 +466,8 @@ def run_predict_table(
         refuse_existing(out, force=force)
         check_writable(out)
     model = load_model(model_path)
-    df = read_csv(data)
+    trained_id = (model.metadata.get("settings") or {}).get("id")
+    df = read_csv(data, text_columns=(id_col, trained_id))
     if id_col is not None:
         if id_col not in df.columns:
             raise ConfigError(f"id column {id_col!r} not found in {str(data)!r}")
