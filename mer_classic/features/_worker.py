@@ -75,19 +75,19 @@ def extract_file_cached(
         :func:`_damage`), which the batch logs in the calling process.
     """
     path = Path(path)
-    warnings: list[str] = []
+    cache_notes: list[str] = []
     try:
         check_audio_file(path)  # a FIFO or a device must not be opened (hashing would)
         cache = key = None
         if cache_root is not None:
             cache = ArrayCache(cache_root)
             key = cache_key(file_digest(path), settings.to_dict())
-            hit = cache.get(key, problems=warnings)
+            hit = cache.get(key, problems=cache_notes)
             problem = None if hit is None else _damage(hit, settings)
             if hit is not None and problem is None:
                 return {"ok": True, "cached": True, **hit}
             if problem is not None:
-                warnings.append(
+                cache_notes.append(
                     f"ignoring damaged cache entry {cache.entry_path(key)} "
                     f"({problem}); recomputed"
                 )
@@ -100,7 +100,7 @@ def extract_file_cached(
             "cached": False,
             "times": times,
             "values": values,
-            "warnings": warnings,
+            "warnings": cache_notes,
         }
     except AudioError as exc:
         return {"ok": False, "reason": str(exc)}
