@@ -75,7 +75,7 @@ def test_importance_is_in_the_timings_table(tmp_path, train_csv):
     out, _ = train_csv(_wide(p=6), tmp_path, "--cv", "3")
     run = json.loads((out / "run.json").read_text())
     assert run["timings"]["permutation_importance_s"] > 0
-    assert "| permutation_importance_s |" in (out / "report.md").read_text()
+    assert "| permutation\\_importance\\_s |" in (out / "report.md").read_text()
     assert "<td>permutation_importance_s</td>" in (out / "index.html").read_text()
     assert "note" not in run["importance"]  # 6 features: all measured
 

@@ -19,7 +19,7 @@ from mer_classic import parallel
 from mer_classic._cache import resolve_cache_dir
 from mer_classic._io import csv_text, write_csv_atomic, write_text_atomic
 from mer_classic._progress import progress
-from mer_classic.exceptions import AudioError, DataError, ParameterError
+from mer_classic.exceptions import AudioError, DataError, NoSpaceError, ParameterError
 from mer_classic.features._inputs import (
     META_COLUMNS,
     Inputs,
@@ -606,7 +606,10 @@ def extract_to_csv(
     header = header_text(names, meta_cols, segment)
     # folders the part files create; removed again when nothing is written
     made = [d for d in (out.parent, *out.parent.parents) if not d.exists()]
-    sink = RowSink(out, {"settings": s.to_dict(), "header": header}, resume)
+    try:
+        sink = RowSink(out, {"settings": s.to_dict(), "header": header}, resume)
+    except NoSpaceError as exc:  # the resume file filled the disk: name the output
+        raise NoSpaceError(out) from exc
     todo = [t for t in tracks if t.track_id not in sink.blocks]
     result = ExtractionResult(
         features=pd.DataFrame(columns=names),
@@ -634,6 +637,8 @@ def extract_to_csv(
                 quiet=quiet,
             ):
                 t = todo[i]
+                for warning in r.get("warnings", ()):
+                    logger.warning("%s: %s", t.path, warning)
                 if r["ok"]:
                     rows = track_rows(t, r, names, meta_cols, segment)
                     sink.append(t.track_id, csv_text(rows, header=False), len(rows))
@@ -644,6 +649,9 @@ def extract_to_csv(
                 if on_result is not None:
                     on_result(t.track_id)
         sink.close()
+    except NoSpaceError as exc:  # a resume file filled the disk: name the output
+        sink.close()
+        raise NoSpaceError(out) from exc
     except BaseException:
         sink.close()
         logger.warning(
