@@ -404,7 +404,8 @@ def test_metadata_joins_text_columns_by_detected_id(
         "metadata: 1 track(s) found no row in metadata.csv (e.g. 'song3'); their "
         "metadata columns are empty",
         "metadata: not joined: Year, Moods (numeric: `train` would take them as "
-        "features, but they are not computed from audio)",
+        "features, but they are not computed from audio; name the ones meant as "
+        "targets with --metadata-columns)",
     ]
     # train's reader groups by Artist and takes exactly the audio features
     matched = df.dropna(subset=["Artist"])
@@ -457,6 +458,43 @@ def test_cli_extract_metadata(songs: Path, metadata: Path, tmp_path: Path) -> No
         "their metadata columns are empty",
     ]
     assert pd.read_csv(out)["Artist"].iloc[2] == "Bob"
+
+
+def test_cli_extract_metadata_columns_keeps_named_numeric_columns(
+    songs: Path, metadata: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "f.csv"
+    args = ["extract", str(songs), "--label-from-folder", "-o", str(out), "-q"]
+    res = CliRunner().invoke(main, [*args, "--metadata-columns", "Year"])
+    assert res.exit_code == 2 and "--metadata-columns needs --metadata" in res.output
+    res = CliRunner().invoke(
+        main, [*args, "--metadata", str(metadata), "--metadata-columns", "Year,Nope"]
+    )
+    assert res.exit_code == 1 and not out.exists()
+    assert res.output == (
+        "Error: --metadata-columns 'Nope': not a column of metadata "
+        f"{str(metadata)!r} (columns: Song, Artist, Title, Quadrant, Year, Moods)\n"
+    )
+    res = CliRunner().invoke(
+        main,
+        [*args, "--metadata", str(metadata), "--metadata-columns", "Year", "--no-cache"],
+    )
+    assert res.exit_code == 0, res.output
+    assert "  note: metadata: not joined: Moods (numeric" in res.output
+    assert (
+        "  note: metadata: kept numeric Year (--metadata-columns); `train` takes "
+        "every numeric column but its target as a feature"
+    ) in res.output
+    df = pd.read_csv(out)
+    assert list(df.columns[:6]) == [
+        "track_id", "label", "Artist", "Title", "Quadrant", "Year"
+    ]
+    assert df["Year"].tolist()[:3] == [1999, 2000, 2001]
+    # the kept column is a regression target for evaluate/train
+    matched = df.dropna(subset=["Year"])
+    table = load_table(matched, target="Year", task="regress", id="track_id")
+    assert table.y.tolist() == [1999.0, 2000.0, 2001.0]
+    assert set(table.X.columns) <= set(FEATURE_NAMES)
 
 
 def test_4q_metadata_joins_on_song_without_extracting(shared_data: Path) -> None:
