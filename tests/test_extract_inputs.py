@@ -129,6 +129,7 @@ def test_links_loops_and_fifos_in_a_folder_are_listed_with_a_reason(
     )
 
 
+@pytest.mark.slow
 def test_explicit_fifo_is_refused_without_hanging(tmp_path: Path) -> None:
     """Before the fix, hashing the FIFO for the cache blocked for ever."""
     fifo = tmp_path / "stream.wav"
@@ -179,6 +180,7 @@ def test_random_bytes_are_not_a_decodable_audio_file(tmp_path: Path) -> None:
         load_audio(tmp_path / "missing.mp3")
 
 
+@pytest.mark.slow
 def test_native_decoder_noise_does_not_reach_stderr(tmp_path: Path) -> None:
     bad = corrupt_mp3(tmp_path / "corrupt.mp3")
     script = textwrap.dedent(

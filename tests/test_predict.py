@@ -151,6 +151,7 @@ def bad_files(tmp_path: Path) -> dict[str, Path]:
 # -- settings ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_default_settings_when_model_json_has_none(clf_model: Path) -> None:
     from mer_classic.features import FeatureSettings
 
@@ -418,6 +419,7 @@ def test_cli_table_missing_and_extra_columns(
     assert "mfcc_01_mean" in r.output and "tempo" in r.output
 
 
+@pytest.mark.slow
 def test_model_trained_on_segments(audio_dir: Path, tmp_path: Path) -> None:
     """A per-segment model: track = mean probabilities of its segments."""
     from mer_classic.features import FeatureSettings, extract_features
