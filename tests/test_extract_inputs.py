@@ -543,3 +543,27 @@ def test_local_run_streams_rows_and_resumes_like_a_dask_run(tmp_path: Path) -> N
     assert (res.n_resumed, res.n_computed, res.n_rows) == (2, 2, 4)
     assert out.read_bytes() == clean.read_bytes()
     assert not any(p.exists() for p in part_paths(out))
+
+
+def test_cli_extract_reports_a_bad_file_once_with_its_reason(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    root.mkdir()
+    sf.write(root / "good.wav", tone(220.0), SR)
+    (root / "bad.wav").write_bytes(b"not audio at all" * 10)
+    out = tmp_path / "f.csv"
+    # a real process: the CLI's log handler writes to the real stderr
+    res = subprocess.run(
+        [sys.executable, "-m", "mer_classic", "extract", str(root), "-o", str(out)]
+        + ["-q", "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert res.returncode == 3
+    bad = root / "bad.wav"
+    assert res.stderr == (
+        f"1 file(s) failed; see {tmp_path / 'f.errors.csv'}:\n"
+        f"  {bad}: cannot decode bad.wav: not a decodable audio file (format WAV by "
+        "its extension; the data is corrupt, truncated or of another format); "
+        "decoder said: Format not recognised\n"
+    )  # once: no second line from a logger, with or without -q

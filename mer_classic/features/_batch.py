@@ -188,7 +188,7 @@ def _cache_root(cache_dir: str | os.PathLike[str] | None) -> str | None:
 
 
 def _error(t: Track, r: dict[str, Any]) -> dict[str, str]:
-    logger.warning("%s: %s", t.path, r["reason"])
+    logger.info("%s: %s", t.path, r["reason"])
     return {"track_id": t.track_id, "path": str(t.path), "reason": r["reason"]}
 
 
