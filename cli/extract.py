@@ -101,6 +101,13 @@ def _check_features(value: str | None) -> tuple[str, ...] | None:
     help="The --metadata column holding track ids [default: detected].",
 )
 @click.option(
+    "--metadata-columns",
+    default=None,
+    metavar="COLUMNS",
+    help="Comma list of numeric --metadata columns to join all the same "
+    "(e.g. valence,arousal as regression targets); other numeric ones are left out.",
+)
+@click.option(
     "--force", is_flag=True, help="Replace an existing output (never an input)."
 )
 @click.option(
@@ -130,6 +137,7 @@ def extract(
     label_from_folder: bool,
     metadata: pathlib.Path | None,
     metadata_id: str | None,
+    metadata_columns: str | None,
     force: bool,
     cache_dir: pathlib.Path | None,
     no_cache: bool,
@@ -150,6 +158,9 @@ def extract(
         raise click.UsageError("--cache-dir and --no-cache cannot be used together")
     if metadata_id is not None and metadata is None:
         raise click.UsageError("--metadata-id needs --metadata")
+    if metadata_columns is not None and metadata is None:
+        raise click.UsageError("--metadata-columns needs --metadata")
+    keep = [c.strip() for c in (metadata_columns or "").split(",") if c.strip()]
     from mer_classic.workflows import run_extract
 
     text, problems = run_extract(
@@ -169,6 +180,7 @@ def extract(
         force=force,
         metadata=metadata,
         metadata_id=metadata_id,
+        metadata_columns=keep,
         features=features,
     )
     click.echo(text)

@@ -79,6 +79,7 @@ def _moods_csv(folder: Path, cols: list[str]) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_data_moods_prints_expected_duration_then_a_progress_bar(
     bench, tmp_path, capsys, monkeypatch
 ):

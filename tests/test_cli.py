@@ -45,6 +45,7 @@ def test_version(runner):
     assert res.exit_code == 0 and "mer-classic, version" in res.output
 
 
+@pytest.mark.slow
 def test_train_on_bundled_data(trained):
     out, output = trained
     assert "110 rows" in output and "StratifiedGroupKFold by 'film'" in output
@@ -55,6 +56,7 @@ def test_train_on_bundled_data(trained):
     assert meta["model"] == "logreg" and len(meta["sha256"]) == 64
 
 
+@pytest.mark.slow
 def test_train_with_data_test_and_regression(runner, tmp_path, features_df):
     data = tmp_path / "f.csv"
     features_df.to_csv(data, index=False)
@@ -233,6 +235,7 @@ def test_corrupt_model_refused(runner, trained, tmp_path):
     assert res.exit_code == 1 and "does not match the sha256" in res.output
 
 
+@pytest.mark.slow
 def test_large_table_switch_and_refuse(runner, tmp_path, features_df):
     data = tmp_path / "f.csv"
     features_df.to_csv(data, index=False)

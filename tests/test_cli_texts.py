@@ -32,6 +32,7 @@ def test_nothing_extracted_without_a_fetch_hint_is_one_sentence():
     assert not re.search(r": or\b", str(err))
 
 
+@pytest.mark.slow
 def test_nothing_extracted_from_undecodable_files_cli(tmp_path):
     folder = tmp_path / "audio"
     folder.mkdir()

@@ -31,6 +31,7 @@ def test_verbose_is_accepted_on_every_subcommand(where):
         assert res.exit_code == 0, (name, res.output)
 
 
+@pytest.mark.slow
 def test_vv_after_the_subcommand_sets_debug_for_ours_only(run_dir):
     res = CliRunner().invoke(main, ["report", str(run_dir), "-vv"])
     assert res.exit_code == 0, res.output
@@ -68,6 +69,7 @@ def test_svr_without_task_suggests_regress(tmp_path):
     assert "'svr' is a regression model: add --task regress" in res.output
 
 
+@pytest.mark.slow
 def test_free_text_target_is_questioned_briefly(tmp_path):
     import pandas as pd
 
@@ -93,6 +95,7 @@ def test_free_text_target_is_questioned_briefly(tmp_path):
     assert len(res.output) < 400
 
 
+@pytest.mark.slow
 def test_long_grid_is_announced_and_total_time_printed(tmp_path, monkeypatch, caplog):
     from mer_classic import training
 

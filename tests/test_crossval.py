@@ -59,6 +59,7 @@ def test_out_of_fold_predictions_cover_every_row_once():
     np.testing.assert_allclose(res.probabilities.sum(axis=1), 1.0)
 
 
+@pytest.mark.slow
 def test_nested_grid_records_fold_choices_and_repeats():
     X, y, g = _artist_data()
     res = cross_validate_model(
@@ -77,6 +78,7 @@ def test_nested_grid_records_fold_choices_and_repeats():
     assert s["f1_macro"]["sd"] >= 0 and len(s["f1_macro"]["values"]) == 2
 
 
+@pytest.mark.slow
 def test_same_seed_same_result():
     X, y, g = _artist_data()
     a = cross_validate_model(make_pipeline("rf", random_state=1), X, y, g, cv=3, seed=5)

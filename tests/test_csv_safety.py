@@ -86,6 +86,7 @@ def test_unescape_restores_every_value():
     assert unescape_formulas(escape_formulas(df)).equals(df)
 
 
+@pytest.mark.slow
 def test_predictions_csv_of_train_and_predict_is_escaped(tmp_path, features_df):
     df = features_df.copy()
     df["label"] = np.where(df["label"] == "happy", EVIL, "calm")
@@ -257,6 +258,7 @@ def test_comma_file_with_semicolons_in_text_is_read(tmp_path):
     assert read_csv(p)["label"].tolist() == ["a;b;c", "d"]
 
 
+@pytest.mark.slow
 def test_distributed_extraction_escapes_like_the_local_one(cluster, tmp_path):
     """Its part files are written by the same escaping (ids and labels)."""
     from mer_classic.features import extract_to_csv

@@ -49,6 +49,7 @@ def test_stream_read_failure_is_an_audio_error(damaged):
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.slow
 def test_extract_keeps_stderr_clean_and_lists_the_file(damaged, tmp_path, jobs):
     _mp3(damaged.parent / "good.mp3", seconds=3.0)
     out = tmp_path / f"features-{jobs}.csv"

@@ -136,6 +136,7 @@ def test_train_new_run_on_a_full_disk(runner, tmp_path, table, monkeypatch):
     assert not out.exists() and _no_temporaries(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_train_force_on_a_full_disk_keeps_the_old_run(
     runner, tmp_path, table, monkeypatch
 ):
@@ -147,6 +148,7 @@ def test_train_force_on_a_full_disk_keeps_the_old_run(
     assert _snapshot(out) == before and _no_temporaries(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_evaluate_and_report_on_a_full_disk(runner, tmp_path, table, monkeypatch):
     run = tmp_path / "run"
     assert _train(runner, table, run).exit_code == 0

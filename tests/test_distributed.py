@@ -70,6 +70,7 @@ def _ids(path: Path) -> list[str]:
     return pd.read_csv(path)["track_id"].astype(str).tolist()
 
 
+@pytest.mark.slow
 def test_matches_local_run_byte_for_byte(cluster, audio_dir, local_csv, tmp_path):
     out = tmp_path / "features.csv"
     res = extract_to_csv(
@@ -120,6 +121,7 @@ class _Stop(Exception):
     pass
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_without_recomputing(
     cluster, audio_dir, local_csv, tmp_path
 ):
@@ -168,6 +170,7 @@ def test_changed_settings_do_not_resume(cluster, audio_dir, tmp_path):
     assert res.n_resumed == 0 and res.n_computed == 2
 
 
+@pytest.mark.slow
 def test_output_checked_first_and_no_rows_is_an_error(cluster, audio_dir, tmp_path):
     from mer_classic.exceptions import ConfigError, DataError
 
@@ -216,6 +219,7 @@ def test_missing_dask_names_the_install_command(monkeypatch, tmp_path, audio_dir
         extract_to_csv([audio_dir], tmp_path / "o.csv", scheduler="local")
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_extraction_loses_and_duplicates_nothing(
     cluster, audio_dir, local_csv, tmp_path
 ):
@@ -252,6 +256,7 @@ def test_worker_killed_mid_extraction_loses_and_duplicates_nothing(
     assert out.read_bytes() == local_csv.read_bytes()
 
 
+@pytest.mark.slow
 def test_cli_extract_on_a_running_cluster(cluster, audio_dir, local_csv, tmp_path):
     """`mer-classic extract --scheduler tcp://...` writes what the local run writes."""
     from click.testing import CliRunner

@@ -216,6 +216,7 @@ def test_cv_refuses_fewer_songs_than_folds():
         cross_validate_dynamic(Xa, Ya, model="ridge", cv=5)
 
 
+@pytest.mark.slow
 def test_run_dynamic_writes_report_and_is_repeatable(tmp_path):
     X, ann = _synthetic(8)
     X.reset_index().to_csv(tmp_path / "seg.csv", index=False)
@@ -323,6 +324,7 @@ def test_compare_with_static_rescales_both_sides():
         )
 
 
+@pytest.mark.slow
 def test_cli_train_dynamic_saves_a_model(tmp_path):
     from click.testing import CliRunner
     from mer_classic.cli.main import main
@@ -396,6 +398,7 @@ def test_bad_annotation_files_are_clear_errors(tmp_path):
         read_dynamic_annotations(tmp_path / "empty.csv")
 
 
+@pytest.mark.slow
 def test_report_rebuilds_a_dynamic_run(tmp_path):
     """`mer-classic report RUN` redraws a `train --dynamic` folder from its files."""
     import json

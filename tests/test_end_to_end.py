@@ -36,6 +36,7 @@ def corpus(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_extract_train_predict(corpus, tmp_path):
     runner = CliRunner()
     feats = tmp_path / "features.csv"

@@ -37,10 +37,12 @@ _SAMPLER_CHECKS = [
 
 
 @pytest.mark.parametrize(("estimator", "check"), _SAMPLER_CHECKS)
+@pytest.mark.slow
 def test_samplers(estimator, check):
     check(estimator)
 
 
 @parametrize_with_checks(META)
+@pytest.mark.slow
 def test_meta_estimators(estimator, check):
     check(estimator)

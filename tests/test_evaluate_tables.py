@@ -58,6 +58,7 @@ def _evaluate(model, data, out):
     )
 
 
+@pytest.mark.slow
 def test_one_row_table_is_scored(tmp_path, models, table):
     data = tmp_path / "one.csv"
     table.head(1).to_csv(data, index=False)

@@ -129,6 +129,7 @@ def test_links_loops_and_fifos_in_a_folder_are_listed_with_a_reason(
     )
 
 
+@pytest.mark.slow
 def test_explicit_fifo_is_refused_without_hanging(tmp_path: Path) -> None:
     """Before the fix, hashing the FIFO for the cache blocked for ever."""
     fifo = tmp_path / "stream.wav"
@@ -179,6 +180,7 @@ def test_random_bytes_are_not_a_decodable_audio_file(tmp_path: Path) -> None:
         load_audio(tmp_path / "missing.mp3")
 
 
+@pytest.mark.slow
 def test_native_decoder_noise_does_not_reach_stderr(tmp_path: Path) -> None:
     bad = corrupt_mp3(tmp_path / "corrupt.mp3")
     script = textwrap.dedent(
@@ -404,7 +406,8 @@ def test_metadata_joins_text_columns_by_detected_id(
         "metadata: 1 track(s) found no row in metadata.csv (e.g. 'song3'); their "
         "metadata columns are empty",
         "metadata: not joined: Year, Moods (numeric: `train` would take them as "
-        "features, but they are not computed from audio)",
+        "features, but they are not computed from audio; name the ones meant as "
+        "targets with --metadata-columns)",
     ]
     # train's reader groups by Artist and takes exactly the audio features
     matched = df.dropna(subset=["Artist"])
@@ -459,6 +462,43 @@ def test_cli_extract_metadata(songs: Path, metadata: Path, tmp_path: Path) -> No
     assert pd.read_csv(out)["Artist"].iloc[2] == "Bob"
 
 
+def test_cli_extract_metadata_columns_keeps_named_numeric_columns(
+    songs: Path, metadata: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "f.csv"
+    args = ["extract", str(songs), "--label-from-folder", "-o", str(out), "-q"]
+    res = CliRunner().invoke(main, [*args, "--metadata-columns", "Year"])
+    assert res.exit_code == 2 and "--metadata-columns needs --metadata" in res.output
+    res = CliRunner().invoke(
+        main, [*args, "--metadata", str(metadata), "--metadata-columns", "Year,Nope"]
+    )
+    assert res.exit_code == 1 and not out.exists()
+    assert res.output == (
+        "Error: --metadata-columns 'Nope': not a column of metadata "
+        f"{str(metadata)!r} (columns: Song, Artist, Title, Quadrant, Year, Moods)\n"
+    )
+    res = CliRunner().invoke(
+        main,
+        [*args, "--metadata", str(metadata), "--metadata-columns", "Year", "--no-cache"],
+    )
+    assert res.exit_code == 0, res.output
+    assert "  note: metadata: not joined: Moods (numeric" in res.output
+    assert (
+        "  note: metadata: kept numeric Year (--metadata-columns); `train` takes "
+        "every numeric column but its target as a feature"
+    ) in res.output
+    df = pd.read_csv(out)
+    assert list(df.columns[:6]) == [
+        "track_id", "label", "Artist", "Title", "Quadrant", "Year"
+    ]
+    assert df["Year"].tolist()[:3] == [1999, 2000, 2001]
+    # the kept column is a regression target for evaluate/train
+    matched = df.dropna(subset=["Year"])
+    table = load_table(matched, target="Year", task="regress", id="track_id")
+    assert table.y.tolist() == [1999.0, 2000.0, 2001.0]
+    assert set(table.X.columns) <= set(FEATURE_NAMES)
+
+
 def test_4q_metadata_joins_on_song_without_extracting(shared_data: Path) -> None:
     root = shared_data / "4q-dev"
     if not (root / "metadata.csv").is_file():
@@ -503,3 +543,27 @@ def test_local_run_streams_rows_and_resumes_like_a_dask_run(tmp_path: Path) -> N
     assert (res.n_resumed, res.n_computed, res.n_rows) == (2, 2, 4)
     assert out.read_bytes() == clean.read_bytes()
     assert not any(p.exists() for p in part_paths(out))
+
+
+def test_cli_extract_reports_a_bad_file_once_with_its_reason(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    root.mkdir()
+    sf.write(root / "good.wav", tone(220.0), SR)
+    (root / "bad.wav").write_bytes(b"not audio at all" * 10)
+    out = tmp_path / "f.csv"
+    # a real process: the CLI's log handler writes to the real stderr
+    res = subprocess.run(
+        [sys.executable, "-m", "mer_classic", "extract", str(root), "-o", str(out)]
+        + ["-q", "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert res.returncode == 3
+    bad = root / "bad.wav"
+    assert res.stderr == (
+        f"1 file(s) failed; see {tmp_path / 'f.errors.csv'}:\n"
+        f"  {bad}: cannot decode bad.wav: not a decodable audio file (format WAV by "
+        "its extension; the data is corrupt, truncated or of another format); "
+        "decoder said: Format not recognised\n"
+    )  # once: no second line from a logger, with or without -q

@@ -531,6 +531,7 @@ def test_cache_dir_from_environment(
     assert list((tmp_path / "envcache").rglob("*.npz"))
 
 
+@pytest.mark.slow
 def test_parallel_equals_sequential(small_library: Path) -> None:
     files = sorted(small_library.rglob("*.wav"))
     one = extract_features(files, n_jobs=1)

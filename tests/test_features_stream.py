@@ -47,6 +47,7 @@ def _close(a: np.ndarray, b: np.ndarray) -> None:
 
 
 @pytest.mark.parametrize("block_frames", [1, 37, 500])
+@pytest.mark.slow
 def test_blockwise_clip_equals_one_block(block_frames: int) -> None:
     y = _music(8.0)
     whole = clip_features(y, block_frames=100_000)
@@ -92,6 +93,7 @@ def test_segment_rows_blockwise_equal_whole() -> None:
         (48000, 1, FeatureSettings(segment=0.5, features=("mfcc", "rhythm"))),
     ],
 )
+@pytest.mark.slow
 def test_file_streamed_in_small_blocks_equals_whole_decode(
     tmp_path: Path, native_sr: int, channels: int, settings: FeatureSettings
 ) -> None:

@@ -280,6 +280,7 @@ main(["fetch", "--playlist", "calm=%s", "--out", "out", "--no-previews"])
 """
 
 
+@pytest.mark.slow
 def test_killed_while_appending_then_resume_loses_and_repeats_nothing(
     spotify_env, catalog: Catalog, tmp_path: Path
 ):

@@ -36,6 +36,7 @@ def _closed_port() -> int:
 
 # ------------------------------------------------------------------------ Ctrl-C
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.slow
 def test_sigint_during_fetch_names_the_resume_command_and_keeps_the_state(
     spotify_env, catalog: Catalog, cdn: Cdn, tmp_path: Path
 ):

@@ -75,6 +75,7 @@ def test_registry_names_are_unique_and_needs_known() -> None:
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=IDS)
+@pytest.mark.slow
 def test_declared_columns_come_out_in_order(group: type[FeatureGroup]) -> None:
     declared = tuple(
         f"{d.name}_{s}" for d in group.descriptors for s in d.stats
@@ -121,6 +122,7 @@ def test_values_are_finite_on_silent_audio(group: type[FeatureGroup]) -> None:
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=IDS)
+@pytest.mark.slow
 def test_blockwise_equals_whole_signal(group: type[FeatureGroup]) -> None:
     y = _music(6.0)
     s = FeatureSettings(features=(group.name,))
@@ -142,6 +144,7 @@ def test_blockwise_equals_whole_signal(group: type[FeatureGroup]) -> None:
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=IDS)
+@pytest.mark.slow
 def test_unselected_group_costs_nothing(
     group: type[FeatureGroup], monkeypatch: pytest.MonkeyPatch
 ) -> None:

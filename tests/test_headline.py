@@ -28,6 +28,7 @@ def repeated(table):
     return train(table, model="logreg", cv=3, repeats=3, seed=0, grid=False)
 
 
+@pytest.mark.slow
 def test_repeats_headline_is_the_mean_with_sd(repeated):
     m = repeated.metrics
     each = m["repeats"]["f1_macro"]["values"]
@@ -38,6 +39,7 @@ def test_repeats_headline_is_the_mean_with_sd(repeated):
     assert m["accuracy"] == pytest.approx(np.mean(m["repeats"]["accuracy"]["values"]))
 
 
+@pytest.mark.slow
 def test_repeats_headline_in_console_report_and_json(table, tmp_path):
     from mer_classic.workflows import run_train
 
@@ -114,6 +116,7 @@ def test_grid_selects_on_the_headline_metric():
     assert scoring_for("regress") == "neg_root_mean_squared_error"
 
 
+@pytest.mark.slow
 def test_scoring_option_is_used_and_recorded(table):
     res = train(table, model="logreg", cv=3, seed=0, scoring="balanced_accuracy")
     assert res.settings["scoring"] == "balanced_accuracy"
@@ -143,6 +146,7 @@ def test_bad_scoring_cli_message(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_report_md_has_the_page_tables_and_wrote_lists_the_page(tmp_path):
     out = tmp_path / "r"
     res = CliRunner().invoke(

@@ -93,6 +93,7 @@ def _assert_images_decode(page: _Page) -> None:
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
 
 
+@pytest.mark.slow
 def test_classification_page(clf_run: Path) -> None:
     text = (clf_run / "index.html").read_text(encoding="utf-8")
     page = _parse(text)
@@ -134,6 +135,7 @@ def test_regression_page(reg_run: Path) -> None:
     assert "Label scale:</b> 1-9" in text
 
 
+@pytest.mark.slow
 def test_importance_section(clf_run: Path, tmp_path: Path) -> None:
     from mer_classic.importance import add_importance_to_run
     from mer_classic.workflows import resolve_training_table
@@ -287,6 +289,7 @@ def test_probe_detects_a_broken_image(tmp_path: Path) -> None:
     assert "section #honest missing" in probs
 
 
+@pytest.mark.slow
 def test_train_computes_importance_by_default(tmp_path: Path) -> None:
     run = _train(tmp_path / "imp", importance=True)
     text = (run / "index.html").read_text(encoding="utf-8")

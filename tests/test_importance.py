@@ -106,6 +106,7 @@ def test_length_mismatch(clf_data: tuple) -> None:
         permutation_importance_cv(LogisticRegression(), X, y[:10])
 
 
+@pytest.mark.slow
 def test_run_folder_round_trip(tmp_path: Path) -> None:
     from mer_classic.workflows import resolve_training_table, run_train
 

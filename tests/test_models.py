@@ -33,6 +33,7 @@ def test_svm_grid_covers_the_issue():
 
 
 @pytest.mark.parametrize(("task", "name"), ALL, ids=[f"{t}-{n}" for t, n in ALL])
+@pytest.mark.slow
 def test_contract(task, name, features_df):
     X = features_df[["f1", "f2", "f3"]]
     n_targets = 2 if task == "regress" else 1

@@ -37,6 +37,7 @@ def wheel(tmp_path_factory):
     return next(out.glob("mer_classic-*.whl"))
 
 
+@pytest.mark.slow
 def test_wheel_top_level_is_only_mer_classic(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()

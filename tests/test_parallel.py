@@ -142,6 +142,7 @@ def test_dask_backend_runs_joblib_tasks_on_the_cluster(cluster):
 
 
 @pytest.mark.parametrize(("model", "grid"), [("svm", True), ("logreg", False)])
+@pytest.mark.slow
 def test_train_on_dask_gives_the_local_results(cluster, table, model, grid):
     """Nested grid search (dask runs the grid) and fold-parallel CV (dask runs folds)."""
     kw = dict(model=model, task="classify", cv=3, seed=7, grid=grid, smote=True)
@@ -159,6 +160,7 @@ def test_train_on_dask_gives_the_local_results(cluster, table, model, grid):
         assert len(local.best_params) == 3  # C, gamma, kernel were searched
 
 
+@pytest.mark.slow
 def test_train_cli_with_scheduler(cluster, table, tmp_path):
     from mer_classic.cli.main import main
 
@@ -191,6 +193,7 @@ def test_train_cli_with_scheduler(cluster, table, tmp_path):
     assert (tmp_path / "run" / "model.joblib").is_file()
 
 
+@pytest.mark.slow
 def test_local_scheduler_starts_and_closes_a_cluster():
     _needs_dask()
     from distributed import default_client

@@ -34,6 +34,7 @@ def saved(tmp_path, features_df):
     return d, res, t
 
 
+@pytest.mark.slow
 def test_predictions_identical_in_a_fresh_process(saved, tmp_path):
     d, res, t = saved
     expected = res.estimator.predict(t.X).tolist()
@@ -124,6 +125,7 @@ def test_version_mismatch_warns(saved):
         load_model(d, check_versions=False)
 
 
+@pytest.mark.slow
 def test_saved_model_is_predict_only(saved, tmp_path):
     """SMOTE acts in fit only; the saved pipeline drops it so loading skips imblearn."""
     d, res, t = saved

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -151,6 +153,7 @@ def bad_files(tmp_path: Path) -> dict[str, Path]:
 # -- settings ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_default_settings_when_model_json_has_none(clf_model: Path) -> None:
     from mer_classic.features import FeatureSettings
 
@@ -418,6 +421,7 @@ def test_cli_table_missing_and_extra_columns(
     assert "mfcc_01_mean" in r.output and "tempo" in r.output
 
 
+@pytest.mark.slow
 def test_model_trained_on_segments(audio_dir: Path, tmp_path: Path) -> None:
     """A per-segment model: track = mean probabilities of its segments."""
     from mer_classic.features import FeatureSettings, extract_features
@@ -486,3 +490,23 @@ def test_cli_segments_smooth_and_left_out_tracks(
     assert smooth["label"].tolist() == [cols[i][len("proba_") :] for i in best]
     r = run_predict(clf_model, "--smooth", "1", "--out", tmp_path / "x.csv", *files)
     assert r.exit_code == 2 and "--smooth is only used with --segments" in r.output
+
+
+def test_cli_predict_reports_a_bad_file_once_with_its_reason(
+    clf_model: Path, audio_dir: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "garbage.wav"
+    bad.write_bytes(b"not audio at all" * 10)
+    out = tmp_path / "p.csv"
+    args = ["predict", "--model", str(clf_model), str(audio_dir / "calm3.wav")]
+    # a real process: the CLI's log handler writes to the real stderr
+    res = subprocess.run(
+        [sys.executable, "-m", "mer_classic", *args, str(bad), "-o", str(out), "-q"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    lines = [line for line in res.stderr.splitlines() if "garbage.wav" in line]
+    assert len(lines) == 1, res.stderr
+    assert "cannot decode" in lines[0]
+    assert "WARNING" not in res.stderr

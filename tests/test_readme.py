@@ -138,3 +138,24 @@ def test_readme_shows_the_commands_the_script_ran(record, readme):
         assert verb in readme, verb
         for w in words[2:]:
             assert w in readme, f"{w!r} of {cmd!r}"
+
+
+def test_readme_counts_the_segment_columns_copied_from_the_clip() -> None:
+    from mer_classic.features.names import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
+
+    copied = [n for n in FEATURE_NAMES if n not in SEGMENT_FEATURE_NAMES]
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"**{len(copied)} are copied from\n  the whole clip**" in text
+    assert f"of which {len(SEGMENT_FEATURE_NAMES)} are computed" in text
+
+
+def test_readme_model_cost_table_quotes_the_committed_report() -> None:
+    root = Path(__file__).parents[1]
+    report = root / "reports" / "benchmarks" / "train" / "model_costs.json"
+    models = json.loads(report.read_text(encoding="utf-8"))["models"]
+    text = (root / "README.md").read_text(encoding="utf-8")
+    keys = ["one_fit_s", "fit_vs_ref", "grid_candidates", "train_fits"]
+    keys += ["train_estimate_s", "train_vs_ref"]
+    for name, row in models.items():
+        line = f"| {name} | " + " | ".join(str(row[k]) for k in keys) + " |"
+        assert line in text, line

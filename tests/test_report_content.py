@@ -95,6 +95,7 @@ def evaluation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("name", ["report.md", "index.html"])
+@pytest.mark.slow
 def test_evaluation_report_states_what_was_measured(evaluation, name):
     text = (evaluation["ev"] / name).read_text(encoding="utf-8")
     for word in ("out-of-fold", "not grouped", "inner grid search", "Repetitions"):
@@ -194,6 +195,7 @@ def figures(monkeypatch: pytest.MonkeyPatch) -> list:
         real_close(fig)
 
 
+@pytest.mark.slow
 def test_va_plane_is_coloured_by_true_quadrant(tmp_path, figures):
     from mer_classic.report import render_report, write_run
     from mer_classic.table import load_table

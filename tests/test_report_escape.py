@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 from mer_classic.cli.main import main
 
@@ -33,6 +34,7 @@ def test_md_cell_escapes_what_breaks_tables_or_injects_html():
     assert md_cell(0.5) == "0.500" and md_cell(3) == "3"
 
 
+@pytest.mark.slow
 def test_hostile_labels_stay_in_their_cells(tmp_path):
     rng = np.random.default_rng(0)
     n = 48

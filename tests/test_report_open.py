@@ -68,6 +68,7 @@ def bin_dir(tmp_path: Path) -> Path:
     return b
 
 
+@pytest.mark.slow
 def test_no_browser_says_so_once_and_prints_the_path(run_dir, tmp_path, bin_dir):
     r = _report(run_dir, tmp_path)
     assert r.returncode == 0, r.stderr
@@ -76,6 +77,7 @@ def test_no_browser_says_so_once_and_prints_the_path(run_dir, tmp_path, bin_dir)
     assert r.stderr.strip().splitlines() == [line]
 
 
+@pytest.mark.slow
 def test_a_failing_browser_is_silenced_and_reported(run_dir, tmp_path, bin_dir):
     bad = _script(bin_dir, "nobrowser", f"echo '{NOISE}' >&2\nexit 1\n")
     r = _report(run_dir, tmp_path, BROWSER=str(bad))
@@ -84,6 +86,7 @@ def test_a_failing_browser_is_silenced_and_reported(run_dir, tmp_path, bin_dir):
     assert "no web browser found" in r.stderr
 
 
+@pytest.mark.slow
 def test_a_working_browser_gets_the_page(run_dir, tmp_path, bin_dir):
     seen = tmp_path / "seen.txt"
     ok = _script(bin_dir, "okbrowser", f'echo "$1" > {seen}\n')

@@ -76,6 +76,7 @@ def _report(d):
         ),
     ],
 )
+@pytest.mark.slow
 def test_report_on_damaged_metrics_is_an_error(tmp_path, good_runs, text, problem):
     d = _damaged(tmp_path, good_runs["classify"], "metrics.json", text)
     res = _report(d)
@@ -165,6 +166,7 @@ def test_truncated_and_unreadable_metrics(tmp_path, good_runs):
         read_run(d)
 
 
+@pytest.mark.slow
 def test_intact_runs_pass_the_check(good_runs):
     for run in good_runs.values():
         metrics, run_facts = read_run(run)

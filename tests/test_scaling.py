@@ -224,6 +224,7 @@ def moods_table():
     return load_table(df, target="mood", id="track_id")
 
 
+@pytest.mark.slow
 def test_train_uses_the_plan_and_saves_a_plain_pipeline(moods_table, monkeypatch):
     real = scaling.plan_for_size
     monkeypatch.setattr(

@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from mer_classic.table import groups_or_own, load_table
 
@@ -45,6 +46,7 @@ def test_loaders_and_table_share_one_function():
     assert notes == ["1 track(s) without an artist: each is its own group"]
 
 
+@pytest.mark.slow
 def test_cli_train_with_a_missing_artist_is_not_an_error(
     features_df, tmp_path, train_csv
 ):

@@ -73,6 +73,7 @@ def test_unnamed_text_first_column_is_kept(tmp_path):
     assert "Unnamed: 0" in read_csv(path).columns
 
 
+@pytest.mark.slow
 def test_train_evaluate_predict_ignore_the_saved_index(runner, tmp_path):
     data = tmp_path / "indexed.csv"
     _noise_sorted_by_label(200).to_csv(data)
@@ -116,6 +117,7 @@ def _odd_id_table(id_name: str = "track_id") -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("id_name", ["track_id", "song"])
+@pytest.mark.slow
 def test_number_like_ids_keep_their_spelling(runner, tmp_path, id_name):
     data = tmp_path / "f.csv"
     _odd_id_table(id_name).to_csv(data, index=False)

@@ -24,6 +24,7 @@ def _wide(n: int = 40, p: int = 30, seed: int = 0) -> pd.DataFrame:
     return df
 
 
+@pytest.mark.slow
 def test_importance_capped_on_a_wide_table_and_said_so(tmp_path, train_csv):
     out, output = train_csv(
         _wide(), tmp_path, "--cv", "3", "--importance-max-features", "7"
@@ -40,6 +41,7 @@ def test_importance_capped_on_a_wide_table_and_said_so(tmp_path, train_csv):
     assert note in (out / "index.html").read_text()
 
 
+@pytest.mark.slow
 def test_importance_subset_is_seeded_and_matches_full_measure():
     df = _wide(p=12)
     X = df.drop(columns=["track_id", "label"])
@@ -71,6 +73,7 @@ def test_cli_help_states_the_library_default():
     assert f"Default: {MAX_FEATURES}." in " ".join(res.output.split())
 
 
+@pytest.mark.slow
 def test_importance_is_in_the_timings_table(tmp_path, train_csv):
     out, _ = train_csv(_wide(p=6), tmp_path, "--cv", "3")
     run = json.loads((out / "run.json").read_text())

@@ -23,6 +23,7 @@ def test_bundled_default_table_has_no_rating_leak(soundtracks_table):
     assert set(t.y) == {"Q1", "Q2", "Q3", "Q4"}
 
 
+@pytest.mark.slow
 def test_train_classify_reports_outer_scores_not_grid_scores(soundtracks_table):
     res = train(soundtracks_table, model="logreg", cv=3, seed=0)
     m = res.metrics
@@ -63,6 +64,7 @@ def test_train_regress_multi_target_and_derived_quadrants():
     assert res.estimator.predict(t.X).shape == (110, 2)
 
 
+@pytest.mark.slow
 def test_seed_reproduces(features_df):
     t = load_table(features_df, target="label", group="artist")
     a = train(t, model="rf", cv=2, seed=3, grid=False)

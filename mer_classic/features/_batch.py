@@ -188,7 +188,7 @@ def _cache_root(cache_dir: str | os.PathLike[str] | None) -> str | None:
 
 
 def _error(t: Track, r: dict[str, Any]) -> dict[str, str]:
-    logger.warning("%s: %s", t.path, r["reason"])
+    logger.info("%s: %s", t.path, r["reason"])
     return {"track_id": t.track_id, "path": str(t.path), "reason": r["reason"]}
 
 
@@ -415,6 +415,7 @@ def plan_extraction(
     label_from_folder: bool = False,
     metadata: str | os.PathLike[str] | None = None,
     metadata_id: str | None = None,
+    metadata_columns: Sequence[str] = (),
 ) -> Inputs:
     """Check the output, find the tracks and join metadata: everything before the work.
 
@@ -438,10 +439,16 @@ def plan_extraction(
     if metadata is not None:
         from mer_classic.features._metadata import join_metadata
 
-        found.notes += join_metadata(found.tracks, metadata, id_column=metadata_id)
-    elif metadata_id is not None:
+        found.notes += join_metadata(
+            found.tracks,
+            metadata,
+            id_column=metadata_id,
+            keep_numeric=metadata_columns,
+        )
+    elif metadata_id is not None or metadata_columns:
         raise ParameterError(
-            "metadata_id needs metadata (--metadata-id needs --metadata)"
+            "metadata_id and metadata_columns need metadata "
+            "(--metadata-id/--metadata-columns need --metadata)"
         )
     return found
 
@@ -521,6 +528,7 @@ def extract_to_csv(
     force: bool = False,
     metadata: str | os.PathLike[str] | None = None,
     metadata_id: str | None = None,
+    metadata_columns: Sequence[str] = (),
     resume: bool = True,
     on_result: Callable[[str], None] | None = None,
 ) -> ExtractionResult:
@@ -572,6 +580,8 @@ def extract_to_csv(
         columns are written before the features (see ``join_metadata``).
     metadata_id : str or None, default=None
         The metadata column holding track ids (detected when None).
+    metadata_columns : sequence of str, default=()
+        Numeric metadata columns to join all the same (e.g. valence, arousal).
     resume : bool, default=True
         Reuse the part file of an interrupted run; False starts over.
     on_result : callable, default=None
@@ -598,6 +608,7 @@ def extract_to_csv(
         label_from_folder=label_from_folder,
         metadata=metadata,
         metadata_id=metadata_id,
+        metadata_columns=metadata_columns,
     )
     tracks = found.tracks
     segment = s.segment is not None

@@ -81,6 +81,7 @@ def join_metadata(
     metadata: str | os.PathLike[str],
     *,
     id_column: str | None = None,
+    keep_numeric: Sequence[str] = (),
 ) -> list[str]:
     """Add a metadata table's text columns to each track's ``meta``, by track id.
 
@@ -93,6 +94,11 @@ def join_metadata(
     id_column : str or None, default=None
         The column holding track ids. None detects it: the column whose values
         match the most track ids, file stems or file names (e.g. 4Q's ``Song``).
+    keep_numeric : sequence of str, default=()
+        Numeric columns to join all the same (``--metadata-columns``), e.g.
+        valence/arousal annotations to be the target of a regression ``evaluate``.
+        ``train`` takes every numeric column that is not its target as a feature,
+        so keep only what is meant as a target.
 
     Returns
     -------
@@ -106,7 +112,8 @@ def join_metadata(
         When the table cannot be read, no column holds the track ids, or no track
         matches.
     ParameterError
-        When ``id_column`` is not a column of the table.
+        When ``id_column`` or a name in ``keep_numeric`` is not a column of the
+        table, or that name is the id column.
 
     Examples
     --------
@@ -135,6 +142,18 @@ def join_metadata(
     else:
         id_column = _detect_id_column(df, tracks, name)
         how = f"its {id_column!r} column (detected: it holds the track ids)"
+    keep = list(dict.fromkeys(keep_numeric))
+    unknown = [c for c in keep if c not in df.columns]
+    if unknown:
+        raise ParameterError(
+            f"--metadata-columns {', '.join(map(repr, unknown))}: not a column of "
+            f"metadata {name} (columns: {', '.join(df.columns)})"
+        )
+    if id_column in keep:
+        raise ParameterError(
+            f"--metadata-columns {id_column!r} is the id column of metadata {name}; "
+            "name the annotation columns to keep"
+        )
     ids = df[id_column].str.strip()
     repeated = sorted(set(ids[ids.duplicated() & (ids != "")]))
     first = ~ids.duplicated()
@@ -160,7 +179,7 @@ def join_metadata(
             clashing.append(col)
         elif (rows[col].str.strip() == "").all():
             empty.append(col)
-        elif _reads_as_number(rows[col]):
+        elif _reads_as_number(rows[col]) and col not in keep:
             numeric.append(col)
         else:
             joined.append(col)
@@ -184,7 +203,14 @@ def join_metadata(
     if numeric:
         notes.append(
             f"metadata: not joined: {', '.join(numeric)} (numeric: `train` would take "
-            "them as features, but they are not computed from audio)"
+            "them as features, but they are not computed from audio; name the ones "
+            "meant as targets with --metadata-columns)"
+        )
+    kept = [c for c in joined if c in keep]
+    if kept:
+        notes.append(
+            f"metadata: kept numeric {', '.join(kept)} (--metadata-columns); `train` "
+            "takes every numeric column but its target as a feature"
         )
     if clashing:
         notes.append(

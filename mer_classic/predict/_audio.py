@@ -284,7 +284,7 @@ def predict_audio_detailed(
         curve_df = pd.concat(curves)
     err_df = pd.DataFrame(errors, columns=["track_id", "path", "reason"])
     for e in errors:
-        logger.warning("%s: %s", e["path"], e["reason"])
+        logger.info("%s: %s", e["path"], e["reason"])
     return AudioPredictions(
         tracks=result, segments=curve_df, errors=err_df, settings=settings.to_dict()
     )

@@ -34,6 +34,7 @@ def run_extract(
     force: bool = False,
     metadata: str | os.PathLike[str] | None = None,
     metadata_id: str | None = None,
+    metadata_columns: Sequence[str] = (),
     features: Any = None,
 ) -> tuple[str, list[str]]:
     """Extract features into ``out`` (locally or on Dask); what ``mer-classic extract`` runs.
@@ -73,6 +74,7 @@ def run_extract(
         force=force,
         metadata=metadata,
         metadata_id=metadata_id,
+        metadata_columns=metadata_columns,
     )
     shape = (result.n_rows, result.n_features)
     if result.n_resumed:
