@@ -35,9 +35,7 @@ from mer_classic._progress import progress
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.metrics import (
     classification_metrics,
-    quadrant_metrics,
     regression_metrics,
-    summarize_repeats,
 )
 
 __all__ = [
@@ -49,10 +47,6 @@ __all__ = [
     "cross_validate_model",
     "fit_final",
     "baseline_scores",
-    "classification_metrics",
-    "regression_metrics",
-    "quadrant_metrics",
-    "summarize_repeats",
 ]
 
 logger = logging.getLogger(__name__)

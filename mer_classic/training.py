@@ -21,13 +21,9 @@ from mer_classic.crossval import (
     CVResult,
     baseline_scores,
     check_scoring,
-    classification_metrics,
     cross_validate_model,
     fit_final,
     make_splitter,
-    quadrant_metrics,
-    regression_metrics,
-    summarize_repeats,
 )
 from mer_classic.exceptions import DataError
 from mer_classic.labels import (
@@ -35,6 +31,12 @@ from mer_classic.labels import (
     infer_scale,
     quadrants_of_labels,
     quadrants_of_va,
+)
+from mer_classic.metrics import (
+    classification_metrics,
+    quadrant_metrics,
+    regression_metrics,
+    summarize_repeats,
 )
 from mer_classic.models import get_spec
 from mer_classic.table import Table
@@ -183,8 +185,8 @@ def train(
     large_rows : int, default=None
         Row count above which quadratic models are replaced by scalable ones, the
         grid search is subsampled and features go float32
-        (:func:`mer_classic.scaling.plan_for_size`); None uses
-        :data:`mer_classic.scaling.LARGE_ROWS`.
+        (:func:`mer_classic._large_tables.plan_for_size`); None uses
+        :data:`mer_classic._large_tables.LARGE_ROWS`.
     on_large : {'switch', 'refuse', 'keep'}, default='switch'
         What to do with a quadratic model on a large table.
     scoring : str, default=None
@@ -199,8 +201,8 @@ def train(
     task = task or table.meta.get("task", "classify")
     get_spec(model, task)  # fail fast on an unknown name
     scoring = check_scoring(scoring, task)
+    from mer_classic._large_tables import SubsampledGridSearch, downcast_float32
     from mer_classic.parallel import check_n_jobs, check_scheduler
-    from mer_classic.scaling import SubsampledGridSearch, downcast_float32
 
     scheduler = check_scheduler(scheduler)
     jobs = -1 if scheduler is not None else check_n_jobs(n_jobs)
@@ -305,8 +307,8 @@ def _plan(
     n_jobs: int,
     scoring: str,
 ) -> Any:
-    """The pipeline and grid for the table's size (:func:`mer_classic.scaling.plan_for_size`)."""
-    from mer_classic.scaling import LARGE_ROWS, plan_for_size
+    """The pipeline and grid for the table's size (:func:`mer_classic._large_tables.plan_for_size`)."""
+    from mer_classic._large_tables import LARGE_ROWS, plan_for_size
 
     return plan_for_size(
         model,

@@ -76,7 +76,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         Read at most this many seconds of each file.
     features : str, sequence of str or None, default=None
         Feature groups to extract (keys of
-        :data:`~mer_classic.features.FEATURE_GROUPS`), a comma-separated string,
+        :data:`~mer_classic.features.names.FEATURE_GROUPS`), a comma-separated string,
         ``"all"`` or ``"default"``; None means
         :data:`~mer_classic.features.names.DEFAULT_FEATURE_GROUPS`. Checked in
         ``fit``.
@@ -127,7 +127,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         self.cache_dir = cache_dir
 
     def _settings(self) -> Any:
-        from mer_classic.features.audio import FeatureSettings
+        from mer_classic.features._audio import FeatureSettings
 
         # FeatureSettings resolves and checks the selection (the one place)
         return FeatureSettings(
@@ -212,7 +212,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
 class ColumnSelector(TransformerMixin, BaseEstimator):
     """Pick a model's feature columns, by name and in order, from a DataFrame.
 
-    The first step of every pipeline that :func:`mer_classic.persistence.save_model`
+    The first step of every pipeline that :func:`mer_classic.save_model`
     writes, so ``joblib.load("model.joblib").predict(df)`` works on a frame with extra
     columns or another column order. Unlike most transformers, ``transform`` accepts
     other columns than ``fit`` saw: that is its purpose (it does not call
@@ -232,7 +232,7 @@ class ColumnSelector(TransformerMixin, BaseEstimator):
 
     See Also
     --------
-    mer_classic.persistence.save_model : adds this step to a saved pipeline.
+    mer_classic.save_model : adds this step to a saved pipeline.
 
     Examples
     --------

@@ -4,15 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mer_classic.crossval import (
-    check_cv,
+from mer_classic.crossval import check_cv, cross_validate_model, make_splitter
+from mer_classic.exceptions import DataError, ParameterError
+from mer_classic.metrics import (
     classification_metrics,
-    cross_validate_model,
-    make_splitter,
     regression_metrics,
     summarize_repeats,
 )
-from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.models import make_pipeline, param_grid
 
 

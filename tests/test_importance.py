@@ -12,12 +12,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.importance import (
-    IMPORTANCE_FILE,
-    add_importance_to_run,
-    permutation_importance_cv,
-    read_importance,
-)
+from mer_classic.importance import add_importance_to_run, permutation_importance_cv
+from mer_classic.report import IMPORTANCE_FILE, read_importance
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mer_classic.datasets.deam import sample_columns
+from mer_classic.datasets._deam import sample_columns
 from mer_classic.exceptions import DataError
 from mer_classic.table import read_csv
 

@@ -43,7 +43,7 @@ def _save_final_model(
     """Refit ``model`` on all frames (grid grouped by song) and save it in ``out``."""
     from mer_classic.crossval import fit_final
     from mer_classic.models import make_pipeline, param_grid
-    from mer_classic.persistence import save_model
+    from mer_classic.persistence._files import save_model
 
     targets = list(Y.columns)
     y: pd.Series | pd.DataFrame = Y if len(targets) > 1 else Y[targets[0]]

@@ -89,7 +89,7 @@ def predict_with_segments(
     """Decode each file once, block by block; clip and segment features; per-track
     and curve predictions."""
     from mer_classic._progress import progress
-    from mer_classic.features.audio import extract_file_segments
+    from mer_classic.features._audio import extract_file_segments
 
     per_segment_model = settings.segment is not None
     seg_settings = dataclasses.replace(

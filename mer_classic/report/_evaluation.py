@@ -55,7 +55,7 @@ def evaluation_facts(model: Any, table: Any) -> dict[str, Any]:
     Parameters
     ----------
     model : MerModel
-        The saved model (:func:`mer_classic.persistence.load_model`).
+        The saved model (:func:`mer_classic.load_model`).
     table : Table
         The external table it is scored on.
 

@@ -85,7 +85,7 @@ def write_run(
     ``predictions.csv`` (out-of-fold), ``model.joblib`` + ``model.json``, and what
     :func:`render_report` draws from them.
     """
-    from mer_classic.persistence import save_model
+    from mer_classic.persistence._files import save_model
 
     with run_folder(out, force=force) as tmp:
         task = result.settings["task"]

@@ -116,7 +116,7 @@ def run_fetch(
     summary lines.
     """
     from mer_classic.fetch import crawl
-    from mer_classic.fetch.sources import (
+    from mer_classic.fetch._sources import (
         parse_playlist_option,
         read_playlists_file,
         read_tracks_file,

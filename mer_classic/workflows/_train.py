@@ -45,7 +45,7 @@ def resolve_training_table(
         return load_table(
             data, target=target, task=task, group=group, id=id_col, exclude=exclude
         )
-    from mer_classic.datasets.soundtracks import (
+    from mer_classic.datasets._soundtracks import (
         DEFAULTS,
         SOUNDTRACKS_RATINGS,
         load_soundtracks,
@@ -309,7 +309,7 @@ def run_train(
     if result.best_params:
         lines.append(f"  chosen on all rows: {result.best_params}")
     if test_table is not None:
-        from mer_classic.persistence import load_model
+        from mer_classic.persistence._files import load_model
 
         _, tmetrics = write_evaluation(
             load_model(out_dir), test_table, out_dir / "test"
@@ -397,7 +397,7 @@ def run_evaluate(
     ``id_col`` the rows are keyed as ``predict`` keys them: the model's training id
     column, else ``track_id``, when the table has it.
     """
-    from mer_classic.persistence import load_model
+    from mer_classic.persistence._files import load_model
     from mer_classic.report import default_run_dir, write_evaluation
     from mer_classic.table import load_table
 
@@ -458,7 +458,7 @@ def run_predict_table(
 
     What ``mer-classic predict --data`` runs (see also :func:`run_predict`).
     """
-    from mer_classic.persistence import load_model
+    from mer_classic.persistence._files import load_model
     from mer_classic.table import read_csv
 
     check_format(fmt)  # before any work

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mer_classic.fetch.attributes import ATTRIBUTE_COLUMNS, AUDIO_ATTRIBUTES
+from mer_classic.fetch._attributes import ATTRIBUTE_COLUMNS, AUDIO_ATTRIBUTES
 
 __all__ = [
     "entry_from_track",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from mer_classic.exceptions import ApiError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mer_classic.fetch.client import SpotifyClient
+    from mer_classic.fetch._client import SpotifyClient
 
 __all__ = [
     "AUDIO_ATTRIBUTES",
