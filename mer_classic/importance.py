@@ -21,12 +21,9 @@ import numpy as np
 import pandas as pd
 
 from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.report import IMPORTANCE_FILE
+from mer_classic.report._files import IMPORTANCE_FILE
 
 __all__ = [
-    "IMPORTANCE_UNITS",
-    "MAX_FEATURES",
-    "feature_units",
     "permutation_importance_cv",
     "add_importance_to_run",
 ]

@@ -20,10 +20,10 @@ from mer_classic._leakage import describe_copy, target_copies
 from mer_classic.crossval import (
     CVResult,
     baseline_scores,
-    check_scoring,
     cross_validate_model,
     fit_final,
     make_splitter,
+    resolve_scoring,
 )
 from mer_classic.exceptions import DataError
 from mer_classic.labels import (
@@ -200,7 +200,7 @@ def train(
     """
     task = task or table.meta.get("task", "classify")
     get_spec(model, task)  # fail fast on an unknown name
-    scoring = check_scoring(scoring, task)
+    scoring = resolve_scoring(scoring, task)
     from mer_classic._large_tables import SubsampledGridSearch, downcast_float32
     from mer_classic.parallel import check_n_jobs, check_scheduler
 

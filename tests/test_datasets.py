@@ -574,7 +574,7 @@ def test_soundtracks_is_one_module_with_one_citation():
     import mer_classic.datasets as datasets
     from mer_classic.datasets import _soundtracks as soundtracks
 
-    assert datasets.load_soundtracks_dataset is soundtracks.load_soundtracks_dataset
+    assert datasets.LOADERS["soundtracks"] is soundtracks.load_soundtracks_dataset
     assert soundtracks.SOUNDTRACKS_CITATION is soundtracks.CITATION
     ds = load_dataset("soundtracks")
     assert ds.meta["citation"] == soundtracks.CITATION

@@ -318,7 +318,8 @@ def test_model_records_groups_and_predict_extracts_exactly_them(
 ) -> None:
     from mer_classic.features import extract_to_csv
     from mer_classic.persistence._files import load_model
-    from mer_classic.predict import audio_settings, predict_audio
+    from mer_classic.predict import predict_audio
+    from mer_classic.predict._audio import audio_settings
 
     table = tmp_path / "f.csv"
     extract_to_csv([labelled], table, label_from_folder=True, features="spectral")
@@ -347,7 +348,8 @@ def test_model_json_without_groups_keeps_working(
 ) -> None:
     from mer_classic.features import extract_to_csv
     from mer_classic.persistence._files import load_model
-    from mer_classic.predict import audio_settings, predict_audio
+    from mer_classic.predict import predict_audio
+    from mer_classic.predict._audio import audio_settings
 
     table = tmp_path / "f.csv"
     # the columns and a sidecar as written before groups existed: no "features" key
@@ -372,7 +374,7 @@ def test_model_json_groups_that_miss_its_columns_are_an_error(
     from mer_classic.exceptions import DataError
     from mer_classic.features import extract_to_csv
     from mer_classic.persistence._files import load_model
-    from mer_classic.predict import audio_settings
+    from mer_classic.predict._audio import audio_settings
 
     table = tmp_path / "f.csv"
     extract_to_csv([labelled], table, label_from_folder=True, features="rhythm,key")

@@ -13,7 +13,8 @@ from sklearn.preprocessing import StandardScaler
 
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.importance import add_importance_to_run, permutation_importance_cv
-from mer_classic.report import IMPORTANCE_FILE, read_importance
+from mer_classic.report import read_importance
+from mer_classic.report._files import IMPORTANCE_FILE
 
 
 @pytest.fixture

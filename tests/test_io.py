@@ -27,7 +27,7 @@ from mer_classic._io import (
     write_text_atomic,
 )
 from mer_classic.exceptions import ConfigError
-from mer_classic.report import run_folder
+from mer_classic.report._write import run_folder
 
 
 @contextlib.contextmanager

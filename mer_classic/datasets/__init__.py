@@ -45,12 +45,6 @@ __all__ = [
     "Dataset",
     "LOADERS",
     "load_dataset",
-    "load_pmemo",
-    "load_deam",
-    "load_emomusic",
-    "load_quadrants",
-    "load_spotify_moods",
-    "load_soundtracks_dataset",
 ]
 
 #: registry name → loader ``(root) -> Dataset``

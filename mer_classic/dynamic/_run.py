@@ -152,7 +152,7 @@ def run_dynamic(
         ``pooled_rmse``, ``pooled_r``, ``per_song_rmse``, ``per_song_r``; plus
         ``scale``, ``n_frames``, ``n_songs`` and ``out_dir``.
     """
-    from mer_classic.report import write_dynamic_files
+    from mer_classic.report._dynamic import write_dynamic_files
 
     feats = read_segment_features(features_csv)
     read_notes: list[str] = []

@@ -131,7 +131,7 @@ def _audio_files(folder: Path) -> list[Path]:
 def _tracks_from_csv(csv: Path) -> tuple[list[Track], CsvSource]:
     import pandas as pd
 
-    from mer_classic.table import checked_read
+    from mer_classic.table._read import checked_read
 
     try:
         df = pd.read_csv(csv, dtype=str, keep_default_na=False)

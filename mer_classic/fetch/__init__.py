@@ -33,37 +33,23 @@ __all__ = [
     "crawl",
     "PlaylistSource",
     "TracksFileSource",
-    "parse_playlist_option",
     "read_playlists_file",
     "read_tracks_file",
-    "TRACK_COLUMNS",
-    "CONFLICT_COLUMNS",
-    "PLAYLIST_PAGE_LIMIT",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mer_classic.fetch._crawl import (
-        CONFLICT_COLUMNS,
-        PLAYLIST_PAGE_LIMIT,
-        TRACK_COLUMNS,
-        crawl,
-    )
+    from mer_classic.fetch._crawl import crawl
     from mer_classic.fetch._sources import (
         PlaylistSource,
         TracksFileSource,
-        parse_playlist_option,
         read_playlists_file,
         read_tracks_file,
     )
 
 _LAZY = {
     "crawl": "mer_classic.fetch._crawl",
-    "TRACK_COLUMNS": "mer_classic.fetch._crawl",
-    "CONFLICT_COLUMNS": "mer_classic.fetch._crawl",
-    "PLAYLIST_PAGE_LIMIT": "mer_classic.fetch._crawl",
     "PlaylistSource": "mer_classic.fetch._sources",
     "TracksFileSource": "mer_classic.fetch._sources",
-    "parse_playlist_option": "mer_classic.fetch._sources",
     "read_playlists_file": "mer_classic.fetch._sources",
     "read_tracks_file": "mer_classic.fetch._sources",
 }

@@ -106,7 +106,7 @@ def resolve_entries(
     -------
     rows : list of dict
     conflicts : list of dict
-        Rows with :data:`~mer_classic.fetch.CONFLICT_COLUMNS`.
+        Rows with :data:`~mer_classic.fetch._crawl.CONFLICT_COLUMNS`.
     stats : dict
         ``by_id`` and ``by_isrc`` duplicates dropped, ``conflict_groups``.
 

@@ -17,24 +17,12 @@ from __future__ import annotations
 
 import logging
 
-from mer_classic.persistence._checks import (
-    FORMAT,
-    META_FILE,
-    MODEL_FILE,
-    pipeline_classes,
-    pipeline_feature_names,
-    predict_only,
-)
+from mer_classic.persistence._checks import predict_only
 from mer_classic.persistence._model import MerModel
 
 __all__ = [
     "MerModel",
     "predict_only",
-    "MODEL_FILE",
-    "META_FILE",
-    "FORMAT",
-    "pipeline_feature_names",
-    "pipeline_classes",
 ]
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 An ``evaluate`` run applies a saved model to another table without refitting, so its
 report must not describe training (folds, grids, repetitions, the training settings).
 :func:`evaluation_facts` gathers what was measured into ``run.json`` (written by
-:func:`mer_classic.report.write_evaluation`); :func:`evaluation_markdown` and
+:func:`mer_classic.report._write.write_evaluation`); :func:`evaluation_markdown` and
 :func:`evaluation_section` show it in ``report.md`` and ``index.html``.
 """
 

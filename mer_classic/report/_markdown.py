@@ -2,7 +2,7 @@
 
 :func:`render_report` (re-exported by :mod:`mer_classic.report`) reads only the facts
 that :func:`mer_classic.report.write_run` and
-:func:`~mer_classic.report.write_evaluation` stored (``metrics.json``, ``run.json``,
+:func:`~mer_classic.report._write.write_evaluation` stored (``metrics.json``, ``run.json``,
 ``predictions.csv``), so ``mer-classic report DIR`` can redraw a run at any time. It
 ends with :func:`mer_classic.report.write_html`.
 """
@@ -396,7 +396,7 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
     """(Re)draw ``report.md``, tables and figures of a run folder from its JSON files.
 
     A dynamic run (``run.json`` kind ``"dynamic"``) gets its own ``report.md``
-    (:func:`mer_classic.report.render_dynamic`) and no page.
+    (:func:`mer_classic.report._dynamic.render_dynamic`) and no page.
     """
     d = Path(run_dir)
     metrics, run = read_run(d)

@@ -1,7 +1,7 @@
 """The sections of the run page and the figures drawn only for it.
 
 Each ``*_section`` function returns one ``<section>`` of the page that
-:func:`mer_classic.report.build_html` assembles. The per-class F1 bars and the
+:func:`mer_classic.report._page.build_html` assembles. The per-class F1 bars and the
 permutation-importance bars are drawn here (into the run folder) and added to
 ``figures``; the other figures come from :func:`mer_classic.report.render_report`.
 """

@@ -160,7 +160,8 @@ def run_report(run_dir: str | os.PathLike[str]) -> tuple[str, Path]:
         The file to open: ``index.html`` (every run kind has one), or ``report.md``
         for a folder written before dynamic runs got a page.
     """
-    from mer_classic.report import HTML_FILE, render_report
+    from mer_classic.report import render_report
+    from mer_classic.report._files import HTML_FILE
 
     md = render_report(run_dir)
     page = md.parent / HTML_FILE

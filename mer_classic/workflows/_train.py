@@ -199,15 +199,16 @@ def run_train(
         )
     import time
 
-    from mer_classic.crossval import check_scoring
+    from mer_classic.crossval import resolve_scoring
     from mer_classic.models import get_spec
     from mer_classic.parallel import check_scheduler, require_dask
-    from mer_classic.report import default_run_dir, write_evaluation, write_run
+    from mer_classic.report import write_run
+    from mer_classic.report._write import default_run_dir, write_evaluation
     from mer_classic.training import train
 
     get_spec(model, task)
     t_start = time.perf_counter()
-    scoring = check_scoring(scoring, task)  # before any work
+    scoring = resolve_scoring(scoring, task)  # before any work
     scheduler = check_scheduler(scheduler)
     if scheduler is not None:
         require_dask()  # before any work: the ImportError names the install command
@@ -398,7 +399,7 @@ def run_evaluate(
     column, else ``track_id``, when the table has it.
     """
     from mer_classic.persistence._files import load_model
-    from mer_classic.report import default_run_dir, write_evaluation
+    from mer_classic.report._write import default_run_dir, write_evaluation
     from mer_classic.table import load_table
 
     if out:
@@ -502,7 +503,7 @@ def run_train_dynamic(
     """
     from mer_classic.dynamic import run_dynamic
     from mer_classic.models import get_spec
-    from mer_classic.report import default_run_dir, run_folder
+    from mer_classic.report._write import default_run_dir, run_folder
 
     get_spec(model, "regress")  # a classifier name is refused first
     if data is None or annotations is None:
