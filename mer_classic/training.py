@@ -16,8 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._large_tables import (
+    LARGE_ROWS,
+    SubsampledGridSearch,
+    downcast_float32,
+    plan_for_size,
+)
 from mer_classic._leakage import describe_copy, target_copies
 from mer_classic.crossval import (
+    INNER_SPLITS,
     CVResult,
     baseline_scores,
     cross_validate_model,
@@ -39,6 +46,7 @@ from mer_classic.metrics import (
     summarize_repeats,
 )
 from mer_classic.models import get_spec
+from mer_classic.parallel import check_n_jobs, check_scheduler, joblib_backend
 from mer_classic.table import Table
 
 __all__ = ["TrainResult", "train", "score_predictions"]
@@ -201,8 +209,6 @@ def train(
     task = task or table.meta.get("task", "classify")
     get_spec(model, task)  # fail fast on an unknown name
     scoring = resolve_scoring(scoring, task)
-    from mer_classic._large_tables import SubsampledGridSearch, downcast_float32
-    from mer_classic.parallel import check_n_jobs, check_scheduler
 
     scheduler = check_scheduler(scheduler)
     jobs = -1 if scheduler is not None else check_n_jobs(n_jobs)
@@ -308,7 +314,6 @@ def _plan(
     scoring: str,
 ) -> Any:
     """The pipeline and grid for the table's size (:func:`mer_classic._large_tables.plan_for_size`)."""
-    from mer_classic._large_tables import LARGE_ROWS, plan_for_size
 
     return plan_for_size(
         model,
@@ -355,8 +360,6 @@ def _grid_estimate(
     from sklearn.base import clone
     from sklearn.model_selection import ParameterGrid
 
-    from mer_classic.crossval import INNER_SPLITS
-
     if not plan.grid:
         return None
     n_cand = len(ParameterGrid(plan.grid))
@@ -400,7 +403,6 @@ def _cross_validate_and_refit(
     scoring: str,
 ) -> tuple[CVResult, Any, dict[str, Any], dict[str, float]]:
     """Outer CV (nested grid) then the refit on all rows, on the chosen backend."""
-    from mer_classic.parallel import joblib_backend
 
     def metrics_fn(yt: Any, yp: Any) -> dict[str, Any]:
         return score_predictions(task, yt, yp, scale=scale)

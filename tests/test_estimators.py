@@ -11,7 +11,7 @@ from imblearn.utils.estimator_checks import estimator_checks_generator
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from mer_classic._large_tables import SubsampledGridSearch
+from mer_classic._search import SubsampledGridSearch
 from mer_classic.samplers import AdaptiveSMOTE
 
 #: fast parameters for the checks (imblearn's INIT_PARAMS habit)

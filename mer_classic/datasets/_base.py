@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mer_classic.exceptions import DataError
+from mer_classic.labels import scale_bounds, va_to_quadrant
 from mer_classic.table._columns import groups_or_own
 from mer_classic.table._read import csv_errors
 
@@ -225,7 +226,6 @@ def audio_series(
 
 def va_labels(ids: pd.Index, valence: Any, arousal: Any, scale: str) -> pd.DataFrame:
     """``valence``, ``arousal`` and ``quadrant`` (NaN where either value is missing)."""
-    from mer_classic.labels import va_to_quadrant
 
     labels = pd.DataFrame(
         {
@@ -248,7 +248,6 @@ def check_range(
     values: pd.Series | np.ndarray, scale: str, *, dataset: str, what: str
 ) -> None:
     """Raise a :class:`DataError` when ``values`` are not numbers on ``scale``."""
-    from mer_classic.labels import scale_bounds
 
     lo, hi = scale_bounds(scale)
     raw = pd.Series(np.asarray(values).ravel())

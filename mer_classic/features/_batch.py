@@ -31,6 +31,7 @@ from mer_classic.features._inputs import (
     distinct_tracks,
     find_inputs,
 )
+from mer_classic.features._metadata import join_metadata
 from mer_classic.features._sink import RowSink, header_text, meta_columns, track_rows
 from mer_classic.features._worker import extract_file_cached
 from mer_classic.features.names import DEFAULT_FEATURE_GROUPS
@@ -436,8 +437,6 @@ def plan_extraction(
     if not found.tracks:
         raise no_rows_error(found, [])
     if metadata is not None:
-        from mer_classic.features._metadata import join_metadata
-
         found.notes += join_metadata(found.tracks, metadata, id_column=metadata_id)
     elif metadata_id is not None:
         raise ParameterError(

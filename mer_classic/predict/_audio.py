@@ -35,6 +35,14 @@ from mer_classic.exceptions import (
     MerClassicError,
     ParameterError,
 )
+from mer_classic.features import FeatureSettings
+from mer_classic.features._batch import extract_tracks
+from mer_classic.features._inputs import discover_tracks
+from mer_classic.features.names import (
+    ALL_FEATURE_NAMES,
+    FEATURES_VERSION,
+    groups_of_names,
+)
 from mer_classic.fetch._attributes import AUDIO_ATTRIBUTES
 from mer_classic.predict._curves import predict_with_segments
 
@@ -138,12 +146,6 @@ def audio_settings(model: Any) -> Any:
         When the model's features are not (all) produced by the audio extractor, e.g.
         a model trained on Spotify attributes.
     """
-    from mer_classic.features import FeatureSettings
-    from mer_classic.features.names import (
-        ALL_FEATURE_NAMES,
-        FEATURES_VERSION,
-        groups_of_names,
-    )
 
     names = model.feature_names
     if not names:
@@ -192,7 +194,6 @@ def audio_settings(model: Any) -> Any:
 
 def _collect(paths: Any) -> tuple[list[Any], list[dict[str, str]]]:
     """Expand files and folders into tracks; inputs that do not exist become errors."""
-    from mer_classic.features._inputs import discover_tracks
 
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -243,7 +244,6 @@ def predict_audio_detailed(
     AudioError
         No file of the batch could be used (the message lists every reason).
     """
-    from mer_classic.features._batch import extract_tracks
 
     model = _check_model(model)
     settings = audio_settings(model)

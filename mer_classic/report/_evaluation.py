@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from mer_classic.exceptions import DataError
+from mer_classic.labels import quadrants_of_labels
 from mer_classic.report._files import DATA_SUMMARY_KEYS, fmt_number, md_cell, read_run
 from mer_classic.report._html import esc, html_section, html_table
 
@@ -64,7 +65,6 @@ def evaluation_facts(model: Any, table: Any) -> dict[str, Any]:
     dict
         ``{"model": {...}, "label_mapping": {...}}``.
     """
-    from mer_classic.labels import quadrants_of_labels
 
     path = getattr(model, "path", None)
     train_run: dict[str, Any] = {}

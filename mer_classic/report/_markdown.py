@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from mer_classic._io import check_writable, write_csv_atomic, write_text_atomic
-from mer_classic.labels import QUADRANTS
+from mer_classic.labels import QUADRANTS, scale_bounds, va_to_quadrant
 from mer_classic.report._dynamic import DYNAMIC_KIND, render_dynamic
 from mer_classic.report._evaluation import EVALUATE_KIND, evaluation_markdown
 from mer_classic.report._files import (
@@ -25,6 +25,7 @@ from mer_classic.report._files import (
     PREDICTIONS_FILE,
     REPORT_FILE,
     md_cell,
+    read_importance,
     read_run,
 )
 from mer_classic.report._html import (
@@ -35,6 +36,9 @@ from mer_classic.report._html import (
     setting_rows,
     with_sd,
 )
+from mer_classic.report._page import write_html
+from mer_classic.report._plots import plot_confusion, plot_scatter, plot_va_plane
+from mer_classic.report._sections import UNIT_WORDS, importance_rows
 
 __all__ = ["render_report"]
 
@@ -52,7 +56,6 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> str:
 def _classification_section(
     m: dict[str, Any], d: Path, figures: dict[str, str], where: str
 ) -> list[str]:
-    from mer_classic.report._plots import plot_confusion
 
     labels = m["labels"]
     rows = [
@@ -138,7 +141,6 @@ def _classification_section(
 def _quadrant_section(
     q: dict[str, Any], d: Path, figures: dict[str, str], where: str
 ) -> list[str]:
-    from mer_classic.report._plots import plot_confusion
 
     labels = q.get("labels", list(QUADRANTS))
     cm = pd.DataFrame(
@@ -187,7 +189,6 @@ def _quadrant_section(
 def _regression_section(
     m: dict[str, Any], d: Path, figures: dict[str, str], where: str
 ) -> list[str]:
-    from mer_classic.report._plots import plot_scatter, plot_va_plane
 
     rows = [
         [name, t["rmse"], t["mae"], t["r2"], t["pearson_r"]]
@@ -231,8 +232,6 @@ def _regression_section(
                 out += [f"![{name}]({fname})", ""]
         src = (m.get("quadrant") or {}).get("derived_from")
         if src and m.get("scale"):
-            from mer_classic.labels import scale_bounds, va_to_quadrant
-
             lo, hi = scale_bounds(m["scale"])
             v, a = src["valence"], src["arousal"]
             truth = (
@@ -327,8 +326,6 @@ def _training_lines(run: dict[str, Any]) -> list[str]:
 
 def _importance_lines(d: Path, run: dict[str, Any]) -> list[str]:
     """The importance table (top rows) and its note, as the page shows them."""
-    from mer_classic.report._files import read_importance
-    from mer_classic.report._sections import UNIT_WORDS, importance_rows
 
     note = (run.get("importance") or {}).get("note")
     imp = read_importance(d)
@@ -431,7 +428,6 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
         lines += _repeats_section(metrics)
         lines += _training_tail(d, run)
     write_text_atomic(d / REPORT_FILE, "\n".join(lines))
-    from mer_classic.report._page import write_html
 
     write_html(d, metrics, run, figures)
     return d / REPORT_FILE
