@@ -154,7 +154,7 @@ def test_killed_run_leaves_temporaries_that_the_next_run_removes(tmp_path):
     code = textwrap.dedent(
         f"""
         import os, signal
-        from mer_classic.report import run_folder
+        from mer_classic.report._write import run_folder
         with run_folder({str(tmp_path / "run")!r}) as tmp:
             (tmp / "model.joblib").write_bytes(b"x" * 1000)
             os.kill(os.getpid(), signal.SIGKILL)
