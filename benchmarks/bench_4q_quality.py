@@ -466,8 +466,8 @@ def main() -> int:
         metrics = json.loads((args.out / "metrics.json").read_text())
         (args.out / "report.md").write_text(render_report(metrics))
         return 0
-    from mer_classic.features import FEATURE_GROUPS
     from mer_classic.features.melody import MELODY_GROUPS
+    from mer_classic.features.names import FEATURE_GROUPS
 
     t0 = time.perf_counter()
     X, y, groups = load_features(args.data, args.cache_dir)

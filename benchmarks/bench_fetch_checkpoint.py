@@ -3,7 +3,7 @@
 A playlist of ``--tracks`` tracks (default 20,000: 400 pages of 50) is crawled from
 the project's fake Spotify (``tests/_spotify_fake.py``, a real HTTP server on
 127.0.0.1; no preview downloads, no attributes), once with the checkpoint journal
-of :mod:`mer_classic.fetch.state` and, as the reference in the same run, once with
+of :mod:`mer_classic.fetch._state` and, as the reference in the same run, once with
 the whole state rewritten after every page (``StateJournal.checkpoint`` forced to
 ``compact=True``: what every checkpoint did before the journal). Per-page time is
 the wall time between successive page checkpoints; "early" is the median of the
@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the fake server lives in tests/
 
 from mer_classic.fetch import crawl  # noqa: E402
-from mer_classic.fetch._crawler import Crawler  # noqa: E402
-from mer_classic.fetch.sources import PlaylistSource  # noqa: E402
-from mer_classic.fetch.state import StateJournal  # noqa: E402
+from mer_classic.fetch._sources import PlaylistSource  # noqa: E402
+from mer_classic.fetch._stages import Crawler  # noqa: E402
+from mer_classic.fetch._state import StateJournal  # noqa: E402
 from tests._spotify_fake import (  # noqa: E402
     CLIENT_ID,
     CLIENT_SECRET,

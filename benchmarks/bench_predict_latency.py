@@ -168,7 +168,7 @@ def _make_model(tmp: Path) -> Path:
 
 
 def _importtime(model: Path) -> list[tuple[str, float]]:
-    code = _IMPORTS + f"; mer_classic.persistence.load_model({str(model)!r})"
+    code = _IMPORTS + f"; mer_classic.load_model({str(model)!r})"
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
         capture_output=True,

@@ -232,8 +232,8 @@ def bench_data_moods(args: argparse.Namespace) -> None:
     from sklearn.preprocessing import MinMaxScaler
     from tqdm.auto import tqdm
 
-    from mer_classic.crossval import classification_metrics
     from mer_classic.datasets import load_dataset
+    from mer_classic.metrics import classification_metrics
     from mer_classic.table import load_table
     from mer_classic.training import train
 
@@ -951,8 +951,8 @@ def _bench_static_va(args: argparse.Namespace, name: str) -> None:
 def bench_cross(args: argparse.Namespace) -> None:
     import warnings
 
-    from mer_classic.crossval import quadrant_metrics
     from mer_classic.datasets import load_dataset
+    from mer_classic.metrics import quadrant_metrics
     from mer_classic.models import make_pipeline
     from mer_classic.table import load_table
 

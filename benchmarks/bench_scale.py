@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mer_classic.fetch.attributes import AUDIO_ATTRIBUTES
+from mer_classic.fetch._attributes import AUDIO_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -236,13 +236,13 @@ def _child_train(csv: str, model: str, grid: bool) -> None:
 
 def _child_read(csv: str, how: str) -> None:
     if how != "pandas":
-        import mer_classic.scaling  # noqa: F401 - imports are not part of the measure
+        import mer_classic._large_tables  # noqa: F401 - imports are not part of the measure
     t0 = time.perf_counter()
     base = _vm_hwm_mb()
     if how == "pandas":
         df = pd.read_csv(csv)
     else:
-        from mer_classic.scaling import read_csv_chunked
+        from mer_classic._large_tables import read_csv_chunked
 
         df = read_csv_chunked(csv, chunksize=50_000)
     print(

@@ -10,16 +10,6 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from mer_classic.exceptions import (
-    AudioError,
-    ConfigError,
-    DataError,
-    FetchError,
-    MerClassicError,
-    ModelFileError,
-    ParameterError,
-)
-
 try:
     __version__ = version("mer-classic")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
@@ -27,25 +17,18 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "__version__",
-    "MerClassicError",
-    "ConfigError",
-    "DataError",
-    "FetchError",
-    "ParameterError",
-    "ModelFileError",
-    "AudioError",
     "load_model",
     "save_model",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mer_classic.persistence import load_model, save_model
+    from mer_classic.persistence._files import load_model, save_model
 
 
 def __getattr__(name: str) -> Any:
     # Lazy re-exports keep ``import mer_classic`` fast.
     if name in ("load_model", "save_model"):
-        from mer_classic import persistence
+        from mer_classic.persistence import _files
 
-        return getattr(persistence, name)
+        return getattr(_files, name)
     raise AttributeError(f"module 'mer_classic' has no attribute {name!r}")

@@ -35,24 +35,14 @@ from mer_classic._progress import progress
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.metrics import (
     classification_metrics,
-    quadrant_metrics,
     regression_metrics,
-    summarize_repeats,
 )
 
 __all__ = [
     "CVResult",
     "make_splitter",
-    "check_cv",
-    "scoring_for",
-    "check_scoring",
     "cross_validate_model",
-    "fit_final",
     "baseline_scores",
-    "classification_metrics",
-    "regression_metrics",
-    "quadrant_metrics",
-    "summarize_repeats",
 ]
 
 logger = logging.getLogger(__name__)
@@ -72,7 +62,7 @@ def scoring_for(task: str) -> str:
     return "f1_macro" if task == "classify" else "neg_root_mean_squared_error"
 
 
-def check_scoring(scoring: str | None, task: str) -> str:
+def resolve_scoring(scoring: str | None, task: str) -> str:
     """``scoring`` checked against sklearn's scorer names (None: :func:`scoring_for`).
 
     Raises
@@ -82,9 +72,9 @@ def check_scoring(scoring: str | None, task: str) -> str:
 
     Examples
     --------
-    >>> check_scoring(None, "classify")
+    >>> resolve_scoring(None, "classify")
     'f1_macro'
-    >>> check_scoring("r2", "regress")
+    >>> resolve_scoring("r2", "regress")
     'r2'
     """
     from sklearn.metrics import get_scorer_names
@@ -139,7 +129,7 @@ def make_splitter(task: str, n_splits: int, *, grouped: bool, seed: int) -> Any:
     return KFold(n_splits=n_splits, shuffle=True, random_state=seed)
 
 
-def check_cv(
+def validate_folds(
     y: pd.Series | pd.DataFrame, groups: pd.Series | None, n_splits: int, task: str
 ) -> None:
     """Refuse splits that cannot work, naming the class or the group count."""
@@ -350,7 +340,7 @@ def cross_validate_model(
     -------
     CVResult
     """
-    check_cv(y, groups, cv, task)
+    validate_folds(y, groups, cv, task)
     if repeats < 1:
         raise ParameterError(f"repeats must be >= 1; got {repeats}")
     if metrics_fn is None:

@@ -126,8 +126,7 @@ class NoSpaceError(ConfigError, OSError):
 class VersionMismatchWarning(UserWarning):
     """The model was saved with other versions of mer-classic, scikit-learn or imbalanced-learn.
 
-    Raised as a warning by :func:`mer_classic.persistence.load_model` (also importable
-    from there).
+    Raised as a warning by :func:`mer_classic.load_model`.
     """
 
 

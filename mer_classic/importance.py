@@ -20,18 +20,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._io import write_csv_atomic
+from mer_classic._progress import progress
 from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.report import IMPORTANCE_FILE as IMPORTANCE_FILE
-from mer_classic.report import read_importance as read_importance
+from mer_classic.features.names import FEATURE_GROUPS
+from mer_classic.persistence._files import load_model
+from mer_classic.report import read_run, render_report
+from mer_classic.report._files import IMPORTANCE_FILE
 
 __all__ = [
-    "IMPORTANCE_FILE",
-    "IMPORTANCE_UNITS",
-    "MAX_FEATURES",
-    "feature_units",
     "permutation_importance_cv",
     "add_importance_to_run",
-    "read_importance",
 ]
 
 logger = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ def feature_units(
     """The columns shuffled together: unit name → its columns, in column order.
 
     ``by="group"`` uses the extractor's feature groups
-    (:data:`mer_classic.features.FEATURE_GROUPS`); any other column (a table not
+    (:data:`mer_classic.features.names.FEATURE_GROUPS`); any other column (a table not
     made by ``mer-classic extract``) is a unit of its own.
     ``by="cluster"`` joins columns whose |Spearman ρ| in ``X`` reaches
     :data:`CLUSTER_RHO` (average linkage); a cluster is named after its first
@@ -79,7 +78,6 @@ def feature_units(
         if X is None:
             raise ParameterError("by='cluster' needs the feature table X")
         return _clusters(X[columns])
-    from mer_classic.features.names import FEATURE_GROUPS
 
     owner = {name: g for g, names in FEATURE_GROUPS.items() for name in names}
     units: dict[str, list[str]] = {}
@@ -205,7 +203,6 @@ def permutation_importance_cv(
     from sklearn.base import clone
     from sklearn.inspection import permutation_importance
 
-    from mer_classic._progress import progress
     from mer_classic.crossval import make_splitter
 
     if task not in ("classify", "regress"):
@@ -437,9 +434,6 @@ def add_importance_to_run(
     DataFrame
         The importance table.
     """
-    from mer_classic._io import write_csv_atomic
-    from mer_classic.persistence import load_model
-    from mer_classic.report import read_run, render_report
 
     d = Path(run_dir)
     _, run = read_run(d)

@@ -26,15 +26,9 @@ __all__ = [
     "QUADRANT_MEANING",
     "MOODS",
     "MOOD_TO_QUADRANT",
-    "SCALES",
-    "scale_bounds",
     "rescale",
-    "infer_scale",
     "va_to_quadrant",
     "to_quadrant",
-    "find_va_columns",
-    "quadrants_of_labels",
-    "quadrants_of_va",
 ]
 
 QUADRANTS: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4")

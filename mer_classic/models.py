@@ -40,9 +40,6 @@ from mer_classic.samplers import AdaptiveSMOTE
 __all__ = [
     "ModelSpec",
     "MODELS",
-    "model_names",
-    "probabilistic_models",
-    "get_spec",
     "make_pipeline",
     "param_grid",
 ]

@@ -25,10 +25,8 @@ from typing import Any
 from mer_classic.exceptions import ConfigError, ParameterError
 
 __all__ = [
-    "DASK_INSTALL_HINT",
     "check_n_jobs",
     "check_scheduler",
-    "require_dask",
     "dask_client",
     "joblib_backend",
 ]

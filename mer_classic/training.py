@@ -16,18 +16,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._large_tables import (
+    LARGE_ROWS,
+    SubsampledGridSearch,
+    downcast_float32,
+    plan_for_size,
+)
 from mer_classic._leakage import describe_copy, target_copies
 from mer_classic.crossval import (
+    INNER_SPLITS,
     CVResult,
     baseline_scores,
-    check_scoring,
-    classification_metrics,
     cross_validate_model,
     fit_final,
     make_splitter,
-    quadrant_metrics,
-    regression_metrics,
-    summarize_repeats,
+    resolve_scoring,
 )
 from mer_classic.exceptions import DataError
 from mer_classic.labels import (
@@ -36,7 +39,14 @@ from mer_classic.labels import (
     quadrants_of_labels,
     quadrants_of_va,
 )
+from mer_classic.metrics import (
+    classification_metrics,
+    quadrant_metrics,
+    regression_metrics,
+    summarize_repeats,
+)
 from mer_classic.models import get_spec
+from mer_classic.parallel import check_n_jobs, check_scheduler, joblib_backend
 from mer_classic.table import Table
 
 __all__ = ["TrainResult", "train", "score_predictions"]
@@ -183,8 +193,8 @@ def train(
     large_rows : int, default=None
         Row count above which quadratic models are replaced by scalable ones, the
         grid search is subsampled and features go float32
-        (:func:`mer_classic.scaling.plan_for_size`); None uses
-        :data:`mer_classic.scaling.LARGE_ROWS`.
+        (:func:`mer_classic._large_tables.plan_for_size`); None uses
+        :data:`mer_classic._large_tables.LARGE_ROWS`.
     on_large : {'switch', 'refuse', 'keep'}, default='switch'
         What to do with a quadratic model on a large table.
     scoring : str, default=None
@@ -198,9 +208,7 @@ def train(
     """
     task = task or table.meta.get("task", "classify")
     get_spec(model, task)  # fail fast on an unknown name
-    scoring = check_scoring(scoring, task)
-    from mer_classic.parallel import check_n_jobs, check_scheduler
-    from mer_classic.scaling import SubsampledGridSearch, downcast_float32
+    scoring = resolve_scoring(scoring, task)
 
     scheduler = check_scheduler(scheduler)
     jobs = -1 if scheduler is not None else check_n_jobs(n_jobs)
@@ -305,8 +313,7 @@ def _plan(
     n_jobs: int,
     scoring: str,
 ) -> Any:
-    """The pipeline and grid for the table's size (:func:`mer_classic.scaling.plan_for_size`)."""
-    from mer_classic.scaling import LARGE_ROWS, plan_for_size
+    """The pipeline and grid for the table's size (:func:`mer_classic._large_tables.plan_for_size`)."""
 
     return plan_for_size(
         model,
@@ -353,8 +360,6 @@ def _grid_estimate(
     from sklearn.base import clone
     from sklearn.model_selection import ParameterGrid
 
-    from mer_classic.crossval import INNER_SPLITS
-
     if not plan.grid:
         return None
     n_cand = len(ParameterGrid(plan.grid))
@@ -398,7 +403,6 @@ def _cross_validate_and_refit(
     scoring: str,
 ) -> tuple[CVResult, Any, dict[str, Any], dict[str, float]]:
     """Outer CV (nested grid) then the refit on all rows, on the chosen backend."""
-    from mer_classic.parallel import joblib_backend
 
     def metrics_fn(yt: Any, yp: Any) -> dict[str, Any]:
         return score_predictions(task, yt, yp, scale=scale)

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from mer_classic.exceptions import DataError
+from mer_classic.exceptions import AudioError, DataError
+from mer_classic.features._audio import FeatureSettings
+from mer_classic.features._batch import Track, extract_tracks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,7 +78,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         Read at most this many seconds of each file.
     features : str, sequence of str or None, default=None
         Feature groups to extract (keys of
-        :data:`~mer_classic.features.FEATURE_GROUPS`), a comma-separated string,
+        :data:`~mer_classic.features.names.FEATURE_GROUPS`), a comma-separated string,
         ``"all"`` or ``"default"``; None means
         :data:`~mer_classic.features.names.DEFAULT_FEATURE_GROUPS`. Checked in
         ``fit``.
@@ -127,7 +129,6 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         self.cache_dir = cache_dir
 
     def _settings(self) -> Any:
-        from mer_classic.features.audio import FeatureSettings
 
         # FeatureSettings resolves and checks the selection (the one place)
         return FeatureSettings(
@@ -170,7 +171,6 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         ndarray of shape (n_files, n_features)
         """
         check_is_fitted(self, "feature_names_out_")
-        from mer_classic.features._batch import Track, extract_tracks
 
         paths = _as_paths(X)
         tracks = [Track(str(i), Path(p)) for i, p in enumerate(paths)]
@@ -179,8 +179,6 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
             tracks, settings, n_jobs=self.n_jobs, cache_dir=self.cache_dir
         )
         if len(result.errors):
-            from mer_classic.exceptions import AudioError
-
             lines = "; ".join(
                 f"{r.path}: {r.reason}" for r in result.errors.itertuples()
             )
@@ -206,17 +204,28 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
         tags.requires_fit = True
+        tags.input_tags.allow_nan = True  # imputation is a later pipeline step
         return tags
+
+
+def _is_frame(X: Any) -> bool:
+    import pandas as pd
+
+    return isinstance(X, pd.DataFrame)
 
 
 class ColumnSelector(TransformerMixin, BaseEstimator):
     """Pick a model's feature columns, by name and in order, from a DataFrame.
 
-    The first step of every pipeline that :func:`mer_classic.persistence.save_model`
+    The first step of every pipeline that :func:`mer_classic.save_model`
     writes, so ``joblib.load("model.joblib").predict(df)`` works on a frame with extra
     columns or another column order. Unlike most transformers, ``transform`` accepts
     other columns than ``fit`` saw: that is its purpose (it does not call
     ``validate_data(reset=False)``).
+
+    Fitted on an array (``columns=None``; sklearn's estimator checks do this), it
+    keeps every column and checks later arrays with ``validate_data``; a selector
+    fitted by name (every saved model) needs a DataFrame in ``transform``.
 
     Parameters
     ----------
@@ -226,13 +235,14 @@ class ColumnSelector(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     feature_names_in_ : ndarray of str
-        The columns kept (the input features the model uses), in order.
+        The columns kept (the input features the model uses), in order. Only set
+        when fitted on a DataFrame.
     n_features_in_ : int
         Their number.
 
     See Also
     --------
-    mer_classic.persistence.save_model : adds this step to a saved pipeline.
+    mer_classic.save_model : adds this step to a saved pipeline.
 
     Examples
     --------
@@ -269,6 +279,11 @@ class ColumnSelector(TransformerMixin, BaseEstimator):
         -------
         self : ColumnSelector
         """
+        if self.columns is None and not _is_frame(X):
+            validate_data(
+                self, X, reset=True, dtype="numeric", ensure_all_finite="allow-nan"
+            )
+            return self
         X = self._frame(X)
         cols = list(X.columns) if self.columns is None else list(self.columns)
         if len(set(cols)) != len(cols):
@@ -292,7 +307,11 @@ class ColumnSelector(TransformerMixin, BaseEstimator):
         -------
         DataFrame of shape (n_rows, n_features_in_)
         """
-        check_is_fitted(self, "feature_names_in_")
+        check_is_fitted(self)
+        if not hasattr(self, "feature_names_in_"):  # fitted on an array
+            return validate_data(
+                self, X, reset=False, dtype="numeric", ensure_all_finite="allow-nan"
+            )
         X = self._frame(X)
         cols = list(self.feature_names_in_)
         missing = [c for c in cols if c not in X.columns]
@@ -309,13 +328,16 @@ class ColumnSelector(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        input_features : ignored
+        input_features : array-like of str or None, default=None
+            Checked against the fitted columns as sklearn does.
 
         Returns
         -------
         ndarray of str
         """
-        check_is_fitted(self, "feature_names_in_")
+        check_is_fitted(self)
+        if not hasattr(self, "feature_names_in_"):  # fitted on an array: x0, x1 …
+            return OneToOneFeatureMixin.get_feature_names_out(self, input_features)
         return self.feature_names_in_.copy()
 
     def __sklearn_tags__(self) -> Any:

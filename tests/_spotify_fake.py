@@ -29,7 +29,7 @@ import soundfile as sf
 from click.testing import CliRunner
 from mer_classic.cli.main import main
 
-from mer_classic.fetch.attributes import ATTRIBUTE_COLUMNS
+from mer_classic.fetch._attributes import ATTRIBUTE_COLUMNS
 
 CLIENT_ID = "test-client-id"
 CLIENT_SECRET = "s3cr3t-never-written"

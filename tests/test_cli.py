@@ -118,7 +118,7 @@ def test_train_with_data_test_and_regression(runner, tmp_path, features_df):
 
 
 def test_evaluate_and_predict(runner, trained, tmp_path):
-    from mer_classic.datasets.soundtracks import soundtracks_path
+    from mer_classic.datasets._soundtracks import soundtracks_path
 
     out, _ = trained
     res = runner.invoke(

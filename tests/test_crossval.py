@@ -4,15 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mer_classic.crossval import (
-    check_cv,
+from mer_classic.crossval import cross_validate_model, make_splitter, validate_folds
+from mer_classic.exceptions import DataError, ParameterError
+from mer_classic.metrics import (
     classification_metrics,
-    cross_validate_model,
-    make_splitter,
     regression_metrics,
     summarize_repeats,
 )
-from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.models import make_pipeline, param_grid
 
 
@@ -89,11 +87,13 @@ def test_same_seed_same_result():
 def test_check_cv_names_small_class():
     y = pd.Series(["a"] * 10 + ["b"] * 2)
     with pytest.raises(DataError, match="'b' has 2"):
-        check_cv(y, None, 5, "classify")
+        validate_folds(y, None, 5, "classify")
     with pytest.raises(DataError, match="only 2 distinct groups"):
-        check_cv(pd.Series(["a", "b"] * 5), pd.Series(["g1", "g2"] * 5), 3, "classify")
+        validate_folds(
+            pd.Series(["a", "b"] * 5), pd.Series(["g1", "g2"] * 5), 3, "classify"
+        )
     with pytest.raises(ParameterError, match="at least 2"):
-        check_cv(y, None, 1, "classify")
+        validate_folds(y, None, 1, "classify")
 
 
 def test_classification_metrics_values():

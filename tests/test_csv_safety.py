@@ -27,8 +27,8 @@ from mer_classic._io import (
     unescape_formulas,
     write_csv_atomic,
 )
+from mer_classic._large_tables import read_csv_chunked
 from mer_classic.exceptions import DataError
-from mer_classic.scaling import read_csv_chunked
 from mer_classic.table import load_table, read_csv
 from tests._spotify_fake import read_rows, tid
 
@@ -146,7 +146,7 @@ def test_fetch_extract_train_round_trip_keeps_labels(tmp_path, monkeypatch):
         "'-Ann"
     }
     # fetch reads its own table back unchanged (--tracks raw/tracks.csv)
-    from mer_classic.fetch.sources import read_tracks_file
+    from mer_classic.fetch._sources import read_tracks_file
 
     assert [r.label for r in read_tracks_file(raw / "tracks.csv").rows] == LABELS[:4]
     feats = tmp_path / "features.csv"

@@ -14,7 +14,7 @@ from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.labels import QUADRANTS
 
 FIXTURES = Path(__file__).parent / "data"
-REFERENCE = "see mer_classic/datasets/pmemo.py for a loader that passes"
+REFERENCE = "see mer_classic/datasets/_pmemo.py for a loader that passes"
 
 #: loader name → fixture folder under tests/data
 FIXTURE_DIR = {
@@ -572,9 +572,9 @@ def test_soundtracks_bundled():
 def test_soundtracks_is_one_module_with_one_citation():
     """soundtracks.py and _bundled.py were two modules (and citations) for one set."""
     import mer_classic.datasets as datasets
-    from mer_classic.datasets import soundtracks
+    from mer_classic.datasets import _soundtracks as soundtracks
 
-    assert datasets.load_soundtracks_dataset is soundtracks.load_soundtracks_dataset
+    assert datasets.LOADERS["soundtracks"] is soundtracks.load_soundtracks_dataset
     assert soundtracks.SOUNDTRACKS_CITATION is soundtracks.CITATION
     ds = load_dataset("soundtracks")
     assert ds.meta["citation"] == soundtracks.CITATION
@@ -587,7 +587,7 @@ def test_soundtracks_is_one_module_with_one_citation():
         for p in pkg.parent.rglob("*.py")
         if "Vuoskoski, J. K. (2011)" in p.read_text(encoding="utf-8")
     ]
-    assert holders == ["soundtracks.py"]
+    assert holders == ["_soundtracks.py"]
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     cited = [line for line in readme.splitlines() if "Vuoskoski, J. K." in line]
     assert cited and all(soundtracks.CITATION in line for line in cited), cited

@@ -12,14 +12,13 @@ from sklearn.neighbors import KNeighborsRegressor
 
 from mer_classic.dynamic import (
     aggregate_dynamic,
-    align_segments,
     cross_validate_dynamic,
-    dynamic_metrics,
     read_dynamic_annotations,
-    read_segment_features,
     run_dynamic,
-    smooth_curves,
 )
+from mer_classic.dynamic._align import align_segments, smooth_curves
+from mer_classic.dynamic._io import read_segment_features
+from mer_classic.dynamic._metrics import dynamic_metrics
 from mer_classic.exceptions import DataError, ParameterError
 
 FIXTURES = Path(__file__).parent / "data"

@@ -11,8 +11,8 @@ from imblearn.utils.estimator_checks import estimator_checks_generator
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from mer_classic._search import SubsampledGridSearch
 from mer_classic.samplers import AdaptiveSMOTE
-from mer_classic.scaling import SubsampledGridSearch
 
 #: fast parameters for the checks (imblearn's INIT_PARAMS habit)
 SAMPLERS = [AdaptiveSMOTE(random_state=0)]

@@ -67,7 +67,9 @@ def test_one_row_table_is_scored(tmp_path, models, table):
     lines = res.stdout.splitlines()  # the progress bar goes to stderr
     assert lines[0] == f"logreg on {data} (1 rows)"
     assert lines[1].endswith("MCC nan")
-    assert lines[2].startswith("  baseline: majority F1 macro")  # then the undefined note
+    assert lines[2].startswith(
+        "  baseline: majority F1 macro"
+    )  # then the undefined note
     assert lines[3] == (
         "  undefined here (nan): mcc: the true labels hold a single class ('happy')"
     )

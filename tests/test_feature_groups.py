@@ -14,17 +14,13 @@ from mer_classic.cli.main import main
 from sklearn.base import clone
 
 from mer_classic.exceptions import ParameterError
-from mer_classic.features import (
-    FEATURE_GROUPS,
-    FEATURE_NAMES,
-    SEGMENT_FEATURE_NAMES,
-    FeatureSettings,
-    _dsp,
-    extract_features,
-)
+from mer_classic.features import FeatureSettings, _dsp, extract_features
 from mer_classic.features._batch import Track, extract_tracks
 from mer_classic.features.names import (
     DEFAULT_FEATURE_GROUPS,
+    FEATURE_GROUPS,
+    FEATURE_NAMES,
+    SEGMENT_FEATURE_NAMES,
     feature_names,
     groups_of_names,
     resolve_feature_groups,
@@ -34,7 +30,7 @@ from mer_classic.transformers import AudioFeatureExtractor
 
 
 def _loaded(model):
-    from mer_classic.persistence import load_model
+    from mer_classic.persistence._files import load_model
 
     return model if hasattr(model, "predict_frame") else load_model(model)
 
@@ -81,7 +77,7 @@ def test_default_and_all() -> None:
     assert resolve_feature_groups(None) == DEFAULT_FEATURE_GROUPS
     assert resolve_feature_groups("default") == DEFAULT_FEATURE_GROUPS
     assert resolve_feature_groups("all") == tuple(FEATURE_GROUPS)
-    from mer_classic.features import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
+    from mer_classic.features.names import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
 
     assert feature_names("all") == ALL_FEATURE_NAMES
     assert segment_feature_names("all") == ALL_SEGMENT_FEATURE_NAMES
@@ -284,7 +280,7 @@ def test_cli_features_selects_columns(wavs: list[Path], tmp_path: Path) -> None:
             "--force",
         ],
     )
-    from mer_classic.features import ALL_FEATURE_NAMES
+    from mer_classic.features.names import ALL_FEATURE_NAMES
 
     assert res.exit_code == 0
     assert f"x {len(ALL_FEATURE_NAMES)} features" in res.output
@@ -321,8 +317,9 @@ def test_model_records_groups_and_predict_extracts_exactly_them(
     labelled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from mer_classic.features import extract_to_csv
-    from mer_classic.persistence import load_model
-    from mer_classic.predict import audio_settings, predict_audio
+    from mer_classic.persistence._files import load_model
+    from mer_classic.predict import predict_audio
+    from mer_classic.predict._audio import audio_settings
 
     table = tmp_path / "f.csv"
     extract_to_csv([labelled], table, label_from_folder=True, features="spectral")
@@ -350,8 +347,9 @@ def test_model_json_without_groups_keeps_working(
     labelled: Path, tmp_path: Path
 ) -> None:
     from mer_classic.features import extract_to_csv
-    from mer_classic.persistence import load_model
-    from mer_classic.predict import audio_settings, predict_audio
+    from mer_classic.persistence._files import load_model
+    from mer_classic.predict import predict_audio
+    from mer_classic.predict._audio import audio_settings
 
     table = tmp_path / "f.csv"
     # the columns and a sidecar as written before groups existed: no "features" key
@@ -375,8 +373,8 @@ def test_model_json_groups_that_miss_its_columns_are_an_error(
 ) -> None:
     from mer_classic.exceptions import DataError
     from mer_classic.features import extract_to_csv
-    from mer_classic.persistence import load_model
-    from mer_classic.predict import audio_settings
+    from mer_classic.persistence._files import load_model
+    from mer_classic.predict._audio import audio_settings
 
     table = tmp_path / "f.csv"
     extract_to_csv([labelled], table, label_from_folder=True, features="rhythm,key")
@@ -399,7 +397,7 @@ def test_selection_is_resolved_once_per_run(
     wavs: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """extract_features resolves the selection at the boundary, not per file."""
-    import mer_classic.features.audio as audio
+    import mer_classic.features._audio as audio
 
     calls = []
     real = audio.resolve_feature_groups

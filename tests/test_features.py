@@ -13,21 +13,23 @@ from click.testing import CliRunner
 
 from mer_classic.exceptions import AudioError, DataError, ParameterError
 from mer_classic.features import (
-    FEATURE_DESCRIPTIONS,
-    FEATURE_GROUPS,
-    FEATURE_NAMES,
-    SEGMENT_FEATURE_NAMES,
     FeatureSettings,
     _batch,
     _dsp,
     _worker,
     extract_features,
-    feature_table_markdown,
     load_audio,
 )
+from mer_classic.features._audio import clip_features
 from mer_classic.features._batch import extract_tracks
 from mer_classic.features._inputs import discover_tracks
-from mer_classic.features.audio import clip_features
+from mer_classic.features.names import (
+    FEATURE_DESCRIPTIONS,
+    FEATURE_GROUPS,
+    FEATURE_NAMES,
+    SEGMENT_FEATURE_NAMES,
+    feature_table_markdown,
+)
 
 SR = 22050
 REPO = Path(__file__).resolve().parents[1]
@@ -88,7 +90,7 @@ def real_features(examples: dict[str, Path]) -> pd.DataFrame:
 
 
 def test_registry_is_consistent() -> None:
-    from mer_classic.features import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
+    from mer_classic.features.names import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
 
     assert len(set(ALL_FEATURE_NAMES)) == len(ALL_FEATURE_NAMES)
     assert set(FEATURE_DESCRIPTIONS) == set(ALL_FEATURE_NAMES)
@@ -193,7 +195,7 @@ def test_front_end_matches_librosa(examples: dict[str, Path]) -> None:
 def test_real_recordings_all_groups_finite_and_in_range(
     real_features: pd.DataFrame,
 ) -> None:
-    from mer_classic.features import ALL_FEATURE_NAMES
+    from mer_classic.features.names import ALL_FEATURE_NAMES
 
     df = real_features
     assert list(df.columns) == list(ALL_FEATURE_NAMES)
@@ -298,7 +300,7 @@ def test_segment_rows_are_window_centres() -> None:
     y = np.zeros(5 * SR, dtype=np.float32)
     y[int(1.75 * SR) : int(2.25 * SR)] = tone(440.0, 0.5)
     s = FeatureSettings(segment=0.5, window=0.5)
-    from mer_classic.features.audio import segment_features
+    from mer_classic.features._audio import segment_features
 
     times, rows = segment_features(y, s)
     np.testing.assert_allclose(times, np.arange(0, 5, 0.5))

@@ -9,15 +9,10 @@ import pytest
 import soundfile as sf
 
 from mer_classic.exceptions import AudioError
-from mer_classic.features import (
-    FEATURE_NAMES,
-    FeatureSettings,
-    extract_file,
-    load_audio,
-)
+from mer_classic.features import FeatureSettings, extract_file, load_audio
+from mer_classic.features._audio import clip_features, segment_features
 from mer_classic.features._engine import FrameEngine
 from mer_classic.features._stream import iter_audio
-from mer_classic.features.audio import clip_features, segment_features
 from mer_classic.features.groups import (
     GROUP_BY_NAME,
     Block,
@@ -25,6 +20,7 @@ from mer_classic.features.groups import (
     Column,
     FeatureGroup,
 )
+from mer_classic.features.names import FEATURE_NAMES
 
 SR = 22050
 
@@ -70,7 +66,7 @@ def test_signal_pushed_in_odd_pieces_equals_one_push() -> None:
         i += n
     out = engine.finish()
     assert out.clip.n_frames == 1 + len(y) // s.hop_length
-    from mer_classic.features.audio import _clip_vector
+    from mer_classic.features._audio import _clip_vector
 
     _close(_clip_vector(out, s, "x"), whole)
 
@@ -124,7 +120,7 @@ def test_file_streamed_in_small_blocks_equals_whole_decode(
 def test_segments_and_clip_from_one_streamed_decode(tmp_path: Path) -> None:
     # what `predict --segments` runs: one block-wise decode feeds both analyses
     from mer_classic.exceptions import ParameterError
-    from mer_classic.features.audio import extract_file_segments
+    from mer_classic.features._audio import extract_file_segments
 
     y = _music(9.0, sr=44100, seed=5)
     path = tmp_path / "clip.wav"

@@ -15,10 +15,11 @@ from pathlib import Path
 from click.testing import CliRunner
 from mer_classic.cli.main import main
 
-from mer_classic.fetch import CONFLICT_COLUMNS, TRACK_COLUMNS, crawl
-from mer_classic.fetch.previews import verify_audio
-from mer_classic.fetch.sources import PlaylistSource
-from mer_classic.fetch.state import STATE_NAME
+from mer_classic.fetch import crawl
+from mer_classic.fetch._crawl import CONFLICT_COLUMNS, TRACK_COLUMNS
+from mer_classic.fetch._previews import verify_audio
+from mer_classic.fetch._sources import PlaylistSource
+from mer_classic.fetch._state import STATE_NAME
 from tests._spotify_fake import (
     CLIENT_ID,
     CLIENT_SECRET,

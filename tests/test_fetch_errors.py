@@ -15,8 +15,8 @@ from mer_classic.cli.main import main
 
 from mer_classic.exceptions import ConfigError
 from mer_classic.fetch import crawl
-from mer_classic.fetch.sources import PlaylistSource
-from mer_classic.fetch.state import STATE_NAME
+from mer_classic.fetch._sources import PlaylistSource
+from mer_classic.fetch._state import STATE_NAME
 from tests._spotify_fake import CLIENT_ID, CLIENT_SECRET, Sleeps, cli, pid
 
 

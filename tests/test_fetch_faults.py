@@ -17,8 +17,8 @@ from mer_classic.cli.main import main
 
 from mer_classic.exceptions import FetchError, RateLimitError
 from mer_classic.fetch import crawl
-from mer_classic.fetch.sources import PlaylistSource
-from mer_classic.fetch.state import STATE_NAME
+from mer_classic.fetch._sources import PlaylistSource
+from mer_classic.fetch._state import STATE_NAME
 from tests._spotify_fake import (
     Catalog,
     Cdn,

@@ -20,9 +20,9 @@ import pytest
 from mer_classic.exceptions import FetchError
 from mer_classic.fetch import crawl
 from mer_classic.fetch._lock import LOCK_NAME, output_lock
-from mer_classic.fetch.session import OffOriginError
-from mer_classic.fetch.sources import PlaylistSource
-from mer_classic.fetch.state import (
+from mer_classic.fetch._session import OffOriginError
+from mer_classic.fetch._sources import PlaylistSource
+from mer_classic.fetch._state import (
     JOURNAL_NAME,
     STATE_NAME,
     FetchState,
@@ -262,7 +262,7 @@ def test_stale_journal_lines_of_an_older_snapshot_are_ignored(tmp_path: Path):
 
 _KILL_WHILE_APPENDING = """
 import os, sys
-import mer_classic.fetch.state as state
+import mer_classic.fetch._state as state
 lines = 0
 real_write = os.write
 def write(fd, data):

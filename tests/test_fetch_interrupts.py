@@ -23,8 +23,8 @@ import pytest
 
 from mer_classic.exceptions import FetchError, FetchInterrupted
 from mer_classic.fetch import crawl
-from mer_classic.fetch.sources import PlaylistSource
-from mer_classic.fetch.state import STATE_NAME
+from mer_classic.fetch._sources import PlaylistSource
+from mer_classic.fetch._state import STATE_NAME
 from tests._spotify_fake import CLIENT_SECRET, Catalog, Cdn, Sleeps, cli, pid, tid
 
 
@@ -85,7 +85,7 @@ def test_interrupt_message_repeats_the_options_but_never_the_secret(
     def ctrl_c(self, ids):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("mer_classic.fetch._crawler.Crawler.fetch_attributes", ctrl_c)
+    monkeypatch.setattr("mer_classic.fetch._stages.Crawler.fetch_attributes", ctrl_c)
     url = f"https://open.spotify.com/playlist/{pid(2)}?si=a b"
     result = cli(
         "--playlist", f"sad={url}", "--out", "o", "--no-previews",
@@ -123,7 +123,7 @@ def test_unreachable_spotify_logs_each_retry_and_its_wait(
             sleep=sleeps,
         )
     assert sleeps == [0.5, 1.0, 2.0]
-    retries = [r for r in caplog.records if r.name == "mer_classic.fetch.retry"]
+    retries = [r for r in caplog.records if r.name == "mer_classic.fetch._retry"]
     assert [r.levelno for r in retries] == [logging.WARNING] * 3
     assert [r.getMessage() for r in retries] == [
         f"cannot reach Spotify (playlist_items: ConnectionError); retry {n} of 3 "
@@ -147,9 +147,9 @@ def test_unreachable_spotify_logs_each_retry_and_its_wait(
     )
     assert done.returncode == 1
     assert done.stderr == (
-        "WARNING mer_classic.fetch.retry: cannot reach Spotify (playlist_items: "
+        "WARNING mer_classic.fetch._retry: cannot reach Spotify (playlist_items: "
         "ConnectionError); retry 1 of 2 in 0.01 s\n"
-        "WARNING mer_classic.fetch.retry: cannot reach Spotify (playlist_items: "
+        "WARNING mer_classic.fetch._retry: cannot reach Spotify (playlist_items: "
         "ConnectionError); retry 2 of 2 in 0.02 s\n"
         "Error: network failure talking to Spotify (playlist_items) after 2 "
         "retries: ConnectionError; check the connection and rerun with --resume\n"
@@ -170,7 +170,7 @@ def test_server_errors_and_short_rate_limits_are_announced(
         sleep=Sleeps(),
     )
     assert [
-        r.getMessage() for r in caplog.records if r.name == "mer_classic.fetch.retry"
+        r.getMessage() for r in caplog.records if r.name == "mer_classic.fetch._retry"
     ] == [
         "Spotify answered 503 on playlist_items; retry 1 of 5 in 1 s",
         "Spotify rate limit (429) on playlist_items; retry 2 of 5 in 3 s",

@@ -22,8 +22,8 @@ from mer_classic.cli.main import main
 
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.fetch import crawl
-from mer_classic.fetch.previews import mp3_frame_count, verify_audio
-from mer_classic.fetch.sources import (
+from mer_classic.fetch._previews import mp3_frame_count, verify_audio
+from mer_classic.fetch._sources import (
     PlaylistSource,
     parse_playlist_option,
     parse_spotify_id,

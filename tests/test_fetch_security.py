@@ -16,15 +16,15 @@ import pytest
 
 from mer_classic.exceptions import ConfigError, DataError, ParameterError
 from mer_classic.fetch import crawl
-from mer_classic.fetch._token_cache import SECRET_KEY
-from mer_classic.fetch.previews import download_preview
-from mer_classic.fetch.session import CountingSession
-from mer_classic.fetch.sources import (
+from mer_classic.fetch._previews import download_preview
+from mer_classic.fetch._session import CountingSession
+from mer_classic.fetch._sources import (
     PlaylistSource,
     TrackRow,
     TracksFileSource,
     read_tracks_file,
 )
+from mer_classic.fetch._token_cache import SECRET_KEY
 from tests._spotify_fake import (
     CLIENT_SECRET,
     Catalog,

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from mer_classic.features import FeatureSettings, _dsp, extract_file
+from mer_classic.features._audio import clip_features
 from mer_classic.features._engine import FrameEngine
-from mer_classic.features.audio import clip_features
 from mer_classic.features.groups import GROUPS, NEEDS, FeatureGroup
 from mer_classic.features.names import (
     FEATURE_GROUPS,
@@ -133,7 +133,7 @@ def test_blockwise_equals_whole_signal(group: type[FeatureGroup]) -> None:
     )
     if group.descriptors:
         seg = FeatureSettings(features=(group.name,), segment=0.5)
-        from mer_classic.features.audio import segment_features
+        from mer_classic.features._audio import segment_features
 
         t0, w = segment_features(y, seg, block_frames=100_000)
         t1, b = segment_features(y, seg, block_frames=37)

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from mer_classic.cli.main import main
 
-from mer_classic.crossval import baseline_scores, check_scoring, scoring_for
+from mer_classic.crossval import baseline_scores, resolve_scoring, scoring_for
 from mer_classic.exceptions import ParameterError
 from mer_classic.training import train
 from mer_classic.workflows import resolve_training_table
@@ -134,7 +134,7 @@ def test_scoring_option_is_used_and_recorded(table):
 )
 def test_bad_scoring_is_refused(scoring, task, match):
     with pytest.raises(ParameterError, match=match):
-        check_scoring(scoring, task)
+        resolve_scoring(scoring, task)
 
 
 def test_bad_scoring_cli_message(tmp_path):

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 from mer_classic.cli.main import main
 
-from mer_classic.report import build_html, write_html
+from mer_classic.report import write_html
+from mer_classic.report._page import build_html
 
 REPO = Path(__file__).resolve().parents[1]
 

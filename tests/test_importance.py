@@ -12,12 +12,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.importance import (
-    IMPORTANCE_FILE,
-    add_importance_to_run,
-    permutation_importance_cv,
-    read_importance,
-)
+from mer_classic.importance import add_importance_to_run, permutation_importance_cv
+from mer_classic.report import read_importance
+from mer_classic.report._files import IMPORTANCE_FILE
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from mer_classic._io import (
     write_text_atomic,
 )
 from mer_classic.exceptions import ConfigError
-from mer_classic.report import run_folder
+from mer_classic.report._write import run_folder
 
 
 @contextlib.contextmanager
@@ -154,7 +154,7 @@ def test_killed_run_leaves_temporaries_that_the_next_run_removes(tmp_path):
     code = textwrap.dedent(
         f"""
         import os, signal
-        from mer_classic.report import run_folder
+        from mer_classic.report._write import run_folder
         with run_folder({str(tmp_path / "run")!r}) as tmp:
             (tmp / "model.joblib").write_bytes(b"x" * 1000)
             os.kill(os.getpid(), signal.SIGKILL)
@@ -193,7 +193,7 @@ def test_check_writable_read_only_folder(tmp_path):
 
 @pytest.fixture
 def model_dir(tmp_path, features_df):
-    from mer_classic.persistence import save_model
+    from mer_classic.persistence._files import save_model
     from mer_classic.table import load_table
     from mer_classic.training import train
 

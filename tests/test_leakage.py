@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from mer_classic.cli.main import main
 
 from mer_classic._leakage import group_like_columns, target_copies
-from mer_classic.datasets.soundtracks import soundtracks_path
+from mer_classic.datasets._soundtracks import soundtracks_path
 
 
 def _train(args, out):

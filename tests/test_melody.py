@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mer_classic.features import FEATURE_DESCRIPTIONS, FEATURE_GROUPS, _dsp, load_audio
+from mer_classic.features import _dsp, load_audio
 from mer_classic.features._expressive import modulation
 from mer_classic.features._pitch import salience_peaks
 from mer_classic.features.melody import (
@@ -23,6 +23,7 @@ from mer_classic.features.melody import (
     texture_features,
     transcribe,
 )
+from mer_classic.features.names import FEATURE_DESCRIPTIONS, FEATURE_GROUPS
 
 SR = 22050
 REPO = Path(__file__).resolve().parents[1]
@@ -259,7 +260,7 @@ def test_groups_return_their_registry_names_in_order() -> None:
 def test_registry_and_documentation_consistent() -> None:
     names = [n for _, n, _ in MELODY_DESCRIPTORS]
     assert len(set(names)) == len(names)
-    from mer_classic.features import ALL_FEATURE_NAMES
+    from mer_classic.features.names import ALL_FEATURE_NAMES
 
     assert tuple(ALL_FEATURE_NAMES[-len(names) :]) == tuple(names)
     for group, members in MELODY_GROUPS.items():
@@ -272,12 +273,9 @@ def test_registry_and_documentation_consistent() -> None:
 
 
 def test_clip_features_carry_the_melody_groups() -> None:
-    from mer_classic.features import (
-        ALL_FEATURE_NAMES,
-        SEGMENT_FEATURE_NAMES,
-        FeatureSettings,
-    )
-    from mer_classic.features.audio import clip_features
+    from mer_classic.features import FeatureSettings
+    from mer_classic.features._audio import clip_features
+    from mer_classic.features.names import ALL_FEATURE_NAMES, SEGMENT_FEATURE_NAMES
 
     y = melody(SCALE)
     values = clip_features(y, FeatureSettings(features="all").validate())
@@ -291,7 +289,7 @@ def test_clip_features_carry_the_melody_groups() -> None:
 def test_melody_groups_fed_block_by_block_equal_the_whole_clip() -> None:
     """The extraction engine feeds the melody analyzer per block of frames."""
     from mer_classic.features import FeatureSettings
-    from mer_classic.features.audio import clip_features
+    from mer_classic.features._audio import clip_features
     from mer_classic.features.names import feature_names
 
     y = melody(SCALE * 2, vibrato_cents=40.0)
@@ -308,7 +306,7 @@ def test_one_transcription_serves_every_melody_group(monkeypatch) -> None:
     """Selecting several melody groups transcribes the clip once."""
     import mer_classic.features.groups._melody as stream
     from mer_classic.features import FeatureSettings
-    from mer_classic.features.audio import clip_features
+    from mer_classic.features._audio import clip_features
 
     calls = []
     real = stream.segment_notes

@@ -15,8 +15,9 @@ from click.testing import CliRunner, Result
 from mer_classic.cli.main import main
 
 from mer_classic.exceptions import AudioError, DataError, ParameterError
-from mer_classic.persistence import load_model
-from mer_classic.predict import audio_settings, predict_audio, predict_audio_detailed
+from mer_classic.persistence._files import load_model
+from mer_classic.predict import predict_audio, predict_audio_detailed
+from mer_classic.predict._audio import audio_settings
 
 
 def _loaded(model):

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from mer_classic.exceptions import ConfigError, DataError
-from mer_classic.report import read_run, render_report, run_folder, write_run
+from mer_classic.report import read_run, render_report, write_run
+from mer_classic.report._write import run_folder
 from mer_classic.table import load_table
 from mer_classic.training import train
 

@@ -1,6 +1,6 @@
 """``--group`` with missing values: each such row is its own group, with one note.
 
-The rule lives once in :func:`mer_classic.table.groups_or_own`, shared by
+The rule lives once in :func:`mer_classic.table._columns.groups_or_own`, shared by
 :func:`mer_classic.table.load_table` and the published-dataset loaders.
 """
 
@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mer_classic.table import groups_or_own, load_table
+from mer_classic.table import load_table
+from mer_classic.table._columns import groups_or_own
 
 
 def test_missing_group_values_become_own_groups_with_a_note(features_df):

@@ -16,7 +16,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from mer_classic.exceptions import AudioError, DataError, ParameterError
-from mer_classic.features import FEATURE_NAMES, extract_features
+from mer_classic.features import extract_features
+from mer_classic.features.names import FEATURE_NAMES
 from mer_classic.transformers import AudioFeatureExtractor
 
 SR = 22050

@@ -20,6 +20,7 @@ from mer_classic._io._temporaries import (
     _temp_name,
     remove_stale_temporaries,
 )
+from mer_classic.exceptions import ConfigError, NoSpaceError
 
 __all__ = [
     "atomic_path",
@@ -62,7 +63,6 @@ def _no_space_error(target: Path) -> Iterator[None]:
     The error names ``target`` (not the temporary) and says nothing was replaced,
     which holds because the temporary is removed and the rename never happened.
     """
-    from mer_classic.exceptions import NoSpaceError
 
     try:
         yield
@@ -107,7 +107,6 @@ def refuse_existing(*paths: str | os.PathLike[str], force: bool = False) -> None
     Every command calls this before any work, so a refused run costs nothing and
     leaves the existing outputs untouched.
     """
-    from mer_classic.exceptions import ConfigError
 
     if force:
         return
@@ -127,7 +126,6 @@ def check_writable(path: str | os.PathLike[str]) -> None:
     may write into (``os.access``, which honours ACLs and read-only mounts). Call it
     before any long work, so a run never fails at its last step.
     """
-    from mer_classic.exceptions import ConfigError
 
     target = Path(path).absolute()
     parent = target.parent
@@ -161,7 +159,6 @@ def atomic_dir(path: str | os.PathLike[str], *, force: bool = False) -> Iterator
     temporary folder is removed. Stale temporaries of killed runs beside ``path``
     are cleaned first (:func:`remove_stale_temporaries`).
     """
-    from mer_classic.exceptions import ConfigError
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

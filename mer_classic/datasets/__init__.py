@@ -4,7 +4,7 @@ Every loader follows one template: ``LOADERS[name](root) -> Dataset``. It finds 
 documented files where the published layout puts them, in ``root`` or in a folder
 directly inside it (never deeper; several candidates at one level are refused with
 each named; ``meta["files"]`` lists what was read), validates them (a
-:class:`~mer_classic.DataError` names the missing file or column and what to do),
+:class:`~mer_classic.exceptions.DataError` names the missing file or column and what to do),
 and returns the static labels
 with their scale, the dynamic 2 Hz labels when the dataset has them, the audio
 paths that exist, groups for grouped cross-validation (a track without a group
@@ -33,26 +33,18 @@ import os
 from collections.abc import Callable
 
 from mer_classic.datasets._base import Dataset
-from mer_classic.datasets._layout import AUDIO_EXTENSIONS
-from mer_classic.datasets.deam import load_deam
-from mer_classic.datasets.emomusic import load_emomusic
-from mer_classic.datasets.pmemo import load_pmemo
-from mer_classic.datasets.quadrants import load_quadrants
-from mer_classic.datasets.soundtracks import load_soundtracks_dataset
-from mer_classic.datasets.spotify import load_spotify_moods
+from mer_classic.datasets._deam import load_deam
+from mer_classic.datasets._emomusic import load_emomusic
+from mer_classic.datasets._pmemo import load_pmemo
+from mer_classic.datasets._quadrants import load_quadrants
+from mer_classic.datasets._soundtracks import load_soundtracks_dataset
+from mer_classic.datasets._spotify import load_spotify_moods
 from mer_classic.exceptions import ParameterError
 
 __all__ = [
     "Dataset",
     "LOADERS",
-    "AUDIO_EXTENSIONS",
     "load_dataset",
-    "load_pmemo",
-    "load_deam",
-    "load_emomusic",
-    "load_quadrants",
-    "load_spotify_moods",
-    "load_soundtracks_dataset",
 ]
 
 #: registry name → loader ``(root) -> Dataset``

@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 
 from mer_classic.exceptions import DataError
-from mer_classic.table import csv_errors, groups_or_own
+from mer_classic.labels import scale_bounds, va_to_quadrant
+from mer_classic.table._columns import groups_or_own
+from mer_classic.table._read import csv_errors
 
 __all__ = [
     "Dataset",
@@ -143,7 +145,7 @@ def read_dataset_csv(path: Path, *, dataset: str, **kwargs: Any) -> pd.DataFrame
     """Read a CSV and strip whitespace from the headers; id columns as text.
 
     An empty or unparsable file is a :class:`DataError` from the same wording as
-    every other table mer-classic reads (:func:`mer_classic.table.csv_errors`:
+    every other table mer-classic reads (:func:`mer_classic.table._read.csv_errors`:
     "is empty", "cannot parse ... as CSV", with a hint for ``;`` or tab files).
     """
     with csv_errors(Path(path), what=f"{dataset} file"):
@@ -224,7 +226,6 @@ def audio_series(
 
 def va_labels(ids: pd.Index, valence: Any, arousal: Any, scale: str) -> pd.DataFrame:
     """``valence``, ``arousal`` and ``quadrant`` (NaN where either value is missing)."""
-    from mer_classic.labels import va_to_quadrant
 
     labels = pd.DataFrame(
         {
@@ -247,7 +248,6 @@ def check_range(
     values: pd.Series | np.ndarray, scale: str, *, dataset: str, what: str
 ) -> None:
     """Raise a :class:`DataError` when ``values`` are not numbers on ``scale``."""
-    from mer_classic.labels import scale_bounds
 
     lo, hi = scale_bounds(scale)
     raw = pd.Series(np.asarray(values).ravel())

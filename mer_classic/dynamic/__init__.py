@@ -19,23 +19,14 @@ change under rescaling; RMSE is divided by the width of the scale).
 
 from __future__ import annotations
 
-from mer_classic.dynamic._align import align_segments, smooth_curves
 from mer_classic.dynamic._cv import DynamicResult, cross_validate_dynamic
-from mer_classic.dynamic._io import read_dynamic_annotations, read_segment_features
-from mer_classic.dynamic._metrics import (
-    aggregate_dynamic,
-    compare_with_static,
-    dynamic_metrics,
-)
+from mer_classic.dynamic._io import read_dynamic_annotations
+from mer_classic.dynamic._metrics import aggregate_dynamic, compare_with_static
 from mer_classic.dynamic._run import run_dynamic
 
 __all__ = [
     "DynamicResult",
     "read_dynamic_annotations",
-    "read_segment_features",
-    "align_segments",
-    "smooth_curves",
-    "dynamic_metrics",
     "aggregate_dynamic",
     "compare_with_static",
     "cross_validate_dynamic",

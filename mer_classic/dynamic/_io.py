@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mer_classic.datasets.deam import sample_columns
+from mer_classic.datasets import LOADERS
+from mer_classic.datasets._deam import sample_columns
 from mer_classic.exceptions import DataError
 from mer_classic.table import read_csv
 
@@ -202,7 +203,6 @@ def read_dynamic_annotations(
 
 
 def _annotations_from_folder(path: Path) -> pd.DataFrame:
-    from mer_classic.datasets import LOADERS
 
     errors = []
     for name in ("pmemo", "deam", "emomusic"):

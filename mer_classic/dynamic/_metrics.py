@@ -10,6 +10,7 @@ import pandas as pd
 
 from mer_classic.dynamic._io import SEGMENT_KEYS
 from mer_classic.exceptions import DataError
+from mer_classic.labels import rescale, scale_bounds, va_to_quadrant
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,6 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _width(scale: str | tuple[float, float]) -> tuple[float, float]:
-    from mer_classic.labels import scale_bounds
 
     return scale_bounds(scale)
 
@@ -146,8 +146,6 @@ def aggregate_dynamic(
         out[f"{t}_median"] = g[t].median()
     out["n_frames"] = g.size()
     if scale is not None and {"valence", "arousal"} <= set(targets):
-        from mer_classic.labels import va_to_quadrant
-
         out["quadrant"] = va_to_quadrant(out["valence"], out["arousal"], scale=scale)
     out.index.name = "track_id"
     return out
@@ -188,7 +186,6 @@ def compare_with_static(
     >>> c["n"], round(c["targets"]["valence"]["rmse_0_1"], 6)
     (2, 0.0)
     """
-    from mer_classic.labels import rescale, va_to_quadrant
 
     ids = summary.index.astype(str).intersection(static.index.astype(str))
     if len(ids) == 0:

@@ -22,6 +22,8 @@ from mer_classic.dynamic._io import (
     read_segment_features,
 )
 from mer_classic.exceptions import DataError
+from mer_classic.persistence._files import save_model
+from mer_classic.report._dynamic import write_dynamic_files
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,6 @@ def _save_final_model(
     """Refit ``model`` on all frames (grid grouped by song) and save it in ``out``."""
     from mer_classic.crossval import fit_final
     from mer_classic.models import make_pipeline, param_grid
-    from mer_classic.persistence import save_model
 
     targets = list(Y.columns)
     y: pd.Series | pd.DataFrame = Y if len(targets) > 1 else Y[targets[0]]
@@ -152,7 +153,6 @@ def run_dynamic(
         ``pooled_rmse``, ``pooled_r``, ``per_song_rmse``, ``per_song_r``; plus
         ``scale``, ``n_frames``, ``n_songs`` and ``out_dir``.
     """
-    from mer_classic.report import write_dynamic_files
 
     feats = read_segment_features(features_csv)
     read_notes: list[str] = []

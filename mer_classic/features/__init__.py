@@ -18,23 +18,13 @@ local processes or on a Dask cluster). Each feature group is one module in
 
 from __future__ import annotations
 
+from mer_classic.features._audio import FeatureSettings, extract_file
 from mer_classic.features._batch import (
     ExtractionResult,
     extract_features,
     extract_to_csv,
 )
 from mer_classic.features._decode import load_audio
-from mer_classic.features.audio import FeatureSettings, extract_file
-from mer_classic.features.names import (
-    ALL_FEATURE_NAMES,
-    ALL_SEGMENT_FEATURE_NAMES,
-    FEATURE_DESCRIPTIONS,
-    FEATURE_GROUPS,
-    FEATURE_NAMES,
-    FEATURES_VERSION,
-    SEGMENT_FEATURE_NAMES,
-    feature_table_markdown,
-)
 
 __all__ = [
     "extract_file",
@@ -43,12 +33,4 @@ __all__ = [
     "ExtractionResult",
     "FeatureSettings",
     "load_audio",
-    "FEATURE_NAMES",
-    "ALL_FEATURE_NAMES",
-    "ALL_SEGMENT_FEATURE_NAMES",
-    "SEGMENT_FEATURE_NAMES",
-    "FEATURE_GROUPS",
-    "FEATURE_DESCRIPTIONS",
-    "FEATURES_VERSION",
-    "feature_table_markdown",
 ]

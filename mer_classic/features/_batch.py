@@ -20,6 +20,7 @@ from mer_classic._cache import resolve_cache_dir
 from mer_classic._io import csv_text, write_csv_atomic, write_text_atomic
 from mer_classic._progress import progress
 from mer_classic.exceptions import AudioError, DataError, NoSpaceError, ParameterError
+from mer_classic.features._audio import FeatureSettings
 from mer_classic.features._inputs import (
     META_COLUMNS,
     Inputs,
@@ -30,9 +31,9 @@ from mer_classic.features._inputs import (
     distinct_tracks,
     find_inputs,
 )
+from mer_classic.features._metadata import join_metadata
 from mer_classic.features._sink import RowSink, header_text, meta_columns, track_rows
 from mer_classic.features._worker import extract_file_cached
-from mer_classic.features.audio import FeatureSettings
 from mer_classic.features.names import DEFAULT_FEATURE_GROUPS
 from mer_classic.parallel import check_n_jobs, check_scheduler, joblib_backend
 
@@ -322,7 +323,7 @@ def extract_features(
         Analysis window length in seconds in segment mode.
     features : str or sequence of str, default=None
         Feature groups to compute (keys of
-        :data:`~mer_classic.features.FEATURE_GROUPS`), a comma-separated string,
+        :data:`~mer_classic.features.names.FEATURE_GROUPS`), a comma-separated string,
         ``"all"`` or ``"default"``; None means
         :data:`~mer_classic.features.names.DEFAULT_FEATURE_GROUPS`. Columns come
         in registry order (:func:`~mer_classic.features.names.feature_names`).
@@ -437,8 +438,6 @@ def plan_extraction(
     if not found.tracks:
         raise no_rows_error(found, [])
     if metadata is not None:
-        from mer_classic.features._metadata import join_metadata
-
         found.notes += join_metadata(
             found.tracks,
             metadata,

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mer_classic._io import check_writable, refuse_existing
 from mer_classic.exceptions import ConfigError, DataError
 from mer_classic.features._decode import AUDIO_EXTENSIONS
+from mer_classic.table._read import checked_read
 
 __all__ = [
     "META_COLUMNS",
@@ -130,8 +132,6 @@ def _audio_files(folder: Path) -> list[Path]:
 
 def _tracks_from_csv(csv: Path) -> tuple[list[Track], CsvSource]:
     import pandas as pd
-
-    from mer_classic.table import checked_read
 
     try:
         df = pd.read_csv(csv, dtype=str, keep_default_na=False)
@@ -391,7 +391,6 @@ def check_output(
     ConfigError
         Saying which check failed and what to do.
     """
-    from mer_classic._io import check_writable, refuse_existing
 
     out = Path(out)
     check_output_not_input([out, *sidecars], inputs)

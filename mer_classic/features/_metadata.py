@@ -19,6 +19,7 @@ import pandas as pd
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.features._inputs import Track
 from mer_classic.features.names import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
+from mer_classic.table import read_csv
 
 __all__ = ["join_metadata"]
 
@@ -126,7 +127,6 @@ def join_metadata(
     >>> ts[0].meta, ts[1].meta
     ({'Artist': 'Ann'}, {})
     """
-    from mer_classic.table import read_csv
 
     path = Path(metadata)
     name = repr(str(path))

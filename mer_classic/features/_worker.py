@@ -11,8 +11,8 @@ import numpy as np
 
 from mer_classic._cache import ArrayCache, cache_key, file_digest
 from mer_classic.exceptions import AudioError
+from mer_classic.features._audio import FeatureSettings, extract_file
 from mer_classic.features._decode import check_audio_file
-from mer_classic.features.audio import FeatureSettings, extract_file
 
 __all__ = ["extract_file_cached"]
 

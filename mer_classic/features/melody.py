@@ -54,17 +54,9 @@ from mer_classic.features._notes import Notes, segment_notes
 from mer_classic.features._pitch import PitchTrack, pitch_track
 
 __all__ = [
-    "MELODY_DESCRIPTORS",
     "MELODY_GROUPS",
     "Transcription",
     "transcribe",
-    "melody_features",
-    "melodic_features",
-    "expressive_features",
-    "texture_features",
-    "note_dynamics_features",
-    "note_rhythm_features",
-    "interval_features",
 ]
 
 

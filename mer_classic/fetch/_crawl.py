@@ -2,8 +2,8 @@
 
 :func:`crawl` is what ``mer-classic fetch`` calls: it checks the options, opens (or
 resumes) the crawl state and runs the stages of
-:class:`~mer_classic.fetch._crawler.Crawler`. Each stage checkpoints into
-``<out>/.fetch-state`` (see :mod:`mer_classic.fetch.state`), so a crawl killed at
+:class:`~mer_classic.fetch._stages.Crawler`. Each stage checkpoints into
+``<out>/.fetch-state`` (see :mod:`mer_classic.fetch._state`), so a crawl killed at
 any moment and rerun with ``resume=True`` writes exactly the rows a clean run
 writes. Outputs (all written atomically):
 
@@ -36,7 +36,7 @@ from mer_classic.exceptions import (
     ParameterError,
     RateLimitError,
 )
-from mer_classic.fetch._crawler import PLAYLIST_PAGE_LIMIT, Crawler, Source
+from mer_classic.fetch._dedup import resolve_entries
 from mer_classic.fetch._lock import output_lock
 from mer_classic.fetch._output import (
     CONFLICT_COLUMNS,
@@ -44,11 +44,11 @@ from mer_classic.fetch._output import (
     why_empty,
     write_outputs,
 )
-from mer_classic.fetch.dedup import resolve_entries
-from mer_classic.fetch.previews import LEGACY_TEMPORARY, MAX_PREVIEW_BYTES
-from mer_classic.fetch.session import DEFAULT_DEADLINE
-from mer_classic.fetch.sources import PlaylistSource
-from mer_classic.fetch.state import JOURNAL_NAME, STATE_NAME, FetchState, load_state
+from mer_classic.fetch._previews import LEGACY_TEMPORARY, MAX_PREVIEW_BYTES
+from mer_classic.fetch._session import DEFAULT_DEADLINE
+from mer_classic.fetch._sources import PlaylistSource
+from mer_classic.fetch._stages import PLAYLIST_PAGE_LIMIT, Crawler, Source
+from mer_classic.fetch._state import JOURNAL_NAME, STATE_NAME, FetchState, load_state
 
 __all__ = ["crawl", "TRACK_COLUMNS", "CONFLICT_COLUMNS", "PLAYLIST_PAGE_LIMIT"]
 
@@ -139,7 +139,7 @@ def crawl(
     Parameters
     ----------
     sources : sequence of PlaylistSource or TracksFileSource
-        Where tracks and labels come from (see :mod:`mer_classic.fetch.sources`).
+        Where tracks and labels come from (see :mod:`mer_classic.fetch._sources`).
     out : path, optional
         Output folder (default ``<data dir>/raw``).
     auth : {"client", "user"}, default="client"
@@ -295,7 +295,7 @@ def _locked_crawl(
     state = _open_state(out_dir, config, resume=resume, force=force)
     client = None
     if not offline and not state.complete:
-        from mer_classic.fetch.client import make_client
+        from mer_classic.fetch._client import make_client
 
         client = make_client(  # fails early on missing credentials
             auth=auth,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mer_classic._io import atomic_open, escape_formula, write_text_atomic
-from mer_classic.fetch.attributes import ATTRIBUTE_COLUMNS, FORBIDDEN_HINT
+from mer_classic.fetch._attributes import ATTRIBUTE_COLUMNS, FORBIDDEN_HINT
 
 __all__ = ["TRACK_COLUMNS", "CONFLICT_COLUMNS", "write_outputs", "why_empty"]
 
@@ -79,7 +79,7 @@ def write_outputs(
 ) -> dict[str, Any]:
     """Write tracks.csv, conflicts.csv and summary.json; mark the state complete.
 
-    ``crawler`` is the running :class:`~mer_classic.fetch._crawler.Crawler` (state,
+    ``crawler`` is the running :class:`~mer_classic.fetch._stages.Crawler` (state,
     output folder, options and request counters). Returns the summary dict.
     """
     state, out = crawler.state, crawler.out

@@ -1,4 +1,4 @@
-"""The token cache of :func:`mer_classic.fetch.client.make_client`.
+"""The token cache of :func:`mer_classic.fetch._client.make_client`.
 
 One JSON file per auth mode and client id under the data folder (never spotipy's
 ``.cache`` in the working directory), written atomically with mode 0600. With

@@ -17,29 +17,12 @@ from __future__ import annotations
 
 import logging
 
-from mer_classic.exceptions import VersionMismatchWarning as VersionMismatchWarning
-from mer_classic.persistence._checks import (
-    FORMAT,
-    META_FILE,
-    MODEL_FILE,
-    pipeline_classes,
-    pipeline_feature_names,
-    predict_only,
-)
-from mer_classic.persistence._files import load_model, save_model
+from mer_classic.persistence._checks import predict_only
 from mer_classic.persistence._model import MerModel
 
 __all__ = [
     "MerModel",
     "predict_only",
-    "save_model",
-    "load_model",
-    "VersionMismatchWarning",
-    "MODEL_FILE",
-    "META_FILE",
-    "FORMAT",
-    "pipeline_feature_names",
-    "pipeline_classes",
 ]
 
 logger = logging.getLogger(__name__)

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from mer_classic.exceptions import DataError
+from mer_classic.features.names import groups_of_names, resolve_feature_groups
+from mer_classic.labels import find_va_columns, quadrants_of_labels, va_to_quadrant
 from mer_classic.persistence._checks import pipeline_classes, pipeline_feature_names
 
 __all__ = ["MerModel"]
@@ -53,7 +55,6 @@ class MerModel:
         of today's groups for the 159 default features). Empty when none of its
         columns is an audio feature.
         """
-        from mer_classic.features.names import groups_of_names, resolve_feature_groups
 
         settings = self.metadata.get("feature_settings")
         recorded = settings.get("features") if isinstance(settings, dict) else None
@@ -158,11 +159,6 @@ class MerModel:
         (when the labels are moods/quadrants). Regression: one column per target and,
         when valence and arousal are both predicted, ``quadrant``.
         """
-        from mer_classic.labels import (
-            find_va_columns,
-            quadrants_of_labels,
-            va_to_quadrant,
-        )
 
         X = self._with_id_index(X)
         Xf = self._frame(X)

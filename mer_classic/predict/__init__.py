@@ -11,19 +11,13 @@ files is :func:`mer_classic.workflows.run_predict_audio`.
 from __future__ import annotations
 
 from mer_classic.predict._audio import (
-    SPOTIFY_COLUMNS,
     AudioPredictions,
-    audio_settings,
     predict_audio,
     predict_audio_detailed,
 )
-from mer_classic.predict._curves import CURVE_WINDOW
 
 __all__ = [
-    "CURVE_WINDOW",
-    "SPOTIFY_COLUMNS",
     "AudioPredictions",
-    "audio_settings",
     "predict_audio",
     "predict_audio_detailed",
 ]

@@ -3,7 +3,7 @@
 :func:`predict_audio` is what ``MerModel.predict_audio`` and ``mer-classic predict
 AUDIO...`` call. It extracts exactly the features the model was trained with (the
 extraction settings stored in ``model.json``; the default extractor's settings when the
-model's columns are the default :data:`~mer_classic.features.FEATURE_NAMES` and no
+model's columns are the default :data:`~mer_classic.features.names.FEATURE_NAMES` and no
 settings were stored), and returns one row per track: ``label`` and ``proba_<class>``
 for classifiers, the regressed targets (valence/arousal) for regressors, and
 ``quadrant`` when it can be derived. With ``segments=True`` it returns a curve instead:
@@ -35,7 +35,15 @@ from mer_classic.exceptions import (
     MerClassicError,
     ParameterError,
 )
-from mer_classic.fetch.attributes import AUDIO_ATTRIBUTES
+from mer_classic.features import FeatureSettings
+from mer_classic.features._batch import extract_tracks
+from mer_classic.features._inputs import discover_tracks
+from mer_classic.features.names import (
+    ALL_FEATURE_NAMES,
+    FEATURES_VERSION,
+    groups_of_names,
+)
+from mer_classic.fetch._attributes import AUDIO_ATTRIBUTES
 from mer_classic.predict._curves import predict_with_segments
 
 __all__ = [
@@ -138,11 +146,6 @@ def audio_settings(model: Any) -> Any:
         When the model's features are not (all) produced by the audio extractor, e.g.
         a model trained on Spotify attributes.
     """
-    from mer_classic.features import FEATURES_VERSION, FeatureSettings
-    from mer_classic.features.names import (
-        ALL_FEATURE_NAMES,
-        groups_of_names,
-    )
 
     names = model.feature_names
     if not names:
@@ -191,7 +194,6 @@ def audio_settings(model: Any) -> Any:
 
 def _collect(paths: Any) -> tuple[list[Any], list[dict[str, str]]]:
     """Expand files and folders into tracks; inputs that do not exist become errors."""
-    from mer_classic.features._inputs import discover_tracks
 
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -242,7 +244,6 @@ def predict_audio_detailed(
     AudioError
         No file of the batch could be used (the message lists every reason).
     """
-    from mer_classic.features._batch import extract_tracks
 
     model = _check_model(model)
     settings = audio_settings(model)

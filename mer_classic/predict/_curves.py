@@ -16,7 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._progress import progress
 from mer_classic.exceptions import AudioError
+from mer_classic.features._audio import extract_file_segments
+from mer_classic.labels import find_va_columns, va_to_quadrant
 
 __all__ = [
     "CURVE_WINDOW",
@@ -49,7 +52,6 @@ def segment_frame(
 
 def aggregate_curve(curve: pd.DataFrame, model: Any) -> pd.Series:
     """Track-level prediction of a per-segment model: mean values / mean probabilities."""
-    from mer_classic.labels import find_va_columns, va_to_quadrant
 
     out: dict[str, Any] = {}
     if model.task == "classify":
@@ -88,8 +90,6 @@ def predict_with_segments(
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame], list[dict[str, str]]]:
     """Decode each file once, block by block; clip and segment features; per-track
     and curve predictions."""
-    from mer_classic._progress import progress
-    from mer_classic.features.audio import extract_file_segments
 
     per_segment_model = settings.segment is not None
     seg_settings = dataclasses.replace(

@@ -27,48 +27,17 @@ Layout (each module imports only the ones above it in this list):
 
 from __future__ import annotations
 
-from mer_classic.report._dynamic import render_dynamic, write_dynamic_files
-from mer_classic.report._files import (
-    DATA_SUMMARY_KEYS,
-    HTML_FILE,
-    IMPORTANCE_FILE,
-    METRICS_FILE,
-    PREDICTIONS_FILE,
-    REPORT_FILE,
-    RUN_FILE,
-    fmt_number,
-    read_importance,
-    read_run,
-)
+from mer_classic.report._files import read_importance, read_run
 from mer_classic.report._markdown import render_report
-from mer_classic.report._page import build_html, write_html
+from mer_classic.report._page import write_html
 from mer_classic.report._plots import plot_curves
-from mer_classic.report._write import (
-    default_run_dir,
-    run_folder,
-    write_evaluation,
-    write_run,
-)
+from mer_classic.report._write import write_run
 
 __all__ = [
-    "DATA_SUMMARY_KEYS",
-    "HTML_FILE",
-    "IMPORTANCE_FILE",
-    "METRICS_FILE",
-    "PREDICTIONS_FILE",
-    "REPORT_FILE",
-    "RUN_FILE",
-    "build_html",
-    "default_run_dir",
-    "fmt_number",
     "plot_curves",
     "read_importance",
     "read_run",
-    "render_dynamic",
     "render_report",
-    "run_folder",
-    "write_dynamic_files",
-    "write_evaluation",
     "write_html",
     "write_run",
 ]

@@ -26,6 +26,9 @@ from mer_classic.report._files import (
     fmt_number,
     md_cell,
 )
+from mer_classic.report._html import CSS, embed_png, esc, html_section
+from mer_classic.report._page import rebuild_path
+from mer_classic.report._plots import plot_dynamic_curves
 
 __all__ = ["DYNAMIC_KIND", "MAX_DYNAMIC_SONGS", "write_dynamic_files", "render_dynamic"]
 
@@ -154,8 +157,6 @@ def _draw_curves(d: Path, payload: dict[str, Any]) -> tuple[Path, str] | None:
     """The curves figure and its caption (which songs, and how many are left out)."""
     import numpy as np
 
-    from mer_classic.report._plots import plot_dynamic_curves
-
     f = d / PREDICTIONS_FILE
     if not f.exists():
         return None
@@ -185,8 +186,6 @@ def _write_page(
     d: Path, payload: dict[str, Any], text: str, figure: tuple[Path, str] | None
 ) -> Path:
     """A self-contained ``index.html``: the report's facts, tables and the curves."""
-    from mer_classic.report._html import CSS, embed_png, esc, html_section
-    from mer_classic.report._page import rebuild_path
 
     lines = text.splitlines()
     title = lines[0].lstrip("# ") if lines else "Dynamic run"

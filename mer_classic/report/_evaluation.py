@@ -3,7 +3,7 @@
 An ``evaluate`` run applies a saved model to another table without refitting, so its
 report must not describe training (folds, grids, repetitions, the training settings).
 :func:`evaluation_facts` gathers what was measured into ``run.json`` (written by
-:func:`mer_classic.report.write_evaluation`); :func:`evaluation_markdown` and
+:func:`mer_classic.report._write.write_evaluation`); :func:`evaluation_markdown` and
 :func:`evaluation_section` show it in ``report.md`` and ``index.html``.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from mer_classic.exceptions import DataError
+from mer_classic.labels import quadrants_of_labels
 from mer_classic.report._files import DATA_SUMMARY_KEYS, fmt_number, md_cell, read_run
 from mer_classic.report._html import esc, html_section, html_table
 
@@ -55,7 +56,7 @@ def evaluation_facts(model: Any, table: Any) -> dict[str, Any]:
     Parameters
     ----------
     model : MerModel
-        The saved model (:func:`mer_classic.persistence.load_model`).
+        The saved model (:func:`mer_classic.load_model`).
     table : Table
         The external table it is scored on.
 
@@ -64,7 +65,6 @@ def evaluation_facts(model: Any, table: Any) -> dict[str, Any]:
     dict
         ``{"model": {...}, "label_mapping": {...}}``.
     """
-    from mer_classic.labels import quadrants_of_labels
 
     path = getattr(model, "path", None)
     train_run: dict[str, Any] = {}

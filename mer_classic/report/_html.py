@@ -1,6 +1,6 @@
 """HTML building blocks of the run page: style sheet, escaping, tables, embedded PNGs.
 
-Used by :mod:`mer_classic.report._sections` and :func:`mer_classic.report.build_html`.
+Used by :mod:`mer_classic.report._sections` and :func:`mer_classic.report._page.build_html`.
 Every image is embedded as a ``data:image/png;base64`` URI (:func:`embed_png`), so the
 page needs no network.
 """

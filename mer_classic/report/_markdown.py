@@ -2,7 +2,7 @@
 
 :func:`render_report` (re-exported by :mod:`mer_classic.report`) reads only the facts
 that :func:`mer_classic.report.write_run` and
-:func:`~mer_classic.report.write_evaluation` stored (``metrics.json``, ``run.json``,
+:func:`~mer_classic.report._write.write_evaluation` stored (``metrics.json``, ``run.json``,
 ``predictions.csv``), so ``mer-classic report DIR`` can redraw a run at any time. It
 ends with :func:`mer_classic.report.write_html`.
 """
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from mer_classic._io import check_writable, write_csv_atomic, write_text_atomic
-from mer_classic.labels import QUADRANTS
+from mer_classic.labels import QUADRANTS, scale_bounds, va_to_quadrant
 from mer_classic.report._dynamic import DYNAMIC_KIND, render_dynamic
 from mer_classic.report._evaluation import EVALUATE_KIND, evaluation_markdown
 from mer_classic.report._files import (
@@ -25,6 +25,7 @@ from mer_classic.report._files import (
     PREDICTIONS_FILE,
     REPORT_FILE,
     md_cell,
+    read_importance,
     read_run,
 )
 from mer_classic.report._html import (
@@ -35,6 +36,9 @@ from mer_classic.report._html import (
     setting_rows,
     with_sd,
 )
+from mer_classic.report._page import write_html
+from mer_classic.report._plots import plot_confusion, plot_scatter, plot_va_plane
+from mer_classic.report._sections import UNIT_WORDS, importance_rows
 
 __all__ = ["render_report"]
 
@@ -52,7 +56,6 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> str:
 def _classification_section(
     m: dict[str, Any], d: Path, figures: dict[str, str], where: str
 ) -> list[str]:
-    from mer_classic.report._plots import plot_confusion
 
     labels = m["labels"]
     rows = [
@@ -138,7 +141,6 @@ def _classification_section(
 def _quadrant_section(
     q: dict[str, Any], d: Path, figures: dict[str, str], where: str
 ) -> list[str]:
-    from mer_classic.report._plots import plot_confusion
 
     labels = q.get("labels", list(QUADRANTS))
     cm = pd.DataFrame(
@@ -187,7 +189,6 @@ def _quadrant_section(
 def _regression_section(
     m: dict[str, Any], d: Path, figures: dict[str, str], where: str
 ) -> list[str]:
-    from mer_classic.report._plots import plot_scatter, plot_va_plane
 
     rows = [
         [name, t["rmse"], t["mae"], t["r2"], t["pearson_r"]]
@@ -231,8 +232,6 @@ def _regression_section(
                 out += [f"![{name}]({fname})", ""]
         src = (m.get("quadrant") or {}).get("derived_from")
         if src and m.get("scale"):
-            from mer_classic.labels import scale_bounds, va_to_quadrant
-
             lo, hi = scale_bounds(m["scale"])
             v, a = src["valence"], src["arousal"]
             truth = (
@@ -327,8 +326,6 @@ def _training_lines(run: dict[str, Any]) -> list[str]:
 
 def _importance_lines(d: Path, run: dict[str, Any]) -> list[str]:
     """The importance table (top rows) and its note, as the page shows them."""
-    from mer_classic.report._files import read_importance
-    from mer_classic.report._sections import UNIT_WORDS, importance_rows
 
     note = (run.get("importance") or {}).get("note")
     imp = read_importance(d)
@@ -396,7 +393,7 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
     """(Re)draw ``report.md``, tables and figures of a run folder from its JSON files.
 
     A dynamic run (``run.json`` kind ``"dynamic"``) gets its own ``report.md``
-    (:func:`mer_classic.report.render_dynamic`) and no page.
+    (:func:`mer_classic.report._dynamic.render_dynamic`) and no page.
     """
     d = Path(run_dir)
     metrics, run = read_run(d)
@@ -431,7 +428,6 @@ def render_report(run_dir: str | os.PathLike[str]) -> Path:
         lines += _repeats_section(metrics)
         lines += _training_tail(d, run)
     write_text_atomic(d / REPORT_FILE, "\n".join(lines))
-    from mer_classic.report._page import write_html
 
     write_html(d, metrics, run, figures)
     return d / REPORT_FILE

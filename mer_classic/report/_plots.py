@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mer_classic._io import atomic_path
+from mer_classic.labels import scale_bounds
+from mer_classic.report._fonts import label_fonts
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -47,7 +51,6 @@ def plot_confusion(
     Labels the default font cannot draw (e.g. CJK) get a font that can
     (:func:`~mer_classic.report._fonts.label_fonts`), or one warning.
     """
-    from mer_classic.report._fonts import label_fonts
 
     with label_fonts([*labels, title]):
         return _plot_confusion(matrix, labels, path, title)
@@ -197,8 +200,6 @@ def plot_curves(curves: pd.DataFrame, model: Any, path: Path) -> Path:
         if model.task == "regress" and "quadrant" in c.columns:
             scale = model.metadata.get("scale")
             if scale:
-                from mer_classic.labels import scale_bounds
-
                 lo, hi = scale_bounds(scale)
                 ax.axhline((lo + hi) / 2, color="grey", lw=0.8, ls="--")
         ax.set_title(str(tid), fontsize=9, loc="left")
@@ -209,7 +210,6 @@ def plot_curves(curves: pd.DataFrame, model: Any, path: Path) -> Path:
             fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0
         )
     fig.tight_layout()
-    from mer_classic._io import atomic_path
 
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=100, format="png")
@@ -227,8 +227,6 @@ def _curve_ylim(
     lo, hi = float(np.nanmin(vals)), float(np.nanmax(vals))
     scale = model.metadata.get("scale")
     if scale:
-        from mer_classic.labels import scale_bounds
-
         s_lo, s_hi = scale_bounds(scale)
         lo, hi = min(lo, s_lo), max(hi, s_hi)
     pad = 0.05 * (hi - lo) if hi > lo else 0.5

@@ -1,7 +1,7 @@
 """The sections of the run page and the figures drawn only for it.
 
 Each ``*_section`` function returns one ``<section>`` of the page that
-:func:`mer_classic.report.build_html` assembles. The per-class F1 bars and the
+:func:`mer_classic.report._page.build_html` assembles. The per-class F1 bars and the
 permutation-importance bars are drawn here (into the run folder) and added to
 ``figures``; the other figures come from :func:`mer_classic.report.render_report`.
 """
@@ -15,6 +15,7 @@ import numpy as np
 
 from mer_classic.report._evaluation import table_rows
 from mer_classic.report._files import read_importance
+from mer_classic.report._fonts import label_fonts
 from mer_classic.report._html import (
     absent_quadrants_text,
     baseline_table,
@@ -27,6 +28,7 @@ from mer_classic.report._html import (
     setting_rows,
     with_sd,
 )
+from mer_classic.report._plots import pyplot
 
 __all__ = [
     "TOP_FEATURES",
@@ -76,14 +78,12 @@ def importance_rows(imp: Any) -> tuple[list[str], list[list[Any]]]:
 
 
 def _plot_f1_bars(metrics: dict[str, Any], path: Path, where: str) -> Path:
-    from mer_classic.report._fonts import label_fonts
 
     with label_fonts(metrics["per_class"]):
         return _draw_f1_bars(metrics, path, where)
 
 
 def _draw_f1_bars(metrics: dict[str, Any], path: Path, where: str) -> Path:
-    from mer_classic.report._plots import pyplot
 
     plt = pyplot()
     pc = metrics["per_class"]
@@ -140,7 +140,6 @@ def importance_title(imp: Any, targets: list[str]) -> str:
 
 
 def _plot_importance(imp: Any, path: Path, targets: list[str]) -> Path:
-    from mer_classic.report._plots import pyplot
 
     plt = pyplot()
     top = imp.head(TOP_FEATURES).iloc[::-1]

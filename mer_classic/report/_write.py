@@ -28,7 +28,10 @@ from mer_classic._io import (
     write_csv_atomic,
     write_text_atomic,
 )
+from mer_classic._progress import progress
+from mer_classic.config import reports_dir
 from mer_classic.exceptions import ConfigError
+from mer_classic.persistence._files import save_model
 from mer_classic.report._evaluation import EVALUATE_KIND, evaluation_facts
 from mer_classic.report._files import (
     IMPORTANCE_FILE,
@@ -50,7 +53,6 @@ logger = logging.getLogger(__name__)
 
 def default_run_dir(model: str, base: Path | None = None) -> Path:
     """``reports/<model>-<UTC timestamp>/``."""
-    from mer_classic.config import reports_dir
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     return reports_dir(base) / f"{model}-{stamp}"
@@ -85,7 +87,6 @@ def write_run(
     ``predictions.csv`` (out-of-fold), ``model.joblib`` + ``model.json``, and what
     :func:`render_report` draws from them.
     """
-    from mer_classic.persistence import save_model
 
     with run_folder(out, force=force) as tmp:
         task = result.settings["task"]
@@ -160,7 +161,6 @@ def write_evaluation(
     label mapping and the metrics on the table; nothing about training. ``quiet``
     hides the progress bar over the prediction (blocks of :data:`EVALUATE_BLOCK` rows).
     """
-    from mer_classic._progress import progress
     from mer_classic.crossval import baseline_scores
     from mer_classic.training import score_predictions
 

@@ -15,24 +15,12 @@ to do.
 
 from __future__ import annotations
 
-from mer_classic.table._columns import groups_or_own
-from mer_classic.table._load import TASKS, Table, load_table
-from mer_classic.table._read import (
-    checked_read,
-    csv_errors,
-    csv_path,
-    fingerprint,
-    read_csv,
-)
+from mer_classic.table._load import Table, load_table
+from mer_classic.table._read import fingerprint, read_csv
 
 __all__ = [
     "Table",
     "load_table",
     "read_csv",
-    "csv_path",
-    "csv_errors",
-    "checked_read",
     "fingerprint",
-    "groups_or_own",
-    "TASKS",
 ]

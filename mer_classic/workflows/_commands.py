@@ -118,7 +118,7 @@ def run_fetch(
     summary lines.
     """
     from mer_classic.fetch import crawl
-    from mer_classic.fetch.sources import (
+    from mer_classic.fetch._sources import (
         parse_playlist_option,
         read_playlists_file,
         read_tracks_file,
@@ -162,7 +162,8 @@ def run_report(run_dir: str | os.PathLike[str]) -> tuple[str, Path]:
         The file to open: ``index.html`` (every run kind has one), or ``report.md``
         for a folder written before dynamic runs got a page.
     """
-    from mer_classic.report import HTML_FILE, render_report
+    from mer_classic.report import render_report
+    from mer_classic.report._files import HTML_FILE
 
     md = render_report(run_dir)
     page = md.parent / HTML_FILE

@@ -67,7 +67,7 @@ def run_predict_audio(
         Hide progress bars.
     smooth : float, default=0.0
         With ``segments``: centred moving average (seconds) over each track's
-        segment curves (:func:`mer_classic.dynamic.smooth_curves`); the label (or
+        segment curves (:func:`mer_classic.dynamic._align.smooth_curves`); the label (or
         quadrant) of a segment is then that of the smoothed values.
 
     Returns
@@ -77,7 +77,7 @@ def run_predict_audio(
     result : AudioPredictions
         Everything predicted, including the per-file errors.
     """
-    from mer_classic.persistence import load_model
+    from mer_classic.persistence._files import load_model
     from mer_classic.predict import predict_audio_detailed
     from mer_classic.report import plot_curves
     from mer_classic.report._plots import MAX_CURVE_PLOTS
@@ -129,7 +129,7 @@ def _smoothed(seg: Any, model: Any, window: float) -> Any:
     """Segment curves smoothed within each track; labels/quadrants follow the values."""
     import numpy as np
 
-    from mer_classic.dynamic import smooth_curves
+    from mer_classic.dynamic._align import smooth_curves
     from mer_classic.labels import find_va_columns, quadrants_of_labels, va_to_quadrant
 
     seg = seg.copy()

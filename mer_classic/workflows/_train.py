@@ -45,7 +45,7 @@ def resolve_training_table(
         return load_table(
             data, target=target, task=task, group=group, id=id_col, exclude=exclude
         )
-    from mer_classic.datasets.soundtracks import (
+    from mer_classic.datasets._soundtracks import (
         DEFAULTS,
         SOUNDTRACKS_RATINGS,
         load_soundtracks,
@@ -199,15 +199,16 @@ def run_train(
         )
     import time
 
-    from mer_classic.crossval import check_scoring
+    from mer_classic.crossval import resolve_scoring
     from mer_classic.models import get_spec
     from mer_classic.parallel import check_scheduler, require_dask
-    from mer_classic.report import default_run_dir, write_evaluation, write_run
+    from mer_classic.report import write_run
+    from mer_classic.report._write import default_run_dir, write_evaluation
     from mer_classic.training import train
 
     get_spec(model, task)
     t_start = time.perf_counter()
-    scoring = check_scoring(scoring, task)  # before any work
+    scoring = resolve_scoring(scoring, task)  # before any work
     scheduler = check_scheduler(scheduler)
     if scheduler is not None:
         require_dask()  # before any work: the ImportError names the install command
@@ -309,7 +310,7 @@ def run_train(
     if result.best_params:
         lines.append(f"  chosen on all rows: {result.best_params}")
     if test_table is not None:
-        from mer_classic.persistence import load_model
+        from mer_classic.persistence._files import load_model
 
         _, tmetrics = write_evaluation(
             load_model(out_dir), test_table, out_dir / "test"
@@ -397,8 +398,8 @@ def run_evaluate(
     ``id_col`` the rows are keyed as ``predict`` keys them: the model's training id
     column, else ``track_id``, when the table has it.
     """
-    from mer_classic.persistence import load_model
-    from mer_classic.report import default_run_dir, write_evaluation
+    from mer_classic.persistence._files import load_model
+    from mer_classic.report._write import default_run_dir, write_evaluation
     from mer_classic.table import load_table
 
     if out:
@@ -458,7 +459,7 @@ def run_predict_table(
 
     What ``mer-classic predict --data`` runs (see also :func:`run_predict`).
     """
-    from mer_classic.persistence import load_model
+    from mer_classic.persistence._files import load_model
     from mer_classic.table import read_csv
 
     check_format(fmt)  # before any work
@@ -502,7 +503,7 @@ def run_train_dynamic(
     """
     from mer_classic.dynamic import run_dynamic
     from mer_classic.models import get_spec
-    from mer_classic.report import default_run_dir, run_folder
+    from mer_classic.report._write import default_run_dir, run_folder
 
     get_spec(model, "regress")  # a classifier name is refused first
     if data is None or annotations is None:

@@ -33,8 +33,8 @@ from mer_classic.datasets._base import (
     track_ids,
     va_labels,
 )
+from mer_classic.datasets._deam import read_va_dynamic
 from mer_classic.datasets._layout import Layout, scan_audio
-from mer_classic.datasets.deam import read_va_dynamic
 
 __all__ = ["load_emomusic", "CITATION"]
 

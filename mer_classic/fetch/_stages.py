@@ -3,7 +3,7 @@
 :class:`Crawler` holds what one run of :func:`mer_classic.fetch.crawl` works
 with: the Spotify client, the checkpoint state, the output folder and the request
 counters. Each stage checkpoints into ``<out>/.fetch-state`` (a journal line per
-page, batch or group of previews, see :mod:`mer_classic.fetch.state`), so a rerun
+page, batch or group of previews, see :mod:`mer_classic.fetch._state`), so a rerun
 with ``resume=True`` picks up where it stopped.
 """
 
@@ -17,14 +17,16 @@ from urllib.parse import parse_qs, urlsplit
 
 from mer_classic._progress import progress
 from mer_classic.exceptions import ApiError, AudioError, FetchError
-from mer_classic.fetch.dedup import (
+from mer_classic.fetch._attributes import make_provider
+from mer_classic.fetch._dedup import (
     attributes_from_row,
     entry_from_row,
     entry_from_track,
 )
-from mer_classic.fetch.session import OffOriginError, is_under
-from mer_classic.fetch.sources import PlaylistSource, TracksFileSource, is_spotify_id
-from mer_classic.fetch.state import STATE_NAME, FetchState, StateJournal
+from mer_classic.fetch._previews import download_preview, verify_audio
+from mer_classic.fetch._session import CountingSession, OffOriginError, is_under
+from mer_classic.fetch._sources import PlaylistSource, TracksFileSource, is_spotify_id
+from mer_classic.fetch._state import STATE_NAME, FetchState, StateJournal
 
 __all__ = [
     "Crawler",
@@ -433,7 +435,6 @@ class Crawler:
 
     # -- stage 3: attributes -----------------------------------------------------
     def fetch_attributes(self, ids: list[str]) -> None:
-        from mer_classic.fetch.attributes import make_provider
 
         if self.attributes == "none" or self.offline:
             return
@@ -456,8 +457,6 @@ class Crawler:
     # -- stage 4: previews -------------------------------------------------------
     def download_previews(self, rows: list[dict[str, Any]]) -> None:
         """Adopt verified ``audio/<track_id>.mp3`` files; download missing clips."""
-        from mer_classic.fetch.previews import download_preview, verify_audio
-        from mer_classic.fetch.session import CountingSession
 
         audio_dir = self.out / "audio"
         todo = []

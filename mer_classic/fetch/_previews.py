@@ -189,7 +189,7 @@ def download_preview(
     timeout : float, default=30
         Seconds to wait for the connection and for each read. The total time of a
         download is bounded by the session's deadline
-        (:class:`~mer_classic.fetch.session.CountingSession`).
+        (:class:`~mer_classic.fetch._session.CountingSession`).
     max_bytes : int, default=10_000_000
         Largest body accepted. A larger ``Content-Length`` is refused before the
         body is read, and a body without one (or with a false one) is cut off as

@@ -8,21 +8,21 @@ spotipy does the HTTP work; this module decides *how*:
   :class:`requests.Session`), because urllib3 sleeps through a daily-cap
   ``Retry-After`` of hours and then drops the header. The returned
   :class:`SpotifyClient` retries itself (its policy is
-  :class:`mer_classic.fetch.retry.RetryPolicy`): bounded backoff on 5xx and network
+  :class:`mer_classic.fetch._retry.RetryPolicy`): bounded backoff on 5xx and network
   errors, ``Retry-After`` honoured up to ``max_wait`` and a
   :class:`~mer_classic.exceptions.RateLimitError` beyond it, one token refresh on 401;
 - tokens are cached in a file under the data folder (never spotipy's ``.cache`` in
   the working directory), written atomically with mode 0600, with a salted
   fingerprint of the client secret (see :mod:`mer_classic.fetch._token_cache`);
 - every HTTP request is counted, API and token requests separately
-  (:class:`~mer_classic.fetch.session.CountingSession`).
+  (:class:`~mer_classic.fetch._session.CountingSession`).
 
 Secrets (client secret, tokens) are never logged: a filter redacts them from
 spotipy's own debug log lines.
 
 :class:`~mer_classic.exceptions.ApiError`,
-:class:`~mer_classic.fetch.session.CountingSession` and
-:func:`~mer_classic.fetch.retry.format_wait` are re-exported here.
+:class:`~mer_classic.fetch._session.CountingSession` and
+:func:`~mer_classic.fetch._retry.format_wait` are re-exported here.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from spotipy.oauth2 import SpotifyClientCredentials, SpotifyPKCE
 
 from mer_classic.config import data_dir
 from mer_classic.exceptions import ApiError, ConfigError, ParameterError
+from mer_classic.fetch._retry import RetryPolicy, credentials_error, format_wait
+from mer_classic.fetch._session import DEFAULT_DEADLINE, CountingSession
 from mer_classic.fetch._token_cache import FileTokenCache
-from mer_classic.fetch.retry import RetryPolicy, credentials_error, format_wait
-from mer_classic.fetch.session import DEFAULT_DEADLINE, CountingSession
 
 __all__ = [
     "API_URL",
@@ -107,7 +107,7 @@ class SpotifyClient(RetryPolicy):
     auth : {"client", "user"}, default="client"
         Which auth flow ``sp`` uses (decides how a 401 refreshes the token).
     max_wait, max_retries, backoff_base, sleep
-        Retry policy, see :class:`~mer_classic.fetch.retry.RetryPolicy`.
+        Retry policy, see :class:`~mer_classic.fetch._retry.RetryPolicy`.
 
     Attributes
     ----------

@@ -27,7 +27,7 @@ from mer_classic.datasets._base import (
 )
 from mer_classic.datasets._layout import Layout
 from mer_classic.exceptions import DataError
-from mer_classic.fetch.attributes import AUDIO_ATTRIBUTES
+from mer_classic.fetch._attributes import AUDIO_ATTRIBUTES
 from mer_classic.labels import MOOD_TO_QUADRANT
 
 __all__ = ["load_spotify_moods", "SPOTIFY_ATTRIBUTES", "CITATION"]

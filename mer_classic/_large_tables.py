@@ -54,7 +54,7 @@ from mer_classic._search import GRID_ROWS, SubsampledGridSearch
 from mer_classic.crossval import scoring_for
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.models import get_spec, make_pipeline, param_grid
-from mer_classic.table import checked_read, csv_errors, csv_path
+from mer_classic.table._read import checked_read, csv_errors, csv_path
 
 __all__ = [
     "LARGE_ROWS",

@@ -1,4 +1,4 @@
-"""Tests for mer_classic.scaling: large-table plans, subsampled grid search, float32."""
+"""Tests for mer_classic._large_tables: large-table plans, subsampled grid search, float32."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from sklearn.kernel_approximation import Nystroem
 from sklearn.linear_model import SGDClassifier
 from sklearn.multioutput import MultiOutputRegressor
 
-import mer_classic.scaling as scaling
-from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.models import make_pipeline, model_names, param_grid
-from mer_classic.scaling import (
+import mer_classic._large_tables as scaling
+from mer_classic._large_tables import (
     SubsampledGridSearch,
     downcast_float32,
     plan_for_size,
     read_csv_chunked,
 )
+from mer_classic.exceptions import DataError, ParameterError
+from mer_classic.models import make_pipeline, model_names, param_grid
 from mer_classic.table import load_table
 from mer_classic.training import train
 

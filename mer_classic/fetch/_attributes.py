@@ -12,10 +12,10 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from mer_classic.exceptions import ApiError
+from mer_classic.exceptions import ApiError, ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mer_classic.fetch.client import SpotifyClient
+    from mer_classic.fetch._client import SpotifyClient
 
 __all__ = [
     "AUDIO_ATTRIBUTES",
@@ -136,7 +136,6 @@ def make_provider(
     kind: str, client: SpotifyClient | None, *, available: bool = True
 ) -> AttributeProvider:
     """Return the provider for ``--attributes kind`` (``"spotify"`` or ``"none"``)."""
-    from mer_classic.exceptions import ParameterError
 
     if kind == "none":
         return NoAttributes()

@@ -3,7 +3,7 @@
 The Web API client, the token requests and the preview downloads each use one
 :class:`CountingSession`, so a crawl can report its requests by kind. The session
 mounts plain adapters (``max_retries=0``): nothing below
-:mod:`mer_classic.fetch.retry` retries.
+:mod:`mer_classic.fetch._retry` retries.
 
 Two guards make a hostile or broken server harmless:
 

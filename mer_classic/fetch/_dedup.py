@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mer_classic.fetch.attributes import ATTRIBUTE_COLUMNS, AUDIO_ATTRIBUTES
+from mer_classic.fetch._attributes import ATTRIBUTE_COLUMNS, AUDIO_ATTRIBUTES
 
 __all__ = [
     "entry_from_track",
@@ -106,7 +106,7 @@ def resolve_entries(
     -------
     rows : list of dict
     conflicts : list of dict
-        Rows with :data:`~mer_classic.fetch.CONFLICT_COLUMNS`.
+        Rows with :data:`~mer_classic.fetch._crawl.CONFLICT_COLUMNS`.
     stats : dict
         ``by_id`` and ``by_isrc`` duplicates dropped, ``conflict_groups``.
 

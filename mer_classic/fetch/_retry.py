@@ -1,10 +1,10 @@
 """Retry policy for Web API calls: backoff, ``Retry-After`` and error translation.
 
 :class:`RetryPolicy` runs one Web API call and retries it (spotipy's and
-urllib3's retries are off, see :func:`mer_classic.fetch.client.make_client`):
+urllib3's retries are off, see :func:`mer_classic.fetch._client.make_client`):
 
 - bounded exponential backoff on 5xx answers and network errors (a request over
-  its total deadline, :class:`~mer_classic.fetch.session.DeadlineExceeded`, is one);
+  its total deadline, :class:`~mer_classic.fetch._session.DeadlineExceeded`, is one);
 - ``Retry-After`` honoured up to ``max_wait``, and a
   :class:`~mer_classic.exceptions.RateLimitError` beyond it, so a daily cap of hours
   ends the run with its progress saved instead of sleeping through it;
@@ -13,7 +13,7 @@ urllib3's retries are off, see :func:`mer_classic.fetch.client.make_client`):
 
 Every retry is announced with one warning line (what failed, which retry, how
 long the wait), which ``mer-classic`` shows by default.
-:class:`~mer_classic.fetch.client.SpotifyClient` is a :class:`RetryPolicy` bound to
+:class:`~mer_classic.fetch._client.SpotifyClient` is a :class:`RetryPolicy` bound to
 a spotipy client. :class:`~mer_classic.exceptions.ApiError` is re-exported here
 for backward compatibility.
 """
@@ -30,7 +30,7 @@ import requests
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 
 from mer_classic.exceptions import ApiError, ConfigError, FetchError, RateLimitError
-from mer_classic.fetch.session import DeadlineExceeded
+from mer_classic.fetch._session import DeadlineExceeded
 
 __all__ = ["ApiError", "RetryPolicy", "credentials_error", "format_wait"]
 
