@@ -177,7 +177,7 @@ def resolve_feature_groups(spec: object = None) -> tuple[str, ...]:
 def clip_columns(groups: tuple[str, ...]) -> tuple[str, ...]:
     """Clip-level columns of an already resolved selection (canonical tuple).
 
-    :class:`~mer_classic.features.audio.FeatureSettings` holds such a tuple, so
+    :class:`~mer_classic.features.FeatureSettings` holds such a tuple, so
     the engine and the writers look columns up without resolving it again.
     """
     chosen = {n for g in groups for n in FEATURE_GROUPS[g]}
