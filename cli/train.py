@@ -215,6 +215,8 @@ def train(
     """
     if annotations is not None and not dynamic:
         raise click.UsageError("--annotations is only used with --dynamic")
+    if dynamic:
+        _refuse_unhonoured(click.get_current_context())
     from mer_classic.workflows import run_train
 
     summary = run_train(
@@ -292,4 +294,158 @@ def evaluate(model_path, data, target, group, id_col, out, force, quiet):
     )
 
 
-COMMANDS = [train, evaluate]
+#: train options that ``train --dynamic`` (alias of ``train-dynamic``) honours
+DYNAMIC_OPTIONS = frozenset(
+    {
+        "model",
+        "task",
+        "data",
+        "target",
+        "cv",
+        "repeats",
+        "seed",
+        "grid",
+        "jobs",
+        "dynamic",
+        "annotations",
+        "smooth",
+        "out",
+        "force",
+        "quiet",
+    }
+)
+
+
+def _refuse_unhonoured(ctx: click.Context) -> None:
+    """Refuse options given explicitly to ``train --dynamic`` that it cannot honour."""
+    given = [
+        p
+        for p in ctx.command.params
+        if p.name not in DYNAMIC_OPTIONS
+        and ctx.get_parameter_source(p.name)
+        in (
+            click.core.ParameterSource.COMMANDLINE,
+            click.core.ParameterSource.ENVIRONMENT,
+        )
+    ]
+    if ctx.params.get("task") == "classify" and ctx.get_parameter_source("task") in (
+        click.core.ParameterSource.COMMANDLINE,
+        click.core.ParameterSource.ENVIRONMENT,
+    ):
+        given.append(next(p for p in ctx.command.params if p.name == "task"))
+    if given:
+        names = ", ".join(p.opts[0] for p in given)
+        raise click.UsageError(
+            f"--dynamic does not use {names}; drop them, or run "
+            "`mer-classic train-dynamic --help` for the options it honours"
+        )
+
+
+@click.command("train-dynamic")
+@click.option(
+    "--model",
+    "model",
+    type=click.Choice(MODEL_NAMES["regress"]),
+    default="stacking",
+    show_default=True,
+    help=f"Regression registry name ({' '.join(MODEL_NAMES['regress'])}).",
+)
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=pathlib.Path),
+    help="Segment feature table (mer-classic extract --segment 0.5).",
+)
+@click.option(
+    "--annotations",
+    required=True,
+    type=click.Path(path_type=pathlib.Path),
+    help="Per-frame annotations (PMEmo/DEAM/emoMusic layout or CSV).",
+)
+@click.option(
+    "--target",
+    multiple=True,
+    help="Target column (repeatable). Default: valence, arousal.",
+)
+@click.option(
+    "--cv",
+    type=click.IntRange(min=2),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds (songs held out).",
+)
+@click.option(
+    "--repeats",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Repeat the CV with other fold seeds.",
+)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option(
+    "--grid/--no-grid",
+    default=True,
+    show_default=True,
+    help="Nested grid search of hyper-parameters.",
+)
+@click.option(
+    "--smooth",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Moving-average window (s) over predicted curves.",
+)
+@jobs_option("Parallel jobs (-1: all cores).")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=pathlib.Path),
+    default=None,
+    help="Run folder. Default: reports/dynamic-<model>-<timestamp>/.",
+)
+@force_option("Replace an existing --out folder.")
+@quiet_option()
+def train_dynamic(
+    model,
+    data,
+    annotations,
+    target,
+    cv,
+    repeats,
+    seed,
+    grid,
+    smooth,
+    jobs,
+    out,
+    force,
+    quiet,
+):
+    """Dynamic (2 Hz) valence/arousal regression with songs held out.
+
+    `train --dynamic` is an alias that refuses the train options this command
+    does not use.
+
+    Example: mer-classic train-dynamic --data dynamic.csv --annotations annotations.csv
+    """
+    from mer_classic.workflows import run_train_dynamic
+
+    click.echo(
+        run_train_dynamic(
+            model=model,
+            data=data,
+            annotations=annotations,
+            target=list(target),
+            cv=cv,
+            repeats=repeats,
+            seed=seed,
+            grid=grid,
+            smooth=smooth,
+            n_jobs=jobs,
+            out=out,
+            force=force,
+            quiet=quiet,
+        )
+    )
+
+
+COMMANDS = [train, train_dynamic, evaluate]
