@@ -1,0 +1,2 @@
+
+__all__ = []  # package data only
