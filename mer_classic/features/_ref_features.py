@@ -1,0 +1,138 @@
+"""The reference-replicating melody, expressive, texture and voice features.
+
+Two steps, so a benchmark can cache the costly one:
+
+1. :func:`reference_front_end` (signal → salience candidates of the mix and of
+   the separated voice, and the frame-wise creak measure);
+2. :func:`reference_values` (candidates → every column of :data:`REF_COLUMNS`).
+
+:func:`reference_features` runs both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mer_classic.features import _dsp
+from mer_classic.features._ref_expressive import expressive_values
+from mer_classic.features._ref_melody import (
+    salience_candidates,
+    segment_notes,
+    select_melody,
+    stft_params,
+    track_contours,
+)
+from mer_classic.features._ref_names import REF_COLUMNS
+from mer_classic.features._ref_texture import count_layers, texture_values
+from mer_classic.features._ref_voice import voice_magnitude
+from mer_classic.features._ref_voicequality import creak_frames, creak_values
+
+__all__ = [
+    "RefFrontEnd",
+    "reference_front_end",
+    "reference_values",
+    "reference_features",
+]
+
+
+@dataclass(frozen=True)
+class RefFrontEnd:
+    """Salience candidates of the mix and of the voice, and the creak frames.
+
+    Attributes
+    ----------
+    cents, salience : ndarray of shape (n_frames, n_candidates)
+        Mix salience candidates (cents above MIDI 0; 0 salience: none).
+    mean : ndarray of shape (n_frames,)
+        Mean salience of each mix frame (for peakiness).
+    voice_cents, voice_salience : ndarray of shape (n_frames, n_candidates)
+        The same on the separated voice.
+    creak : ndarray of shape (n_frames,)
+        Frame-wise creaky-voice measure (see ``_ref_voicequality``).
+    frame_rate : float
+        Frames per second.
+    """
+
+    cents: np.ndarray
+    salience: np.ndarray
+    mean: np.ndarray
+    voice_cents: np.ndarray
+    voice_salience: np.ndarray
+    creak: np.ndarray
+    frame_rate: float
+
+
+def reference_front_end(y: np.ndarray, sr: float) -> RefFrontEnd:
+    """Salience candidates (mix and voice) and creak frames of a mono signal.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Mono signal.
+    sr : float
+        Sample rate (Hz).
+
+    Returns
+    -------
+    RefFrontEnd
+    """
+    n_fft, hop = stft_params(sr)
+    y = np.asarray(y, dtype=np.float32)
+    S = _dsp.stft_magnitude(y, n_fft, hop)
+    fr = sr / hop
+    cents, sal, mean = salience_candidates(S, sr, n_fft)
+    n_bins = int(np.searchsorted(_dsp.fft_frequencies(sr, n_fft), 5000.0)) + 2
+    V = voice_magnitude(S, fr, n_bins=n_bins)
+    vc, vs, _ = salience_candidates(V, sr, n_fft)
+    creak = creak_frames(S, sr, n_fft)
+    return RefFrontEnd(cents, sal, mean, vc, vs, creak, fr)
+
+
+def reference_values(fe: RefFrontEnd) -> dict[str, float]:
+    """Every column of :data:`REF_COLUMNS` from the front end's candidates.
+
+    Parameters
+    ----------
+    fe : RefFrontEnd
+        From :func:`reference_front_end`.
+
+    Returns
+    -------
+    dict
+        Column name → finite value, in :data:`REF_COLUMNS` order.
+    """
+    fr = fe.frame_rate
+    contours = track_contours(fe.cents, fe.salience, fr)
+    melody, msal, which = select_melody(contours)
+    notes = segment_notes(melody, which, fr)
+    values = expressive_values(notes, melody, msal)
+    values.update(texture_values(count_layers(fe.cents, fe.salience, fe.mean), fr))
+    voice = track_contours(fe.voice_cents, fe.voice_salience, fr)
+    for key, v in texture_values(voice.layers(), fr).items():
+        values["ref_voice_" + key[len("ref_") :]] = v
+    values.update(creak_values(fe.creak))
+    out = {}
+    for name, _, _ in REF_COLUMNS:
+        v = float(values.get(name, 0.0))
+        out[name] = v if np.isfinite(v) else 0.0
+    return out
+
+
+def reference_features(y: np.ndarray, sr: float) -> dict[str, float]:
+    """All reference-replicating columns of a mono signal.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Mono signal.
+    sr : float
+        Sample rate (Hz).
+
+    Returns
+    -------
+    dict
+        Column name → value, in :data:`REF_COLUMNS` order.
+    """
+    return reference_values(reference_front_end(y, sr))
