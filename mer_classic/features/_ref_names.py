@@ -65,7 +65,7 @@ for _stat in ("mean", "std", "min", "max"):
             f"ref_tremolo_pitch_{_stat}",
             f"{_E}Tremolo Notes in Cents ({_STAT_REF[_stat]})",
             f"{_STAT_WORD[_stat].capitalize()} pitch of the tremolo notes "
-            "(intensity modulated at 4-8 Hz), cents above MIDI 0.",
+            "(intensity modulated at 3-12 Hz), cents above MIDI 0.",
         )
     )
 REF_COLUMNS += [
