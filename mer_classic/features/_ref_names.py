@@ -161,7 +161,7 @@ REF_COLUMNS += [
     (
         "ref_creak_skew",
         "ORIGINAL-VAT-Probability of Creaky Voice (Skewness)",
-        "Skewness over frames of the low-band (60-1000 Hz) spectral flatness, an "
+        "Skewness over frames of the 400-1600 Hz spectral flatness, an "
         "aperiodicity cue standing in for the creaky-voice probability.",
     ),
 ]

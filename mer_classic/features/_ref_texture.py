@@ -19,6 +19,7 @@ transitions between layer counts (per second).
 from __future__ import annotations
 
 import numpy as np
+import scipy.ndimage
 
 from mer_classic.features._pitch import count_layers as _count_layers
 
@@ -36,8 +37,9 @@ def count_layers(
     ratio: float = 0.5,
     min_peakiness: float = 2.5,
     tolerance: float = 30.0,
+    smooth: int = 5,
 ) -> np.ndarray:
-    """Number of musical layers per frame.
+    """Number of musical layers per frame (median-filtered over ``smooth`` frames).
 
     Parameters
     ----------
@@ -51,6 +53,9 @@ def count_layers(
         Smallest salience relative to the frame's mean.
     tolerance : float, default=30.0
         Ghost tolerance around unison/octave/twelfth/double octave (cents).
+    smooth : int, default=5
+        Width (frames, about 58 ms at the reference hop) of the median filter
+        that removes single-frame flicker of the count.
 
     Returns
     -------
@@ -68,7 +73,10 @@ def count_layers(
         min_peakiness=min_peakiness,
         tolerance=tolerance / 100.0,
     )
-    return n.astype(np.int64)
+    n = n.astype(np.int64)
+    if smooth > 1:
+        n = scipy.ndimage.median_filter(n, size=int(smooth), mode="nearest")
+    return n
 
 
 def texture_values(layers: np.ndarray, frame_rate: float) -> dict[str, float]:

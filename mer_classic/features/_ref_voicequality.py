@@ -3,9 +3,11 @@
 The reference feature is the skewness, over frames, of the creaky-voice
 probability of Kane, Drugman & Gobl (2013, COVAREP), a classifier over
 LP-residual cues of irregular, low-rate glottal pulses. Here the frame measure
-is the spectral flatness of the 60-1000 Hz band of the magnitude STFT (1 for
+is the spectral flatness of the 400-1600 Hz band of the magnitude STFT (1 for
 noise-like, aperiodic frames, near 0 for clearly harmonic ones), a cue of the
-same aperiodicity; its skewness over the non-silent frames is the column.
+same aperiodicity; its skewness over the non-silent frames is the column. The
+band was chosen coarsely on the dev clips among 60-1000, 200-800, 400-1600 and
+1000-4000 Hz (|ρ| with the reference 0.26, 0.55, 0.64, 0.54 on 150 clips).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from mer_classic.features import _dsp
 
 __all__ = ["creak_frames", "creak_values"]
 
-BAND = (60.0, 1000.0)  #: Hz
+BAND = (400.0, 1600.0)  #: Hz
 
 
 def creak_frames(S: np.ndarray, sr: float, n_fft: int) -> np.ndarray:
