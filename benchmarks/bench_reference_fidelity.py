@@ -293,10 +293,11 @@ def main(argv: list[str] | None = None) -> int:
         "per-feature tricks): the salience weighting (A-weighting / none / 150 Hz "
         "high-pass), the layer count (MELODIA contours / peaked salience candidates; "
         "ratio 0.3-0.7, peakiness 1.5-20, median smoothing 1-33 frames), the tremolo "
-        "band (2-20 / 3-12 / 4-8 Hz), the glissando minimum (30 / 50 / 100 cents) "
-        "and the creak band (4 bands). Vibrato thresholds, sliding-window vibrato "
-        "and note-segmentation settings were tried and left at their first values "
-        "(no variant helped).",
+        "band (2-20 / 3-12 / 4-8 Hz), the glissando minimum (30 / 50 / 100 cents), "
+        "the creak band (4 bands) and the vibrato thresholds (shortest note 0.12 / "
+        "0.2 / 0.25 s, semi-extent 5 / 10 / 15 cents, power share 0 / 0.15 / 0.3). "
+        "Sliding-window vibrato and note-segmentation settings were tried and left "
+        "at their first values (no variant helped).",
         "",
     ]
     if "cost" in summary:
