@@ -24,7 +24,7 @@ from mer_classic.features._ref_melody import (
     stft_params,
     track_contours,
 )
-from mer_classic.features._ref_names import REF_COLUMNS
+from mer_classic.features._ref_names import REF_COLUMNS, VOICE_COLUMNS
 from mer_classic.features._ref_texture import count_layers, texture_values
 from mer_classic.features._ref_voice import voice_magnitude
 from mer_classic.features._ref_voicequality import creak_frames, creak_values
@@ -33,6 +33,8 @@ __all__ = [
     "RefFrontEnd",
     "reference_front_end",
     "reference_values",
+    "mix_values",
+    "voice_values",
     "reference_features",
 ]
 
@@ -103,21 +105,74 @@ def reference_values(fe: RefFrontEnd) -> dict[str, float]:
     dict
         Column name → finite value, in :data:`REF_COLUMNS` order.
     """
-    fr = fe.frame_rate
-    contours = track_contours(fe.cents, fe.salience, fr)
-    melody, msal, which = select_melody(contours)
-    notes = segment_notes(melody, which, fr)
-    values = expressive_values(notes, melody, msal)
-    values.update(texture_values(count_layers(fe.cents, fe.salience, fe.mean), fr))
-    voice = track_contours(fe.voice_cents, fe.voice_salience, fr)
-    for key, v in texture_values(voice.layers(), fr).items():
-        values["ref_voice_" + key[len("ref_") :]] = v
-    values.update(creak_values(fe.creak))
+    values = mix_values(fe.cents, fe.salience, fe.mean, fe.frame_rate)
+    values.update(
+        voice_values(fe.voice_cents, fe.voice_salience, fe.creak, fe.frame_rate)
+    )
+    return {name: values[name] for name, _, _ in REF_COLUMNS}
+
+
+def _finite(values: dict[str, float], names: list[str]) -> dict[str, float]:
     out = {}
-    for name, _, _ in REF_COLUMNS:
+    for name in names:
         v = float(values.get(name, 0.0))
         out[name] = v if np.isfinite(v) else 0.0
     return out
+
+
+def mix_values(
+    cents: np.ndarray, sal: np.ndarray, mean: np.ndarray, frame_rate: float
+) -> dict[str, float]:
+    """Melody, expressive and texture columns from the mix candidates.
+
+    Parameters
+    ----------
+    cents, sal : ndarray of shape (n_frames, n_candidates)
+        Salience candidates of the mix.
+    mean : ndarray of shape (n_frames,)
+        Mean salience per frame.
+    frame_rate : float
+        Frames per second.
+
+    Returns
+    -------
+    dict
+        The columns of :data:`REF_COLUMNS` not in :data:`VOICE_COLUMNS`.
+    """
+    contours = track_contours(cents, sal, frame_rate)
+    melody, msal, which = select_melody(contours)
+    notes = segment_notes(melody, which, frame_rate)
+    values = expressive_values(notes, melody, msal)
+    values.update(texture_values(count_layers(cents, sal, mean), frame_rate))
+    return _finite(values, [c for c, _, _ in REF_COLUMNS if c not in VOICE_COLUMNS])
+
+
+def voice_values(
+    cents: np.ndarray, sal: np.ndarray, creak: np.ndarray, frame_rate: float
+) -> dict[str, float]:
+    """Voice-layer and creak columns.
+
+    Parameters
+    ----------
+    cents, sal : ndarray of shape (n_frames, n_candidates)
+        Salience candidates of the separated voice.
+    creak : ndarray of shape (n_frames,)
+        Frame-wise creak measure of the mix.
+    frame_rate : float
+        Frames per second.
+
+    Returns
+    -------
+    dict
+        The columns of :data:`VOICE_COLUMNS`, in :data:`REF_COLUMNS` order.
+    """
+    voice = track_contours(cents, sal, frame_rate)
+    values = {
+        "ref_voice_" + key[len("ref_") :]: v
+        for key, v in texture_values(voice.layers(), frame_rate).items()
+    }
+    values.update(creak_values(creak))
+    return _finite(values, [c for c, _, _ in REF_COLUMNS if c in VOICE_COLUMNS])
 
 
 def reference_features(y: np.ndarray, sr: float) -> dict[str, float]:

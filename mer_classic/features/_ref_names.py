@@ -9,7 +9,7 @@ when it cannot be measured (no notes, no vibrato notes ...).
 
 from __future__ import annotations
 
-__all__ = ["REF_COLUMNS", "REFERENCE_NAME"]
+__all__ = ["REF_COLUMNS", "REFERENCE_NAME", "VOICE_COLUMNS"]
 
 _E = "ORIGINAL-EXPRESSIVE_TECHNIQUES-"
 _T = "ORIGINAL-TEXTURE-"
@@ -168,3 +168,9 @@ REF_COLUMNS += [
 
 #: column → reference name (only the columns with a published counterpart)
 REFERENCE_NAME: dict[str, str] = {c: r for c, r, _ in REF_COLUMNS if r}
+
+#: the columns computed from the separated voice and the creak cue (the rest come
+#: from the mix's melody and salience)
+VOICE_COLUMNS: frozenset[str] = frozenset(
+    {"ref_voice_layers_0_to_1_rate", "ref_voice_layers_mean", "ref_creak_skew"}
+)
