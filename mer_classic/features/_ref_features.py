@@ -105,10 +105,8 @@ def reference_values(fe: RefFrontEnd) -> dict[str, float]:
     dict
         Column name → finite value, in :data:`REF_COLUMNS` order.
     """
-    values = mix_values(fe.cents, fe.salience, fe.mean, fe.frame_rate)
-    values.update(
-        voice_values(fe.voice_cents, fe.voice_salience, fe.creak, fe.frame_rate)
-    )
+    values = mix_values(fe.cents, fe.salience, fe.mean, fe.creak, fe.frame_rate)
+    values.update(voice_values(fe.voice_cents, fe.voice_salience, fe.frame_rate))
     return {name: values[name] for name, _, _ in REF_COLUMNS}
 
 
@@ -121,9 +119,13 @@ def _finite(values: dict[str, float], names: list[str]) -> dict[str, float]:
 
 
 def mix_values(
-    cents: np.ndarray, sal: np.ndarray, mean: np.ndarray, frame_rate: float
+    cents: np.ndarray,
+    sal: np.ndarray,
+    mean: np.ndarray,
+    creak: np.ndarray,
+    frame_rate: float,
 ) -> dict[str, float]:
-    """Melody, expressive and texture columns from the mix candidates.
+    """Melody, expressive, texture and creak columns of the mix.
 
     Parameters
     ----------
@@ -131,6 +133,8 @@ def mix_values(
         Salience candidates of the mix.
     mean : ndarray of shape (n_frames,)
         Mean salience per frame.
+    creak : ndarray of shape (n_frames,)
+        Frame-wise creak measure of the mix.
     frame_rate : float
         Frames per second.
 
@@ -144,20 +148,19 @@ def mix_values(
     notes = segment_notes(melody, which, frame_rate)
     values = expressive_values(notes, melody, msal)
     values.update(texture_values(count_layers(cents, sal, mean), frame_rate))
+    values.update(creak_values(creak))
     return _finite(values, [c for c, _, _ in REF_COLUMNS if c not in VOICE_COLUMNS])
 
 
 def voice_values(
-    cents: np.ndarray, sal: np.ndarray, creak: np.ndarray, frame_rate: float
+    cents: np.ndarray, sal: np.ndarray, frame_rate: float
 ) -> dict[str, float]:
-    """Voice-layer and creak columns.
+    """Layer columns of the separated voice.
 
     Parameters
     ----------
     cents, sal : ndarray of shape (n_frames, n_candidates)
         Salience candidates of the separated voice.
-    creak : ndarray of shape (n_frames,)
-        Frame-wise creak measure of the mix.
     frame_rate : float
         Frames per second.
 
@@ -171,7 +174,6 @@ def voice_values(
         "ref_voice_" + key[len("ref_") :]: v
         for key, v in texture_values(voice.layers(), frame_rate).items()
     }
-    values.update(creak_values(creak))
     return _finite(values, [c for c, _, _ in REF_COLUMNS if c in VOICE_COLUMNS])
 
 

@@ -169,8 +169,7 @@ REF_COLUMNS += [
 #: column → reference name (only the columns with a published counterpart)
 REFERENCE_NAME: dict[str, str] = {c: r for c, r, _ in REF_COLUMNS if r}
 
-#: the columns computed from the separated voice and the creak cue (the rest come
-#: from the mix's melody and salience)
+#: the columns computed from the separated voice (the rest come from the mix)
 VOICE_COLUMNS: frozenset[str] = frozenset(
-    {"ref_voice_layers_0_to_1_rate", "ref_voice_layers_mean", "ref_creak_skew"}
+    {"ref_voice_layers_0_to_1_rate", "ref_voice_layers_mean"}
 )
