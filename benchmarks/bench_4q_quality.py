@@ -36,7 +36,8 @@ QUADRANTS = ["Q1", "Q2", "Q3", "Q4"]
 def load_features(
     data: Path, cache_dir: Path
 ) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-    from mer_classic.features import discover_tracks, extract_tracks
+    from mer_classic.features._batch import extract_tracks
+    from mer_classic.features._inputs import discover_tracks
 
     tracks, _ = discover_tracks([data], label_from_folder=True)
     t0 = time.perf_counter()

@@ -79,7 +79,8 @@ def time_call(fn, path: str) -> float:  # noqa: ANN001
 
 
 def batch_speedup(clips: list[str], repeats: int) -> dict[str, float]:
-    from mer_classic.features import Track, extract_tracks
+    from mer_classic.features._batch import extract_tracks
+    from mer_classic.features._inputs import Track
 
     tracks = [Track(Path(c).stem, Path(c)) for c in clips]
     extract_tracks(tracks[:4], n_jobs=2)  # start the loky workers

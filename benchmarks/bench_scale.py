@@ -66,17 +66,19 @@ def _time_local(files: list[Path], n_jobs: int, out: Path) -> float:
     from mer_classic.features import extract_to_csv
 
     t0 = time.perf_counter()
-    res = extract_to_csv(files, out, n_jobs=n_jobs, cache_dir=None, force=True)
+    res = extract_to_csv(
+        files, out, n_jobs=n_jobs, cache_dir=None, force=True, resume=False
+    )
     dt = time.perf_counter() - t0
-    assert len(res.features) == len(files), res.errors
+    assert res.n_rows == len(files), res.errors
     return dt
 
 
 def _time_dask(files: list[Path], out: Path, scheduler: str = "local") -> float:
-    from mer_classic.distributed import extract_to_csv_distributed
+    from mer_classic.features import extract_to_csv
 
     t0 = time.perf_counter()
-    res = extract_to_csv_distributed(
+    res = extract_to_csv(
         files,
         out,
         scheduler=scheduler,

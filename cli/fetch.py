@@ -76,6 +76,21 @@ __all__ = ["COMMANDS", "fetch"]
     help="Longest Retry-After (seconds) to wait; beyond it save and exit 75.",
 )
 @click.option(
+    "--deadline",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Total seconds one HTTP request may take (connect to last byte); a "
+    "slower one is aborted and retried like a network error.",
+)
+@click.option(
+    "--max-preview-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Largest preview clip accepted, in MB (a 30 s preview is under 1 MB).",
+)
+@click.option(
     "--client-id", help="Spotify app client id  [default: $SPOTIPY_CLIENT_ID]"
 )
 @click.option(
@@ -101,6 +116,8 @@ def fetch(
     resume: bool,
     force: bool,
     max_wait: float,
+    deadline: float,
+    max_preview_mb: float,
     client_id: str | None,
     client_secret: str | None,
     no_browser: bool,
@@ -143,6 +160,8 @@ def fetch(
             resume=resume,
             force=force,
             max_wait=max_wait,
+            deadline=deadline,
+            max_preview_bytes=int(max_preview_mb * 1_000_000),
             open_browser=not no_browser,
             quiet=quiet or not sys.stderr.isatty(),
             resume_command=command_line(

@@ -128,14 +128,14 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
 
     def _settings(self) -> Any:
         from mer_classic.features.audio import FeatureSettings
-        from mer_classic.features.names import resolve_feature_groups
 
+        # FeatureSettings resolves and checks the selection (the one place)
         return FeatureSettings(
             sr=self.sr,
             offset=self.offset,
             duration=self.duration,
-            features=resolve_feature_groups(self.features),
-        ).validate()
+            features=self.features,
+        )
 
     def fit(self, X: Any, y: Any = None) -> AudioFeatureExtractor:
         """Validate the parameters and the input; learn nothing from the audio.

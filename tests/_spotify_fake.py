@@ -102,7 +102,11 @@ class Cdn:
         # "404", "truncated", "cut", "garbage", "500", "hang"
         self.modes: dict[str, str] = {}
         self.log: list[str] = []
+        self.headers: list[dict[str, str]] = []  # the request headers, in order
         self.dead = False
+        self.trickle_interval = 0.2  # "trickle": seconds between bytes
+        self.served = 0  # body bytes sent by "huge"/"endless" answers
+        self.offer = 2 * 1024**3  # how much of them at most
         self.holding = threading.Event()
         self.release = threading.Event()
         cdn = self
@@ -110,6 +114,7 @@ class Cdn:
         class Handler(_Handler):
             def do_GET(self) -> None:
                 cdn.log.append(self.path)
+                cdn.headers.append(dict(self.headers.items()))
                 track_id = self.path.rsplit("/", 1)[-1]
                 mode = cdn.modes.get(track_id)
                 if cdn.dead:
@@ -119,7 +124,32 @@ class Cdn:
                     cdn.holding.set()
                     cdn.release.wait(30)
                     mode = None
-                if mode == "404":
+                if mode == "trickle":  # whole headers, then one byte at a time
+                    self.send_response(200)
+                    self.send_header("Content-Type", "audio/mpeg")
+                    self.send_header("Content-Length", str(len(cdn.mp3)))
+                    self.end_headers()
+                    for i in range(len(cdn.mp3)):
+                        self.wfile.write(cdn.mp3[i : i + 1])
+                        self.wfile.flush()
+                        if cdn.release.wait(cdn.trickle_interval):
+                            return
+                elif mode in ("huge", "endless"):  # 2 GB declared / no length
+                    self.send_response(200)
+                    self.send_header("Content-Type", "audio/mpeg")
+                    if mode == "huge":
+                        self.send_header("Content-Length", str(2 * 1024**3))
+                    self.end_headers()
+                    block = cdn.mp3 * (65536 // len(cdn.mp3) + 1)
+                    while cdn.served < cdn.offer:  # or until the client hangs up
+                        self.wfile.write(block)
+                        cdn.served += len(block)
+                elif mode and mode.startswith("redirect:"):
+                    self.send_response(302)
+                    self.send_header("Location", mode.removeprefix("redirect:"))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif mode == "404":
                     self.send_json(404, {"error": "not found"})
                 elif mode == "500":
                     self.send_json(500, {"error": "oops"})
@@ -222,8 +252,12 @@ class FakeSpotify:
     Faults: ``inject(path_part, action, at=1)`` makes the ``at``-th request whose
     path contains ``path_part`` get ``action``:
     ``("status", code, headers)``, ``"reset"`` (half a body, then the connection
-    drops), ``"expire"`` (all tokens revoked: 401). ``die_after = N`` drops every
-    connection after N API requests.
+    drops), ``"expire"`` (all tokens revoked: 401), ``("redirect", url)`` (a 302 to
+    ``url``), ``"trickle"`` (headers, then one body byte every
+    :attr:`trickle_interval` seconds). ``die_after = N`` drops every connection
+    after N API requests. ``next_url`` (a callable ``(playlist_id, offset, limit,
+    next) -> str | None``) rewrites the ``next`` URL of playlist pages (off-origin
+    or looping pagination).
     """
 
     def __init__(self, catalog: Catalog, profile: str = "legacy") -> None:
@@ -234,6 +268,11 @@ class FakeSpotify:
         self.tokens: dict[str, str] = {}  # token -> "client" | "user"
         self.faults: list[list[Any]] = []
         self.die_after: int | None = None
+        self.next_url: Any = None
+        self.token_redirect: str | None = None
+        self.trickle_interval = 0.2
+        self.stop = threading.Event()  # ends trickling answers
+        self.headers: list[tuple[str, dict[str, str]]] = []  # (path, headers)
         self.lock = threading.Lock()
         fake = self
 
@@ -254,6 +293,7 @@ class FakeSpotify:
         ).start()
 
     def close(self) -> None:
+        self.stop.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -266,6 +306,12 @@ class FakeSpotify:
         form = {k: v[0] for k, v in parse_qs(h.rfile.read(length).decode()).items()}
         with self.lock:
             self.log.append(("POST", h.path, 200))
+        if self.token_redirect:  # 307: the client would re-POST the credentials
+            h.send_response(307)
+            h.send_header("Location", self.token_redirect)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
         if form.get("grant_type") == "client_credentials":
             expected = base64.b64encode(
                 f"{CLIENT_ID}:{CLIENT_SECRET}".encode()
@@ -292,6 +338,7 @@ class FakeSpotify:
 
     def _get(self, h: _Handler) -> None:
         with self.lock:
+            self.headers.append((h.path, dict(h.headers.items())))
             n_api = sum(1 for m, _, _ in self.log if m == "GET")
             action = None
             for fault in self.faults:
@@ -312,6 +359,24 @@ class FakeSpotify:
             self.log.append(("GET", h.path, status))
         if action == "reset":
             h.send_partial(json.dumps(body).encode(), "application/json")
+            return
+        if isinstance(action, tuple) and action[0] == "redirect":
+            h.send_response(302)
+            h.send_header("Location", action[1])
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
+        if action == "trickle":
+            data = json.dumps(body).encode()
+            h.send_response(status)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            for i in range(len(data)):
+                h.wfile.write(data[i : i + 1])
+                h.wfile.flush()
+                if self.stop.wait(self.trickle_interval):
+                    return
             return
         h.send_json(status, body, headers)
 
@@ -360,6 +425,8 @@ class FakeSpotify:
                     f"{self.api_url}playlists/{playlist_id}/{which}"
                     f"?offset={offset + limit}&limit={limit}"
                 )
+            if self.next_url is not None:
+                nxt = self.next_url(playlist_id, offset, limit, nxt)
             return (
                 200,
                 {
@@ -429,6 +496,40 @@ class FakeSpotify:
 
 
 USER_SCOPE = "playlist-read-private playlist-read-collaborative"
+
+
+class Recorder:
+    """Another origin on 127.0.0.1 (its own port) that records what reaches it.
+
+    Every GET/POST is logged with its headers and answered with an empty last
+    playlist page, so a client that follows a link there gets a valid answer.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        rec = self
+
+        class Handler(_Handler):
+            def do_GET(self) -> None:
+                rec.requests.append(("GET", self.path, dict(self.headers.items())))
+                self.send_json(200, {"items": [], "next": None, "total": 0})
+
+            def do_POST(self) -> None:
+                rec.requests.append(("POST", self.path, dict(self.headers.items())))
+                self.send_json(
+                    200,
+                    {"access_token": "x", "token_type": "Bearer", "expires_in": 60},
+                )
+
+        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), daemon=True
+        ).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 # --------------------------------------------------------------------------- helpers

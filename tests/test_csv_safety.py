@@ -260,7 +260,6 @@ def test_comma_file_with_semicolons_in_text_is_read(tmp_path):
 def test_distributed_extraction_escapes_like_the_local_one(cluster, tmp_path):
     """Its part files are written by the same escaping (ids and labels)."""
     from mer_classic.features import extract_to_csv
-    from mer_classic.features.distributed import extract_to_csv_distributed
 
     t = np.arange(22050) / 22050
     for i, label in enumerate(["=calm", "@sad"]):
@@ -271,7 +270,7 @@ def test_distributed_extraction_escapes_like_the_local_one(cluster, tmp_path):
             sf.write(folder / f"-take{j}.wav", tone.astype(np.float32), 22050)
     local, dask = tmp_path / "local.csv", tmp_path / "dask.csv"
     extract_to_csv([tmp_path / "audio"], local, label_from_folder=True)
-    extract_to_csv_distributed(
+    extract_to_csv(
         [tmp_path / "audio"],
         dask,
         scheduler=cluster.scheduler_address,

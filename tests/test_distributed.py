@@ -1,4 +1,5 @@
-"""Tests for mer_classic.features.distributed: extraction on a real Dask LocalCluster."""
+"""Extraction on a real Dask LocalCluster: the same path as a local run
+(``extract_to_csv(..., scheduler=...)``), with the same resumable row sink."""
 
 from __future__ import annotations
 
@@ -13,12 +14,10 @@ import pandas as pd
 import pytest
 
 from mer_classic.exceptions import ParameterError
-from mer_classic.features.distributed import (
-    DistributedExtraction,
-    _PartFile,
-    extract_to_csv_distributed,
-    part_paths,
-)
+from mer_classic.features import extract_to_csv
+from mer_classic.features._batch import ExtractionResult
+from mer_classic.features._sink import RowSink as _PartFile
+from mer_classic.features._sink import part_paths
 
 distributed = pytest.importorskip(
     "distributed",
@@ -28,11 +27,13 @@ distributed = pytest.importorskip(
 N_GOOD = 12
 
 
-def test_documented_import_path_still_works():
-    import mer_classic.distributed as documented
+def test_one_extraction_path():
+    """No second engine: the Dask run is extract_to_csv(scheduler=...); the shim
+    mer_classic.distributed and mer_classic.features.distributed are gone."""
+    import importlib.util
 
-    assert documented.extract_to_csv_distributed is extract_to_csv_distributed
-    assert documented.DistributedExtraction is DistributedExtraction
+    assert importlib.util.find_spec("mer_classic.distributed") is None
+    assert importlib.util.find_spec("mer_classic.features.distributed") is None
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +72,10 @@ def _ids(path: Path) -> list[str]:
 
 def test_matches_local_run_byte_for_byte(cluster, audio_dir, local_csv, tmp_path):
     out = tmp_path / "features.csv"
-    res = extract_to_csv_distributed(
+    res = extract_to_csv(
         [audio_dir], out, scheduler=cluster.scheduler_address, label_from_folder=True
     )
-    assert isinstance(res, DistributedExtraction)
+    assert isinstance(res, ExtractionResult)  # one result type for every run
     assert out.read_bytes() == local_csv.read_bytes()
     assert res.n_rows == N_GOOD and res.n_computed == N_GOOD and res.n_cached == 0
     # the error list: same file, same reason, same layout as the local run
@@ -92,7 +93,7 @@ def test_cache_is_shared_with_local_runs(cluster, audio_dir, tmp_path):
 
     cache = tmp_path / "cache"
     extract_to_csv([audio_dir / "Q1"], tmp_path / "local.csv", cache_dir=cache)
-    res = extract_to_csv_distributed(
+    res = extract_to_csv(
         [audio_dir / "Q1"],
         tmp_path / "dist.csv",
         scheduler=cluster.scheduler_address,
@@ -108,7 +109,7 @@ def test_segment_mode_matches_local(cluster, audio_dir, tmp_path):
     files = sorted((audio_dir / "Q1").glob("*.wav"))[:2]
     s = FeatureSettings(segment=0.5, window=1.0)
     extract_to_csv(files, tmp_path / "local.csv", settings=s)
-    res = extract_to_csv_distributed(
+    res = extract_to_csv(
         files, tmp_path / "dist.csv", scheduler=cluster.scheduler_address, settings=s
     )
     assert res.n_rows > 2  # one row per 0.5 s step
@@ -131,19 +132,18 @@ def test_interrupted_run_resumes_without_recomputing(
             raise _Stop
 
     with pytest.raises(_Stop):
-        extract_to_csv_distributed(
+        extract_to_csv(
             [audio_dir],
             out,
             scheduler=cluster.scheduler_address,
             label_from_folder=True,
-            max_in_flight=2,
             on_result=stop_after_three,
         )
     assert not out.exists()
     part, idx, _ = part_paths(out)
     assert part.exists() and len(idx.read_text().splitlines()) <= 3
     done = len(idx.read_text().splitlines())
-    res = extract_to_csv_distributed(
+    res = extract_to_csv(
         [audio_dir], out, scheduler=cluster.scheduler_address, label_from_folder=True
     )
     assert res.n_resumed == done >= 2  # one of the three may be the corrupt file
@@ -159,7 +159,7 @@ def test_changed_settings_do_not_resume(cluster, audio_dir, tmp_path):
     part = _PartFile(out, {"settings": "old", "header": "h\n"}, resume=False)
     part.append("clip01", "clip01,1\n", 1)
     part.close()
-    res = extract_to_csv_distributed(
+    res = extract_to_csv(
         files,
         out,
         scheduler=cluster.scheduler_address,
@@ -174,13 +174,11 @@ def test_output_checked_first_and_no_rows_is_an_error(cluster, audio_dir, tmp_pa
     out = tmp_path / "f.csv"
     out.write_text("precious\n")
     with pytest.raises(ConfigError, match="already exists"):
-        extract_to_csv_distributed(
-            [audio_dir], out, scheduler=cluster.scheduler_address
-        )
+        extract_to_csv([audio_dir], out, scheduler=cluster.scheduler_address)
     assert out.read_text() == "precious\n" and not part_paths(out)[0].exists()
     broken = audio_dir / "Q2" / "broken.wav"
     with pytest.raises(DataError, match="no features extracted, so nothing was"):
-        extract_to_csv_distributed(
+        extract_to_csv(
             [broken], tmp_path / "g.csv", scheduler=cluster.scheduler_address
         )
     assert list(tmp_path.iterdir()) == [out]
@@ -208,19 +206,14 @@ def test_part_file_dedupes_and_drops_torn_blocks(tmp_path):
 
 def test_bad_arguments(tmp_path, audio_dir):
     with pytest.raises(ParameterError, match="scheduler must be"):
-        extract_to_csv_distributed([audio_dir], tmp_path / "o.csv", scheduler="bogus")
-    with pytest.raises(ParameterError, match="extract_to_csv for local"):
-        extract_to_csv_distributed([audio_dir], tmp_path / "o.csv", scheduler=None)
-    with pytest.raises(ParameterError, match="max_in_flight"):
-        extract_to_csv_distributed(
-            [audio_dir], tmp_path / "o.csv", scheduler="local", max_in_flight=0
-        )
+        extract_to_csv([audio_dir], tmp_path / "o.csv", scheduler="bogus")
+    assert not (tmp_path / "o.csv").exists()
 
 
 def test_missing_dask_names_the_install_command(monkeypatch, tmp_path, audio_dir):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(ImportError, match=r'pip install "mer-classic\[dask\]"'):
-        extract_to_csv_distributed([audio_dir], tmp_path / "o.csv", scheduler="local")
+        extract_to_csv([audio_dir], tmp_path / "o.csv", scheduler="local")
 
 
 def test_worker_killed_mid_extraction_loses_and_duplicates_nothing(
@@ -244,7 +237,7 @@ def test_worker_killed_mid_extraction_loses_and_duplicates_nothing(
             time.sleep(0.01)
 
     out = tmp_path / "features.csv"
-    res = extract_to_csv_distributed(
+    res = extract_to_csv(
         [audio_dir],
         out,
         scheduler=cluster.scheduler_address,

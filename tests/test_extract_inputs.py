@@ -20,17 +20,10 @@ from click.testing import CliRunner
 from mer_classic.cli.main import main
 
 from mer_classic.exceptions import AudioError, ConfigError, DataError, ParameterError
-from mer_classic.features import (
-    FEATURE_NAMES,
-    Track,
-    _batch,
-    extract_to_csv,
-    find_inputs,
-    join_metadata,
-    load_audio,
-)
+from mer_classic.features import FEATURE_NAMES, _batch, extract_to_csv, load_audio
 from mer_classic.features._decode import native_stderr_captured
-from mer_classic.features._inputs import unique_track_ids
+from mer_classic.features._inputs import Track, find_inputs, unique_track_ids
+from mer_classic.features._metadata import join_metadata
 from mer_classic.table import load_table
 
 SR = 22050
@@ -125,7 +118,8 @@ def test_links_loops_and_fifos_in_a_folder_are_listed_with_a_reason(
     os.mkfifo(lib / "pipe.mp3")
     res = extract_to_csv([lib], tmp_path / "f.csv")
     reasons = dict(zip(res.errors["track_id"], res.errors["reason"], strict=True))
-    assert list(res.features.index) == ["good"]
+    assert pd.read_csv(tmp_path / "f.csv")["track_id"].tolist() == ["good"]
+    assert res.n_rows == 1
     assert set(reasons) == {"loop", "a", "b", "broken", "pipe"}
     assert "symbolic-link loop" in reasons["loop"] and "loop" in reasons["a"]
     assert "broken symbolic link" in reasons["broken"]
@@ -245,7 +239,7 @@ def test_existing_output_needs_force_and_is_checked_first(
     assert out.read_text() == "precious\n"
     monkeypatch.undo()
     res = extract_to_csv([songs], out, force=True)
-    assert len(pd.read_csv(out)) == len(res.features) == 4
+    assert len(pd.read_csv(out)) == res.n_rows == 4
 
 
 def test_output_that_is_an_input_is_refused_even_with_force(
@@ -477,3 +471,35 @@ def test_4q_metadata_joins_on_song_without_extracting(shared_data: Path) -> None
     assert len(joined) == len(found.tracks)
     assert all(t.meta["Quadrant"] == t.meta["label"] for t in joined)
     assert any("not joined: Moods, Genres" in n for n in notes)
+
+
+def test_local_run_streams_rows_and_resumes_like_a_dask_run(tmp_path: Path) -> None:
+    """One path for local and Dask runs: rows go to the resumable part file as
+    files finish, so an interrupted local run resumes without recomputing."""
+    from mer_classic.features._sink import part_paths
+
+    folder = tmp_path / "audio"
+    folder.mkdir()
+    for i in range(4):
+        sf.write(folder / f"t{i}.wav", tone(300.0 + 50 * i), SR)
+    clean = tmp_path / "clean.csv"
+    extract_to_csv([folder], clean, cache_dir=None)
+
+    class Stop(Exception):
+        pass
+
+    seen: list[str] = []
+
+    def stop_after_two(track_id: str) -> None:
+        seen.append(track_id)
+        if len(seen) == 2:
+            raise Stop
+
+    out = tmp_path / "f.csv"
+    with pytest.raises(Stop):
+        extract_to_csv([folder], out, cache_dir=None, on_result=stop_after_two)
+    assert not out.exists() and part_paths(out)[0].exists()
+    res = extract_to_csv([folder], out, cache_dir=None)
+    assert (res.n_resumed, res.n_computed, res.n_rows) == (2, 2, 4)
+    assert out.read_bytes() == clean.read_bytes()
+    assert not any(p.exists() for p in part_paths(out))

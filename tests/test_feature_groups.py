@@ -21,9 +21,8 @@ from mer_classic.features import (
     FeatureSettings,
     _dsp,
     extract_features,
-    extract_tracks,
 )
-from mer_classic.features._batch import Track
+from mer_classic.features._batch import Track, extract_tracks
 from mer_classic.features.names import (
     DEFAULT_FEATURE_GROUPS,
     feature_names,
@@ -32,6 +31,13 @@ from mer_classic.features.names import (
     segment_feature_names,
 )
 from mer_classic.transformers import AudioFeatureExtractor
+
+
+def _loaded(model):
+    from mer_classic.persistence import load_model
+
+    return model if hasattr(model, "predict_frame") else load_model(model)
+
 
 SR = 22050
 VALID = ", ".join(FEATURE_GROUPS)
@@ -157,7 +163,7 @@ def test_unselected_front_end_work_is_skipped(
     df = extract_features(wavs, features="dynamics", on_error="raise")
     assert list(df.columns) == list(feature_names("dynamics"))
     # and a group that needs them really does call them
-    res = extract_tracks([Track("x", wavs[0])], features="spectral")
+    res = extract_tracks([Track("x", wavs[0])], FeatureSettings(features="spectral"))
     assert len(res.errors) == 1 and "AssertionError" in res.errors.loc[0, "reason"]
 
 
@@ -179,9 +185,9 @@ def test_cache_never_serves_another_group_set(wavs: list[Path], tmp_path: Path) 
     b = extract_tracks(tracks, FeatureSettings(features=("key",)), cache_dir=cache)
     assert (b.n_cached, b.n_computed) == (0, 2)
     assert list(b.features.columns) == list(feature_names("key"))
-    c = extract_tracks(tracks, features="mfcc,key", cache_dir=cache)
+    c = extract_tracks(tracks, FeatureSettings(features="mfcc,key"), cache_dir=cache)
     assert c.n_cached == 0
-    again = extract_tracks(tracks, features="mfcc", cache_dir=cache)
+    again = extract_tracks(tracks, FeatureSettings(features="mfcc"), cache_dir=cache)
     assert again.n_cached == 2
     assert list(again.features.columns) == list(feature_names("mfcc"))
 
@@ -332,7 +338,7 @@ def test_model_records_groups_and_predict_extracts_exactly_them(
 
     monkeypatch.setattr(_dsp, "mel_filterbank", boom)
     monkeypatch.setattr(_dsp, "chroma_filterbank", boom)
-    got = predict_audio(model, sorted(labelled.rglob("*.wav")))
+    got = predict_audio(_loaded(model), sorted(labelled.rglob("*.wav")))
     assert got.attrs["errors"] == []
     assert got.attrs["settings"]["features"] == ["spectral"]
     assert (
@@ -360,7 +366,7 @@ def test_model_json_without_groups_keeps_working(
     assert set(model.feature_names) <= set(FEATURE_NAMES)  # training may drop some
     assert model.feature_groups == tuple(V1_GROUPS)
     assert audio_settings(model).features == tuple(V1_GROUPS)
-    got = predict_audio(model, sorted(labelled.rglob("*.wav"))[:2])
+    got = predict_audio(_loaded(model), sorted(labelled.rglob("*.wav"))[:2])
     assert got.attrs["errors"] == [] and len(got) == 2
 
 
@@ -379,3 +385,37 @@ def test_model_json_groups_that_miss_its_columns_are_an_error(
     model.metadata["feature_settings"]["features"] = ["key"]
     with pytest.raises(DataError, match="feature_settings.features \\(key\\) does not"):
         audio_settings(model)
+
+
+def test_selection_is_checked_when_settings_are_made() -> None:
+    """A FeatureSettings never holds an unknown group (no later validate() call)."""
+    with pytest.raises(ParameterError, match="unknown feature group"):
+        FeatureSettings(features=("mfcc", "bogus"))
+    with pytest.raises(ParameterError, match="sr must be an int"):
+        FeatureSettings(sr=100)
+
+
+def test_selection_is_resolved_once_per_run(
+    wavs: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """extract_features resolves the selection at the boundary, not per file."""
+    import mer_classic.features.audio as audio
+
+    calls = []
+    real = audio.resolve_feature_groups
+    monkeypatch.setattr(
+        audio, "resolve_feature_groups", lambda g: calls.append(g) or real(g)
+    )
+    df = extract_features(wavs, features="mfcc,rhythm", cache_dir=None)
+    assert list(df.columns) == list(feature_names("mfcc,rhythm"))
+    assert calls == ["mfcc,rhythm"]
+
+
+def test_features_face_has_three_extraction_entry_points() -> None:
+    """One file, a DataFrame, a CSV on disk; the batch internals are private."""
+    import mer_classic.features as face
+
+    entry = sorted(n for n in face.__all__ if n.startswith("extract"))
+    assert entry == ["extract_features", "extract_file", "extract_to_csv"]
+    for private in ("extract_tracks", "extract_file_cached", "discover_tracks"):
+        assert not hasattr(face, private) or private not in face.__all__

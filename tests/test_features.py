@@ -21,13 +21,13 @@ from mer_classic.features import (
     _batch,
     _dsp,
     _worker,
-    clip_features,
-    discover_tracks,
     extract_features,
-    extract_tracks,
     feature_table_markdown,
     load_audio,
 )
+from mer_classic.features._batch import extract_tracks
+from mer_classic.features._inputs import discover_tracks
+from mer_classic.features.audio import clip_features
 
 SR = 22050
 REPO = Path(__file__).resolve().parents[1]
@@ -298,7 +298,7 @@ def test_segment_rows_are_window_centres() -> None:
     y = np.zeros(5 * SR, dtype=np.float32)
     y[int(1.75 * SR) : int(2.25 * SR)] = tone(440.0, 0.5)
     s = FeatureSettings(segment=0.5, window=0.5)
-    from mer_classic.features import segment_features
+    from mer_classic.features.audio import segment_features
 
     times, rows = segment_features(y, s)
     np.testing.assert_allclose(times, np.arange(0, 5, 0.5))
@@ -401,9 +401,9 @@ def test_permission_denied_is_recorded(tmp_path: Path) -> None:
 
 
 def test_non_finite_values_become_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mer_classic.features import audio
+    from mer_classic.features.groups import key
 
-    monkeypatch.setattr(audio, "_key_strengths", lambda c: (float("nan"), 0.0))
+    monkeypatch.setattr(key, "_key_strengths", lambda c: (float("nan"), 0.0))
     with pytest.raises(AudioError, match="non-finite values in key_clarity"):
         clip_features(tone())
 

@@ -12,13 +12,19 @@ from mer_classic.exceptions import AudioError
 from mer_classic.features import (
     FEATURE_NAMES,
     FeatureSettings,
-    clip_features,
     extract_file,
     load_audio,
-    segment_features,
 )
-from mer_classic.features._engine import ANALYZERS, Block, ClipData, FrameEngine
+from mer_classic.features._engine import FrameEngine
 from mer_classic.features._stream import iter_audio
+from mer_classic.features.audio import clip_features, segment_features
+from mer_classic.features.groups import (
+    GROUP_BY_NAME,
+    Block,
+    ClipData,
+    Column,
+    FeatureGroup,
+)
 
 SR = 22050
 
@@ -52,8 +58,8 @@ def test_signal_pushed_in_odd_pieces_equals_one_push() -> None:
     s = FeatureSettings()
     whole = clip_features(y, s)
     engine = FrameEngine(
-        sr=s.sr, n_fft=s.n_fft, hop_length=s.hop_length, groups=s.features,
-        block_frames=64,
+        sr=s.sr, n_fft=s.n_fft, hop_length=s.hop_length,
+        groups=[GROUP_BY_NAME[g] for g in s.features], block_frames=64,
     )  # fmt: skip
     rng = np.random.default_rng(0)
     i = 0
@@ -160,24 +166,25 @@ def test_streamed_errors_are_load_audios(tmp_path: Path) -> None:
         extract_file(tmp_path / "missing.wav")
 
 
-def test_registered_analyzer_sees_every_frame_once(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The extension point for new groups: blocks cover the clip, then finish()."""
+def test_a_group_sees_every_frame_once() -> None:
+    """The extension point for new groups: blocks cover the clip, then values()."""
     seen: list[tuple[int, int]] = []
 
-    class Counter:
-        def update(self, block: Block) -> None:
-            assert block.S.shape[1] == len(block.frames)
-            seen.append((block.start, len(block.frames)))
+    class Counter(FeatureGroup):
+        name = "counter"
+        columns = (Column("n", "frames seen"),)
 
-        def finish(self, clip: ClipData) -> dict[str, float]:
+        def block(self, b: Block) -> dict[str, np.ndarray]:
+            assert b.S.shape[1] == len(b.frames)
+            seen.append((b.start, len(b.frames)))
+            return {}
+
+        def values(self, clip: ClipData) -> dict[str, float]:
             return {"n": float(clip.n_frames)}
 
-    monkeypatch.setitem(ANALYZERS, "rhythm", lambda sr, n_fft, hop: Counter())
     y = _music(4.0)
     engine = FrameEngine(
-        sr=SR, n_fft=2048, hop_length=512, groups=("rhythm",), block_frames=30
+        sr=SR, n_fft=2048, hop_length=512, groups=(Counter,), block_frames=30
     )
     for i in range(0, len(y), 5000):
         engine.push(y[i : i + 5000])

@@ -8,12 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mer_classic.features import (
-    FEATURE_DESCRIPTIONS,
-    FEATURE_GROUPS,
-    _dsp,
-    load_audio,
-)
+from mer_classic.features import FEATURE_DESCRIPTIONS, FEATURE_GROUPS, _dsp, load_audio
 from mer_classic.features._expressive import modulation
 from mer_classic.features._pitch import salience_peaks
 from mer_classic.features.melody import (
@@ -281,8 +276,8 @@ def test_clip_features_carry_the_melody_groups() -> None:
         ALL_FEATURE_NAMES,
         SEGMENT_FEATURE_NAMES,
         FeatureSettings,
-        clip_features,
     )
+    from mer_classic.features.audio import clip_features
 
     y = melody(SCALE)
     values = clip_features(y, FeatureSettings(features="all").validate())
@@ -295,7 +290,8 @@ def test_clip_features_carry_the_melody_groups() -> None:
 
 def test_melody_groups_fed_block_by_block_equal_the_whole_clip() -> None:
     """The extraction engine feeds the melody analyzer per block of frames."""
-    from mer_classic.features import FeatureSettings, clip_features
+    from mer_classic.features import FeatureSettings
+    from mer_classic.features.audio import clip_features
     from mer_classic.features.names import feature_names
 
     y = melody(SCALE * 2, vibrato_cents=40.0)
@@ -310,8 +306,9 @@ def test_melody_groups_fed_block_by_block_equal_the_whole_clip() -> None:
 
 def test_one_transcription_serves_every_melody_group(monkeypatch) -> None:
     """Selecting several melody groups transcribes the clip once."""
-    import mer_classic.features._melody_stream as stream
-    from mer_classic.features import FeatureSettings, clip_features
+    import mer_classic.features.groups._melody as stream
+    from mer_classic.features import FeatureSettings
+    from mer_classic.features.audio import clip_features
 
     calls = []
     real = stream.segment_notes

@@ -16,6 +16,12 @@ from mer_classic.exceptions import AudioError, DataError, ParameterError
 from mer_classic.persistence import load_model
 from mer_classic.predict import audio_settings, predict_audio, predict_audio_detailed
 
+
+def _loaded(model):
+    """A run folder loaded with load_model (the one path-to-model function)."""
+    return model if hasattr(model, "predict_frame") else load_model(model)
+
+
 SR = 22050
 
 
@@ -169,7 +175,7 @@ def test_stored_settings_are_used(
     model = load_model(run)
     assert audio_settings(model) == settings
     f = audio_dir / "calm0.wav"
-    got = predict_audio(model, [f])
+    got = predict_audio(_loaded(model), [f])
     assert got.attrs["settings"]["duration"] == 1.0
     # the features behind the prediction were computed on the first second only
     X = extract_features([f], duration=1.0)
@@ -184,8 +190,7 @@ def test_stored_settings_are_used(
 
 
 def test_classifier_predicts_synthetic_clips(clf_model: Path, audio_dir: Path) -> None:
-    model = load_model(clf_model)
-    df = model.predict_audio(sorted(audio_dir.glob("*.wav")))
+    df = predict_audio(load_model(clf_model), sorted(audio_dir.glob("*.wav")))
     assert len(df) == 12 and df.index.name == "track_id"
     assert list(df.columns[:2]) == ["path", "label"]
     probs = df[["proba_bright", "proba_calm"]].to_numpy()
@@ -196,12 +201,14 @@ def test_classifier_predicts_synthetic_clips(clf_model: Path, audio_dir: Path) -
 
 
 def test_folder_input_and_model_path(clf_model: Path, audio_dir: Path) -> None:
-    df = predict_audio(clf_model, audio_dir)
+    df = predict_audio(_loaded(clf_model), audio_dir)
     assert sorted(df.index) == sorted(p.stem for p in audio_dir.glob("*.wav"))
 
 
 def test_regressor_gives_va_and_quadrant(reg_model: Path, audio_dir: Path) -> None:
-    df = predict_audio(reg_model, [audio_dir / "calm1.wav", audio_dir / "bright1.wav"])
+    df = predict_audio(
+        _loaded(reg_model), [audio_dir / "calm1.wav", audio_dir / "bright1.wav"]
+    )
     assert {"valence", "arousal", "quadrant"} <= set(df.columns)
     assert df.loc["bright1", "arousal"] > df.loc["calm1", "arousal"]
     assert df.loc["bright1", "quadrant"] == "Q1"
@@ -209,7 +216,9 @@ def test_regressor_gives_va_and_quadrant(reg_model: Path, audio_dir: Path) -> No
 
 
 def test_segments_curve(reg_model: Path, audio_dir: Path) -> None:
-    curve = predict_audio(reg_model, [audio_dir / "bright2.wav"], segments=True)
+    curve = predict_audio(
+        _loaded(reg_model), [audio_dir / "bright2.wav"], segments=True
+    )
     assert curve.index.names == ["track_id", "time"]
     times = curve.index.get_level_values("time").to_numpy()
     np.testing.assert_allclose(times, [0.0, 0.5, 1.0, 1.5])
@@ -225,10 +234,10 @@ def test_real_recordings(clf_model: Path, shared_data: Path) -> None:
         audio / "Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra)"
         ".hq.ogg",
     ]
-    df = predict_audio(clf_model, files)
+    df = predict_audio(_loaded(clf_model), files)
     assert len(df) == 3 and set(df["label"]) <= {"calm", "bright"}
     np.testing.assert_allclose(df.filter(like="proba_").sum(axis=1), 1.0)
-    curve = predict_audio(clf_model, files[:1], segments=True)
+    curve = predict_audio(_loaded(clf_model), files[:1], segments=True)
     assert len(curve) == pytest.approx(5 / 0.5, abs=2)  # a 5 s clip → ~10 points
 
 
@@ -240,7 +249,9 @@ def test_bad_files_are_reported_and_the_rest_predicted(
 ) -> None:
     good = audio_dir / "calm3.wav"
     missing = tmp_path / "nope.wav"
-    res = predict_audio_detailed(clf_model, [good, *bad_files.values(), missing])
+    res = predict_audio_detailed(
+        _loaded(clf_model), [good, *bad_files.values(), missing]
+    )
     assert list(res.tracks.index) == ["calm3"]
     reasons = dict(zip(res.errors["track_id"], res.errors["reason"], strict=True))
     assert "too short" in reasons["short"]
@@ -248,20 +259,22 @@ def test_bad_files_are_reported_and_the_rest_predicted(
     assert "cannot decode" in reasons["garbage"]
     assert "not found" in reasons["nope"]
     # the same holds with segments
-    res = predict_audio_detailed(clf_model, [good, *bad_files.values()], segments=True)
+    res = predict_audio_detailed(
+        _loaded(clf_model), [good, *bad_files.values()], segments=True
+    )
     assert list(res.tracks.index) == ["calm3"] and len(res.errors) == 3
 
 
 def test_all_files_bad_raises(clf_model: Path, bad_files: dict[str, Path]) -> None:
     with pytest.raises(AudioError, match=r"no audio file could be used .*silent"):
-        predict_audio(clf_model, list(bad_files.values()))
+        predict_audio(_loaded(clf_model), list(bad_files.values()))
 
 
 def test_spotify_model_names_missing_features(
     spotify_model: Path, audio_dir: Path
 ) -> None:
     with pytest.raises(DataError) as err:
-        predict_audio(spotify_model, [audio_dir / "calm0.wav"])
+        predict_audio(_loaded(spotify_model), [audio_dir / "calm0.wav"])
     msg = str(err.value)
     assert "Spotify audio attributes" in msg
     for name in ("danceability", "acousticness", "speechiness"):
@@ -271,11 +284,30 @@ def test_spotify_model_names_missing_features(
 
 def test_bad_parameters(clf_model: Path, audio_dir: Path) -> None:
     with pytest.raises(ParameterError, match="segment must be a positive"):
-        predict_audio(clf_model, [audio_dir / "calm0.wav"], segment=0)
+        predict_audio(_loaded(clf_model), [audio_dir / "calm0.wav"], segment=0)
     with pytest.raises(ParameterError, match="at least one audio file"):
-        predict_audio(clf_model, [])
+        predict_audio(_loaded(clf_model), [])
     with pytest.raises(ParameterError, match="must be a MerModel"):
         predict_audio(object(), [audio_dir / "calm0.wav"])
+    with pytest.raises(ParameterError, match=r"load it first: mer_classic.load_model"):
+        predict_audio(clf_model, [audio_dir / "calm0.wav"])
+
+
+def test_persistence_does_not_import_predict() -> None:
+    """load_model is the only path-to-model function; persistence sits below
+    predict in the data flow, so no persistence module imports predict."""
+    import ast
+
+    import mer_classic.persistence as persistence
+
+    root = Path(persistence.__file__).parent
+    for src in root.glob("*.py"):
+        for node in ast.walk(ast.parse(src.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith("mer_classic.predict"), src
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    assert not a.name.startswith("mer_classic.predict"), src
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -404,10 +436,12 @@ def test_model_trained_on_segments(audio_dir: Path, tmp_path: Path) -> None:
     run = _train(table, tmp_path / "run", id_col="row", exclude=[])
     model = load_model(run)
     assert audio_settings(model).segment == 0.5
-    tracks = predict_audio(model, [audio_dir / "calm2.wav", audio_dir / "bright2.wav"])
+    tracks = predict_audio(
+        _loaded(model), [audio_dir / "calm2.wav", audio_dir / "bright2.wav"]
+    )
     assert tracks.loc["calm2", "label"] == "calm"
     assert tracks.loc["bright2", "label"] == "bright"
-    curve = predict_audio(model, [audio_dir / "calm2.wav"], segments=True)
+    curve = predict_audio(_loaded(model), [audio_dir / "calm2.wav"], segments=True)
     np.testing.assert_allclose(
         tracks.loc["calm2", "proba_calm"], curve["proba_calm"].mean()
     )

@@ -9,32 +9,22 @@ ratio. ``docs/features.md`` lists every column with its meaning
 
 The front end is numpy/scipy only (no numba), so a fresh process extracts its
 first file without JIT compilation; the descriptors equal librosa 0.11's.
+
+Three entry points: :func:`extract_file` (one file), :func:`extract_features`
+(files to a DataFrame) and :func:`extract_to_csv` (inputs to a CSV on disk, in
+local processes or on a Dask cluster). Each feature group is one module in
+:mod:`mer_classic.features.groups` (see its docstring to add one).
 """
 
 from __future__ import annotations
 
 from mer_classic.features._batch import (
-    META_COLUMNS,
     ExtractionResult,
-    Track,
-    discover_tracks,
-    errors_path_for,
     extract_features,
     extract_to_csv,
-    extract_tracks,
-    plan_extraction,
-    settings_path_for,
 )
-from mer_classic.features._decode import AUDIO_EXTENSIONS, load_audio
-from mer_classic.features._inputs import Inputs, find_inputs
-from mer_classic.features._metadata import join_metadata
-from mer_classic.features._worker import extract_file_cached
-from mer_classic.features.audio import (
-    FeatureSettings,
-    clip_features,
-    extract_file,
-    segment_features,
-)
+from mer_classic.features._decode import load_audio
+from mer_classic.features.audio import FeatureSettings, extract_file
 from mer_classic.features.names import (
     ALL_FEATURE_NAMES,
     ALL_SEGMENT_FEATURE_NAMES,
@@ -47,26 +37,12 @@ from mer_classic.features.names import (
 )
 
 __all__ = [
+    "extract_file",
     "extract_features",
     "extract_to_csv",
-    "extract_tracks",
-    "extract_file_cached",
-    "discover_tracks",
-    "find_inputs",
-    "plan_extraction",
-    "join_metadata",
-    "Inputs",
-    "errors_path_for",
-    "settings_path_for",
     "ExtractionResult",
-    "Track",
-    "META_COLUMNS",
     "FeatureSettings",
-    "clip_features",
-    "segment_features",
-    "extract_file",
     "load_audio",
-    "AUDIO_EXTENSIONS",
     "FEATURE_NAMES",
     "ALL_FEATURE_NAMES",
     "ALL_SEGMENT_FEATURE_NAMES",

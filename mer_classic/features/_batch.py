@@ -7,7 +7,7 @@ import dataclasses
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic import parallel
 from mer_classic._cache import resolve_cache_dir
-from mer_classic._io import write_csv_atomic, write_text_atomic
+from mer_classic._io import csv_text, write_csv_atomic, write_text_atomic
 from mer_classic._progress import progress
 from mer_classic.exceptions import AudioError, DataError, ParameterError
 from mer_classic.features._inputs import (
@@ -29,9 +30,11 @@ from mer_classic.features._inputs import (
     distinct_tracks,
     find_inputs,
 )
+from mer_classic.features._sink import RowSink, header_text, meta_columns, track_rows
 from mer_classic.features._worker import extract_file_cached
 from mer_classic.features.audio import FeatureSettings
-from mer_classic.parallel import check_n_jobs
+from mer_classic.features.names import DEFAULT_FEATURE_GROUPS
+from mer_classic.parallel import check_n_jobs, check_scheduler, joblib_backend
 
 __all__ = [
     "Track",
@@ -64,8 +67,22 @@ class ExtractionResult:
         Columns ``track_id, path, reason``, one row per failed file.
     meta : DataFrame
         Carried metadata (``label``, ``artists`` ...) indexed by ``track_id``.
+        For :func:`extract_to_csv` (whose rows go to disk as files finish, never
+        all held in memory), an empty frame with the output's columns.
+    errors : DataFrame
+        Columns ``track_id, path, reason``, one row per failed file.
+    meta : DataFrame
+        Carried metadata (``label``, ``artists`` ...) indexed by ``track_id``.
     n_cached, n_computed, n_skipped : int
         Files served from the cache, computed, and tracks-CSV rows without audio.
+    notes : list of str
+        What the user should know about the inputs (disambiguated ids, metadata).
+    out : Path or None
+        The CSV written (:func:`extract_to_csv`), else None.
+    n_rows : int
+        Feature rows produced (one per track, or per segment).
+    n_resumed : int
+        Files already in the part file of an interrupted run (not recomputed).
     """
 
     features: pd.DataFrame
@@ -75,6 +92,14 @@ class ExtractionResult:
     n_computed: int = 0
     n_skipped: int = 0
     notes: list[str] = field(default_factory=list)
+    out: Path | None = None
+    n_rows: int = 0
+    n_resumed: int = 0
+
+    @property
+    def n_features(self) -> int:
+        """Feature columns."""
+        return self.features.shape[1]
 
     def table(self) -> pd.DataFrame:
         """Metadata columns followed by feature columns, one row per feature row."""
@@ -98,50 +123,108 @@ def _one_blas_thread() -> Iterator[None]:
 def _effective_settings(
     settings: FeatureSettings | None, features: object
 ) -> FeatureSettings:
-    """``settings`` (default when None) with ``features`` replacing its groups."""
+    """``settings`` (default when None) with ``features`` replacing its groups:
+    the boundary where a user's ``features=`` is resolved (by FeatureSettings)."""
     s = settings or FeatureSettings()
     if features is not None:
         s = dataclasses.replace(s, features=features)  # type: ignore[arg-type]
-    return s.validate()
+    return s
+
+
+def _results(
+    tracks: Sequence[Track],
+    s: FeatureSettings,
+    cache_root: str | None,
+    *,
+    n_jobs: int,
+    scheduler: str | None,
+    n_workers: int | None,
+    quiet: bool,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(position in tracks, per-file result)`` pairs, as files finish.
+
+    The one place batch work runs: in this process (``n_jobs=1``), in local
+    processes, or on a Dask cluster, through the joblib backend that ``train``
+    uses too (:func:`mer_classic.parallel.joblib_backend`).
+    """
+    if scheduler is None and (n_jobs == 1 or len(tracks) <= 1):
+        with _one_blas_thread():
+            yield from progress(
+                (
+                    (i, extract_file_cached(t.path, s, cache_root))
+                    for i, t in enumerate(tracks)
+                ),
+                total=len(tracks),
+                desc="extract",
+                quiet=quiet,
+            )
+        return
+    from joblib import Parallel, delayed
+
+    with joblib_backend(scheduler, n_workers=n_workers) as backend:
+        remote = backend == "dask"  # workers open paths as the client sees them
+        jobs = -1 if remote else n_jobs
+        gen = Parallel(n_jobs=jobs, return_as="generator_unordered")(
+            delayed(_task)(i, t.path.resolve() if remote else t.path, s, cache_root)
+            for i, t in enumerate(tracks)
+        )
+        desc = "extract (dask)" if remote else "extract"
+        yield from progress(gen, total=len(tracks), desc=desc, quiet=quiet)
+
+
+def _task(
+    i: int, path: Path, s: FeatureSettings, cache_root: str | None
+) -> tuple[int, dict[str, Any]]:
+    # one BLAS thread in every worker, as in this process: float32 matrix
+    # products round differently with other thread counts, and a Dask worker's
+    # thread settings are not ours to rely on (rows must equal a local run's)
+    with _one_blas_thread():
+        return i, extract_file_cached(path, s, cache_root)
+
+
+def _cache_root(cache_dir: str | os.PathLike[str] | None) -> str | None:
+    root = resolve_cache_dir(cache_dir)
+    return None if root is None else str(Path(root).resolve())
+
+
+def _error(t: Track, r: dict[str, Any]) -> dict[str, str]:
+    logger.warning("%s: %s", t.path, r["reason"])
+    return {"track_id": t.track_id, "path": str(t.path), "reason": r["reason"]}
 
 
 def extract_tracks(
     tracks: Sequence[Track],
     settings: FeatureSettings | None = None,
     *,
-    features: object = None,
     n_jobs: int = 1,
+    scheduler: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     quiet: bool = True,
 ) -> ExtractionResult:
     """Extract features for tracks in parallel, through the per-file cache.
 
-    Per-file failures are collected in ``errors`` instead of raised. ``features``
-    (group names, a comma string, ``"all"`` or ``"default"``), when given,
-    replaces ``settings.features``.
+    Per-file failures are collected in ``errors`` instead of raised. The feature
+    groups are ``settings.features`` (already resolved and checked). ``scheduler``
+    (``"local"`` or ``"tcp://HOST:PORT"``) runs the files on a Dask cluster;
+    ``n_jobs`` is then ignored.
     """
-    s = _effective_settings(settings, features)
+    s = settings or FeatureSettings()
     n_jobs = check_n_jobs(n_jobs)
-    root = resolve_cache_dir(cache_dir)
-    cache_root = None if root is None else str(root)
-    if n_jobs == 1 or len(tracks) <= 1:
-        with _one_blas_thread():
-            results = [
-                r
-                for r in progress(
-                    (extract_file_cached(t.path, s, cache_root) for t in tracks),
-                    total=len(tracks),
-                    desc="extract",
-                    quiet=quiet,
-                )
-            ]
-    else:
-        from joblib import Parallel, delayed
-
-        gen = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(extract_file_cached)(t.path, s, cache_root) for t in tracks
-        )
-        results = list(progress(gen, total=len(tracks), desc="extract", quiet=quiet))
+    scheduler = check_scheduler(scheduler)
+    if scheduler is not None:
+        parallel.require_dask()  # before any work: the message is the install command
+    cache_root = _cache_root(cache_dir)
+    results: list[dict[str, Any]] = [{}] * len(tracks)
+    for i, r in _results(
+        tracks,
+        s,
+        cache_root,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        n_workers=None,
+        quiet=quiet,
+    ):
+        results[i] = r
     names = list(s.feature_names)
     ok_ids: list[str] = []
     blocks: list[np.ndarray] = []
@@ -150,10 +233,7 @@ def extract_tracks(
     n_cached = 0
     for t, r in zip(tracks, results, strict=True):
         if not r["ok"]:
-            errors.append(
-                {"track_id": t.track_id, "path": str(t.path), "reason": r["reason"]}
-            )
-            logger.warning("%s: %s", t.path, r["reason"])
+            errors.append(_error(t, r))
             continue
         n_cached += bool(r["cached"])
         ok_ids.append(t.track_id)
@@ -179,6 +259,7 @@ def extract_tracks(
         meta=meta,
         n_cached=n_cached,
         n_computed=len(ok_ids) - n_cached,
+        n_rows=len(features),
     )
 
 
@@ -278,9 +359,13 @@ def extract_features(
     if on_error not in ("record", "raise"):
         raise ParameterError(f"on_error must be 'record' or 'raise'; got {on_error!r}")
     settings = FeatureSettings(
-        sr=sr, offset=offset, duration=duration, segment=segment, window=window
+        sr=sr,
+        offset=offset,
+        duration=duration,
+        segment=segment,
+        window=window,
+        features=DEFAULT_FEATURE_GROUPS if features is None else features,  # type: ignore[arg-type]
     )
-    settings = _effective_settings(settings, features)
     result = extract_tracks(
         _tracks_from_paths(paths),
         settings,
@@ -331,8 +416,6 @@ def plan_extraction(
 ) -> Inputs:
     """Check the output, find the tracks and join metadata: everything before the work.
 
-    Shared by :func:`extract_to_csv` and
-    :func:`mer_classic.distributed.extract_to_csv_distributed`.
 
     Raises
     ------
@@ -397,8 +480,7 @@ def write_sidecars(
     """Write the settings sidecar and the errors table beside ``out``.
 
     The errors table is removed when there are no errors (a stale one from an
-    earlier run would mislead). Shared by :func:`extract_to_csv` and
-    :func:`mer_classic.distributed.extract_to_csv_distributed`.
+    earlier run would mislead).
     """
     write_text_atomic(
         settings_path_for(out),
@@ -427,13 +509,24 @@ def extract_to_csv(
     settings: FeatureSettings | None = None,
     features: object = None,
     n_jobs: int = 1,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     quiet: bool = True,
     force: bool = False,
     metadata: str | os.PathLike[str] | None = None,
     metadata_id: str | None = None,
+    resume: bool = True,
+    on_result: Callable[[str], None] | None = None,
 ) -> ExtractionResult:
     """Discover inputs, extract, and write ``out`` (+ ``<out>.errors.csv``) atomically.
+
+    Rows go to disk as files finish (``<out>.part``, see
+    :class:`~mer_classic.features._sink.RowSink`), so the table is never held in
+    memory; ``out`` is assembled in input order at the end. An interrupted run
+    leaves the part files, and the next run into the same ``out`` with the same
+    settings skips the files already written (``resume``). Local and Dask runs
+    are the same path: ``scheduler`` only chooses where the files are extracted.
 
     The CSV holds carried metadata (``label``, ``artists`` ...) then the features,
     so it trains directly with ``mer-classic train --data out --target label``.
@@ -453,7 +546,15 @@ def extract_to_csv(
         Feature groups; when given, replaces ``settings.features`` (the groups are
         recorded in the settings sidecar, and from there in a trained model).
     n_jobs : int, default=1
-        Worker processes.
+        Worker processes (ignored with a ``scheduler``).
+    scheduler : str or None, default=None
+        ``"local"`` (a LocalCluster on 127.0.0.1) or ``"tcp://HOST:PORT"``: run
+        on Dask (``pip install "mer-classic[dask]"``). The workers need
+        mer-classic, the audio at the paths the client sees and, to share the
+        cache, a ``cache_dir`` they can all write. A worker that dies is replaced
+        by the scheduler and its file re-run elsewhere.
+    n_workers : int or None, default=None
+        Workers of the LocalCluster (``scheduler="local"`` only).
     cache_dir : path-like or None, default=None
         Per-file feature cache (see :func:`extract_features`).
     quiet : bool, default=True
@@ -466,6 +567,10 @@ def extract_to_csv(
         columns are written before the features (see ``join_metadata``).
     metadata_id : str or None, default=None
         The metadata column holding track ids (detected when None).
+    resume : bool, default=True
+        Reuse the part file of an interrupted run; False starts over.
+    on_result : callable, default=None
+        Called with each finished track id, after its rows are on disk.
 
     Raises
     ------
@@ -476,7 +581,11 @@ def extract_to_csv(
         When no row could be extracted: nothing is written then.
     """
     out = Path(out)
-    settings = _effective_settings(settings, features)
+    s = _effective_settings(settings, features)
+    n_jobs = check_n_jobs(n_jobs)
+    scheduler = check_scheduler(scheduler)
+    if scheduler is not None:
+        parallel.require_dask()  # before any work: the message is the install command
     found = plan_extraction(
         inputs,
         out,
@@ -485,13 +594,75 @@ def extract_to_csv(
         metadata=metadata,
         metadata_id=metadata_id,
     )
-    result = extract_tracks(
-        found.tracks, settings, n_jobs=n_jobs, cache_dir=cache_dir, quiet=quiet
+    tracks = found.tracks
+    segment = s.segment is not None
+    names = list(s.feature_names)
+    meta_cols = meta_columns(tracks)
+    header = header_text(names, meta_cols, segment)
+    # folders the part files create; removed again when nothing is written
+    made = [d for d in (out.parent, *out.parent.parents) if not d.exists()]
+    sink = RowSink(out, {"settings": s.to_dict(), "header": header}, resume)
+    todo = [t for t in tracks if t.track_id not in sink.blocks]
+    result = ExtractionResult(
+        features=pd.DataFrame(columns=names),
+        errors=pd.DataFrame(columns=["track_id", "path", "reason"]),
+        meta=pd.DataFrame(),
+        n_skipped=found.n_skipped,
+        notes=list(found.notes),
+        out=out,
+        n_resumed=len(tracks) - len(todo),
     )
-    result.n_skipped = found.n_skipped
-    result.notes = list(found.notes)
-    if result.features.empty:
-        raise no_rows_error(found, result.errors.to_dict("records"))
-    write_csv_atomic(result.table(), out)
-    write_sidecars(out, settings, len(result.features), result.errors)
+    if result.n_resumed:
+        logger.info(
+            "resuming: %d file(s) already done, %d to go", result.n_resumed, len(todo)
+        )
+    errors: list[dict[str, str]] = []
+    try:
+        if todo:
+            for i, r in _results(
+                todo,
+                s,
+                _cache_root(cache_dir),
+                n_jobs=n_jobs,
+                scheduler=scheduler,
+                n_workers=n_workers,
+                quiet=quiet,
+            ):
+                t = todo[i]
+                if r["ok"]:
+                    rows = track_rows(t, r, names, meta_cols, segment)
+                    sink.append(t.track_id, csv_text(rows, header=False), len(rows))
+                    result.n_cached += bool(r["cached"])
+                    result.n_computed += not r["cached"]
+                else:
+                    errors.append(_error(t, r))
+                if on_result is not None:
+                    on_result(t.track_id)
+        sink.close()
+    except BaseException:
+        sink.close()
+        logger.warning(
+            "extraction interrupted; rerun the same command to resume "
+            "(%d file(s) kept in %s)",
+            len(sink.blocks),
+            sink.part,
+        )
+        raise
+    order = [t.track_id for t in tracks]
+    if not sink.blocks:  # nothing succeeded: nothing is written
+        sink.discard()
+        for d in made:  # deepest first
+            with contextlib.suppress(OSError):
+                d.rmdir()
+        raise no_rows_error(found, errors)
+    result.n_rows = sink.assemble(out, header, order)
+    err = pd.DataFrame(errors, columns=["track_id", "path", "reason"])
+    if len(err):
+        rank = {tid: i for i, tid in enumerate(order)}
+        err = err.sort_values("track_id", key=lambda c: c.map(rank)).reset_index(
+            drop=True
+        )
+    result.errors = err
+    write_sidecars(out, s, result.n_rows, err)
+    sink.discard()
     return result

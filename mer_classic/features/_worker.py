@@ -26,9 +26,8 @@ def extract_file_cached(
 ) -> dict[str, Any]:
     """Extract one file's features through the per-file cache; never raise for it.
 
-    The per-file worker of every batch run: :func:`~mer_classic.features.extract_tracks` runs it in local
-    processes and :func:`mer_classic.distributed.extract_to_csv_distributed` as one
-    Dask task per file.
+    The per-file worker of every batch run (``_batch._results``): in this process,
+    in local processes or as one Dask task per file.
 
     Parameters
     ----------

@@ -28,28 +28,21 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import numpy as np
-import scipy.ndimage
-import scipy.signal
 
 from mer_classic.exceptions import AudioError, ParameterError
-from mer_classic.features import (
-    _dsp,
-    _melody_stream,  # noqa: F401  (registers melody groups)
-)
 from mer_classic.features._engine import (
     DEFAULT_BLOCK_FRAMES,
-    ClipData,
     EngineOutput,
     FrameEngine,
 )
 from mer_classic.features._stream import DEFAULT_BLOCK_SECONDS, iter_audio
+from mer_classic.features.groups import GROUP_BY_NAME, GROUPS
 from mer_classic.features.names import (
     DEFAULT_FEATURE_GROUPS,
     FEATURES_VERSION,
-    FRAME_DESCRIPTORS,
-    feature_names,
+    clip_columns,
     resolve_feature_groups,
-    segment_feature_names,
+    segment_columns,
 )
 
 __all__ = [
@@ -62,21 +55,6 @@ __all__ = [
 
 #: Peak amplitude under which a clip counts as silent (-100 dBFS).
 SILENCE_PEAK = 1e-5
-
-# Krumhansl-Kessler probe-tone profiles (C major / C minor).
-_KK_MAJOR = np.array(
-    [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]
-)
-_KK_MINOR = np.array(
-    [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]
-)
-_TRIADS = np.stack(
-    [np.roll(np.isin(np.arange(12), (0, 4, 7)).astype(float), k) for k in range(12)]
-    + [np.roll(np.isin(np.arange(12), (0, 3, 7)).astype(float), k) for k in range(12)]
-)
-_TRIADS = (_TRIADS - _TRIADS.mean(axis=1, keepdims=True)) / np.linalg.norm(
-    _TRIADS - _TRIADS.mean(axis=1, keepdims=True), axis=1, keepdims=True
-)
 
 
 @dataclass(frozen=True)
@@ -102,7 +80,8 @@ class FeatureSettings:
     features : tuple of str, default=DEFAULT_FEATURE_GROUPS
         Feature groups to compute (names of ``FEATURE_GROUPS``; a comma string,
         ``"all"`` or ``"default"`` are accepted and stored in canonical registry
-        order). Only these groups are computed and output.
+        order; an unknown group raises ParameterError here, once). Only these
+        groups are computed and output.
     """
 
     sr: int = 22050
@@ -115,20 +94,23 @@ class FeatureSettings:
     features: tuple[str, ...] = DEFAULT_FEATURE_GROUPS
 
     def __post_init__(self) -> None:
-        # canonical form (registry order) when valid; validate() reports bad names
-        try:
-            groups = resolve_feature_groups(self.features)
-        except ParameterError:
-            if not isinstance(self.features, tuple):
-                value = self.features
-                value = (value,) if isinstance(value, str) else tuple(value)
-                object.__setattr__(self, "features", value)
-            return
-        object.__setattr__(self, "features", groups)
+        # The one place a feature selection is resolved and checked: every
+        # FeatureSettings holds valid settings and canonical groups (registry
+        # order), so nothing downstream resolves the selection again.
+        object.__setattr__(self, "features", resolve_feature_groups(self.features))
+        self._check()
 
     def validate(self) -> FeatureSettings:
-        """Raise :class:`ParameterError` on an out-of-range setting; return self."""
-        resolve_feature_groups(self.features)
+        """Return self (settings are checked when they are made).
+
+        Raises
+        ------
+        ParameterError
+            Never here: construction already raised on an out-of-range setting.
+        """
+        return self
+
+    def _check(self) -> None:
         if not isinstance(self.sr, (int, np.integer)) or not 8000 <= self.sr <= 192000:
             raise ParameterError(
                 f"sr must be an int between 8000 and 192000 Hz; got {self.sr!r}"
@@ -152,7 +134,6 @@ class FeatureSettings:
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 16:
                 raise ParameterError(f"{name} must be an int >= 16; got {value!r}")
-        return self
 
     def to_dict(self) -> dict[str, object]:
         """Settings as a JSON-able dict, with the feature version."""
@@ -164,141 +145,33 @@ class FeatureSettings:
     def feature_names(self) -> tuple[str, ...]:
         """Output columns: clip-level, or segment-row names when ``segment`` is set."""
         if self.segment is None:
-            return feature_names(self.features)
-        return segment_feature_names(self.features)
+            return self.clip_feature_names
+        return self.segment_feature_names
+
+    @property
+    def clip_feature_names(self) -> tuple[str, ...]:
+        """Clip-level columns of the selected groups, in registry order."""
+        return clip_columns(self.features)
+
+    @property
+    def segment_feature_names(self) -> tuple[str, ...]:
+        """Segment-row columns (frame-level statistics) of the selected groups."""
+        return segment_columns(self.features)
+
+
+# statistics of every frame descriptor, by name
+_STATS = {d.name: d.stats for g in GROUPS for d in g.descriptors}
 
 
 def _frame_stats(
     descriptors: list[str], mean: np.ndarray, std: np.ndarray
 ) -> dict[str, float]:
     """``<descriptor>_<stat>`` → value for the frame descriptors computed."""
-    stats = {d: st for _, d, _, st in FRAME_DESCRIPTORS}
     out: dict[str, float] = {}
     for i, d in enumerate(descriptors):
-        for stat in stats[d]:
+        for stat in _STATS[d]:
             out[f"{d}_{stat}"] = float(mean[i] if stat == "mean" else std[i])
     return out
-
-
-def _key_correlations(chroma_mean: np.ndarray) -> np.ndarray:
-    """Pearson correlation with the KK profiles: shape (2, 12) = (major/minor, tonic)."""
-    c = chroma_mean - chroma_mean.mean()
-    if not np.any(c):
-        return np.zeros((2, 12))
-    out = np.empty((2, 12))
-    for i, profile in enumerate((_KK_MAJOR, _KK_MINOR)):
-        prof = np.stack([np.roll(profile, k) for k in range(12)])
-        prof = prof - prof.mean(axis=1, keepdims=True)
-        out[i] = prof @ c / (np.linalg.norm(prof, axis=1) * np.linalg.norm(c))
-    return out
-
-
-def _key_strengths(chroma_mean: np.ndarray) -> tuple[float, float]:
-    """Best Krumhansl-Kessler correlation over the 12 major and the 12 minor keys."""
-    r = _key_correlations(chroma_mean)
-    return float(r[0].max()), float(r[1].max())
-
-
-def _triad_correlations(chroma: np.ndarray) -> np.ndarray:
-    """Correlation of chroma columns with 12 major then 12 minor triad templates."""
-    c = chroma - chroma.mean(axis=0, keepdims=True)
-    norm = np.linalg.norm(c, axis=0)
-    c = c / np.where(norm > 0, norm, 1.0)
-    return _TRIADS @ c
-
-
-def _mode_strengths(chroma: np.ndarray) -> tuple[float, float]:
-    """Clip mode (best major minus best minor triad fit of the mean chroma) and
-    the fraction of ~0.5 s-smoothed frames whose best-fitting triad is major.
-
-    Triad templates, unlike key profiles, tell a C major triad from E minor.
-    """
-    r = _triad_correlations(chroma.mean(axis=1, keepdims=True))[:, 0]
-    mode = float(r[:12].max() - r[12:].max())
-    smooth = scipy.ndimage.uniform_filter1d(chroma, size=21, axis=1, mode="nearest")
-    n_voiced = n_major = 0
-    for c0 in range(0, smooth.shape[1], 4096):  # bounded memory on long clips
-        part = smooth[:, c0 : c0 + 4096]
-        voiced = np.ptp(part, axis=0) > 1e-3
-        if np.any(voiced):
-            rf = _triad_correlations(part[:, voiced])
-            n_major += int(np.sum(rf[:12].max(axis=0) > rf[12:].max(axis=0)))
-            n_voiced += int(np.sum(voiced))
-    if n_voiced == 0:
-        return mode, 0.5
-    return mode, n_major / n_voiced
-
-
-def _rhythm(
-    onset: np.ndarray, s: FeatureSettings, n_seconds: float
-) -> dict[str, float]:
-    sr, hop = s.sr, s.hop_length
-    win = max(int(8.0 * sr / hop), 2)  # librosa.feature.tempo: ac_size=8 s
-    tg_mean = _dsp.tempogram_mean(onset, win)
-    tempo, lag = _dsp.tempo_from_tempogram(tg_mean, sr, hop)
-    pulse = float(tg_mean[lag]) if lag < tg_mean.shape[0] else 0.0
-    mean_onset = float(onset.mean())
-    if lag > 0 and len(onset) > lag and mean_onset > 0:
-        n_full = (len(onset) // lag) * lag
-        phases = onset[:n_full].reshape(-1, lag).mean(axis=0)
-        beat_strength = float(phases.max() / mean_onset)
-    else:
-        beat_strength = 1.0
-    height = mean_onset + 0.5 * float(onset.std())
-    peaks, _ = scipy.signal.find_peaks(
-        onset, height=height, distance=max(1, int(0.05 * sr / hop))
-    )
-    return {
-        "tempo": tempo,
-        "pulse_clarity": pulse,
-        "beat_strength": beat_strength,
-        "onset_rate": len(peaks) / max(n_seconds, 1e-9),
-    }
-
-
-def _clip_scalars(
-    clip: ClipData, s: FeatureSettings, n_seconds: float
-) -> dict[str, float]:
-    """Clip-level descriptors of the selected groups, from compact per-frame data."""
-    out: dict[str, float] = {}
-    groups = set(s.features)
-    if "rhythm" in groups and clip.onset is not None:
-        out.update(_rhythm(clip.onset, s, n_seconds))
-    if "key" in groups and clip.chroma is not None:
-        chroma = clip.chroma
-        major, minor = _key_strengths(chroma.mean(axis=1))
-        mode, major_ratio = _mode_strengths(chroma)
-        out.update(
-            key_clarity=max(major, minor),
-            key_major_strength=major,
-            key_minor_strength=minor,
-            mode=mode,
-            mode_major_ratio=major_ratio,
-        )
-    if "dynamics" in groups and clip.rms is not None:
-        rms = clip.rms
-        rms_db = 20 * np.log10(np.maximum(rms, 1e-5))
-        out.update(
-            loudness_db=float(10 * np.log10(max(np.mean(rms**2), 1e-10))),
-            low_energy_ratio=float(np.mean(rms < rms.mean())),
-            dynamic_range_db=float(
-                np.percentile(rms_db, 95) - np.percentile(rms_db, 10)
-            ),
-        )
-    if "timbre" in groups and clip.small_mel is not None:
-        out["harmonic_ratio_db"] = _harmonic_ratio_db(clip.small_mel)
-    return out
-
-
-def _harmonic_ratio_db(small: np.ndarray) -> float:
-    """HPSS proxy: median filters on a 32-band, half-frame-rate mel power spectrum
-    (``ClipData.small_mel``: frame pairs averaged, an odd last frame dropped)."""
-    harm = scipy.ndimage.median_filter(small, size=(1, 9), mode="reflect")
-    perc = scipy.ndimage.median_filter(small, size=(9, 1), mode="reflect")
-    mask = harm**2 / np.maximum(harm**2 + perc**2, 1e-20)
-    e_h = float(np.sum(small * mask))
-    e_p = float(np.sum(small * (1 - mask)))
-    return float(10 * np.log10((e_h + 1e-10) / (e_p + 1e-10)))
 
 
 def _check_signal(n_samples: int, peak: float, s: FeatureSettings, name: str) -> None:
@@ -329,16 +202,16 @@ def _run(
     *,
     keep: bool,
     block_frames: int,
-    analyzers: bool | None = None,
+    clip_values: bool | None = None,
 ) -> EngineOutput:
     engine = FrameEngine(
         sr=s.sr,
         n_fft=s.n_fft,
         hop_length=s.hop_length,
-        groups=s.features,
+        groups=[GROUP_BY_NAME[g] for g in s.features],  # validated: registry names
         keep_frames=keep,
         block_frames=block_frames,
-        analyzers=analyzers,
+        clip_values=clip_values,
     )
     with np.errstate(divide="ignore", invalid="ignore"):  # checked after: finite
         for y in blocks:
@@ -350,9 +223,8 @@ def _clip_vector(out: EngineOutput, s: FeatureSettings, name: str) -> np.ndarray
     clip = out.clip
     _check_signal(clip.n_samples, _peak(out), s, name)
     values = _frame_stats(out.descriptors, out.mean, out.std)
-    values.update(_clip_scalars(clip, s, clip.n_samples / s.sr))
     values.update(out.extra)
-    names = feature_names(s.features)
+    names = s.clip_feature_names
     return _finite_or_raise(np.array([values[n] for n in names]), names, name)
 
 
@@ -375,7 +247,7 @@ def _segment_matrix(
     cnt = (hi - lo)[None, :]
     mean = (c1[:, hi] - c1[:, lo]) / cnt
     std = np.sqrt(np.maximum((c2[:, hi] - c2[:, lo]) / cnt - mean**2, 0.0))
-    names = segment_feature_names(s.features)
+    names = s.segment_feature_names
     rows = np.empty((len(times), len(names)))
     for j in range(len(times)):
         stats = _frame_stats(out.descriptors, mean[:, j], std[:, j])
@@ -430,7 +302,7 @@ def clip_features(
     ...               FeatureSettings(features=("rhythm",))).shape
     (6,)
     """
-    s = (settings or FeatureSettings()).validate()
+    s = settings or FeatureSettings()
     y = np.asarray(y, dtype=np.float32)
     _check_signal(len(y), float(np.max(np.abs(y), initial=0.0)), s, name)
     out = _run([y], s, keep=False, block_frames=block_frames)
@@ -450,7 +322,7 @@ def segment_features(
     columns are ``segment_feature_names(settings.features)`` (the frame-level
     statistics of the selected groups; ``SEGMENT_FEATURE_NAMES`` by default).
     """
-    s = settings.validate()
+    s = settings
     if s.segment is None:
         raise ParameterError(
             "segment_features needs settings.segment (seconds); got None"
@@ -506,7 +378,7 @@ def extract_file(
     values : ndarray
         ``(n_features,)`` at clip level, ``(n_rows, n_segment_features)`` otherwise.
     """
-    s = (settings or FeatureSettings()).validate()
+    s = settings or FeatureSettings()
     blocks, name = _file_blocks(path, s, block_seconds)
     out = _run(blocks, s, keep=s.segment is not None, block_frames=block_frames)
     if s.segment is None:
@@ -528,7 +400,7 @@ def extract_file_segments(
     The file is decoded block by block (as :func:`extract_file`), so a long file is
     never held in memory whole, and one engine analyses it: the segment rows come
     from its frames and, with ``clip``, the clip vector (for the same groups and
-    front end) from the same frames and the clip-level analyzers.
+    front end) from the same frames and the groups' clip-level values.
 
     Parameters
     ----------
@@ -551,12 +423,12 @@ def extract_file_segments(
         not included, as :func:`segment_features`).
     values : ndarray of shape (n_rows, n_segment_features)
     """
-    s = settings.validate()
+    s = settings
     if s.segment is None:
         raise ParameterError(
             "extract_file_segments needs settings.segment (seconds); got None"
         )
     blocks, name = _file_blocks(path, s, block_seconds)
-    out = _run(blocks, s, keep=True, block_frames=block_frames, analyzers=clip)
+    out = _run(blocks, s, keep=True, block_frames=block_frames, clip_values=clip)
     times, values = _segment_matrix(out, s, name)
     return (_clip_vector(out, s, name) if clip else None), times, values

@@ -17,7 +17,9 @@ True
 
 from __future__ import annotations
 
-from mer_classic.features._melody_names import MELODY_DESCRIPTORS
+import functools
+
+from mer_classic.features.groups import GROUPS, clip_column_order
 
 __all__ = [
     "FEATURES_VERSION",
@@ -27,11 +29,12 @@ __all__ = [
     "ALL_SEGMENT_FEATURE_NAMES",
     "FEATURE_GROUPS",
     "FEATURE_DESCRIPTIONS",
-    "FRAME_DESCRIPTORS",
     "DEFAULT_FEATURE_GROUPS",
     "feature_names",
     "segment_feature_names",
     "resolve_feature_groups",
+    "clip_columns",
+    "segment_columns",
     "groups_of_names",
     "feature_table_markdown",
 ]
@@ -39,164 +42,32 @@ __all__ = [
 #: Bump when any feature's definition changes (it is part of the cache key).
 FEATURES_VERSION = "2"
 
-N_MFCC = 20
-N_MEL_BANDS = 8
-N_CONTRAST = 7
-PITCH_CLASSES = ("C", "Cs", "D", "Ds", "E", "F", "Fs", "G", "Gs", "A", "As", "B")
-TONNETZ_AXES = ("fifth_x", "fifth_y", "minor_x", "minor_y", "major_x", "major_y")
-
 _STATS_MEANING = {
     "mean": "mean over frames",
     "std": "standard deviation over frames",
 }
 
-# (group, descriptor, meaning, statistics). Order = row order of the frame matrix.
-FRAME_DESCRIPTORS: list[tuple[str, str, str, tuple[str, ...]]] = []
-
-
-def _frame(
-    group: str, name: str, meaning: str, stats: tuple[str, ...] = ("mean", "std")
-) -> None:
-    FRAME_DESCRIPTORS.append((group, name, meaning, stats))
-
-
-for _i in range(1, N_MFCC + 1):
-    _frame(
-        "mfcc", f"mfcc_{_i:02d}", f"MFCC {_i} (DCT of the 128-band log-mel spectrum)"
-    )
-for _i in range(1, N_MFCC + 1):
-    _frame(
-        "mfcc",
-        f"mfcc_delta_{_i:02d}",
-        f"First time derivative of MFCC {_i} (9-frame Savitzky-Golay)",
-        ("std",),
-    )
-for _i in range(1, N_MEL_BANDS + 1):
-    _frame(
-        "mel",
-        f"mel_band_{_i}",
-        f"Energy (dB) of mel bands {16 * (_i - 1) + 1}-{16 * _i} of 128 "
-        f"(band {_i} of 8, low to high)",
-    )
-_frame("spectral", "spectral_centroid", "Spectral centroid (Hz): brightness")
-_frame(
-    "spectral", "spectral_bandwidth", "Spread (Hz) of the spectrum around its centroid"
-)
-_frame(
-    "spectral",
-    "spectral_rolloff",
-    "Frequency (Hz) below which 85% of the magnitude lies",
-)
-_frame("spectral", "spectral_flatness", "Spectral flatness (0 tonal .. 1 noise-like)")
-_frame(
-    "spectral",
-    "spectral_flux",
-    "Change of the L2-normalised spectrum from the previous frame",
-)
-for _i in range(1, N_CONTRAST + 1):
-    _frame(
-        "spectral",
-        f"spectral_contrast_{_i}",
-        f"Peak-valley contrast (dB) in octave band {_i} of 7 (from 200 Hz up)",
-    )
-_frame("spectral", "zcr", "Zero-crossing rate (fraction of sign changes per frame)")
-_frame("dynamics", "rms", "Root-mean-square energy per frame (linear)")
-for _i, _pc in enumerate(PITCH_CLASSES):
-    _frame(
-        "chroma",
-        f"chroma_{_pc}",
-        f"Chroma energy of pitch class {_pc.replace('s', '#')} "
-        "(max-normalised per frame)",
-    )
-for _ax in TONNETZ_AXES:
-    _frame(
-        "tonnetz",
-        f"tonnetz_{_ax}",
-        f"Tonal centroid coordinate ({_ax.replace('_', ' ')})",
-    )
-_frame(
-    "harmony",
-    "harmonic_change",
-    "Harmonic change: distance between successive smoothed tonal centroids",
-)
-_frame(
-    "harmony",
-    "dissonance",
-    "Chroma-interval dissonance: weighted co-activation of dissonant intervals",
-)
-_frame("rhythm", "onset_strength", "Onset strength (mel spectral flux, dB)")
-
-# (group, name, meaning) for clip-level descriptors
-CLIP_DESCRIPTORS: list[tuple[str, str, str]] = [
-    (
-        "rhythm",
-        "tempo",
-        "Tempo (BPM): onset-autocorrelation peak, log-normal prior around 120 BPM.",
-    ),
-    (
-        "rhythm",
-        "pulse_clarity",
-        "Mean normalised onset autocorrelation at the tempo lag (0..1).",
-    ),
-    (
-        "rhythm",
-        "beat_strength",
-        "Onset strength on the best beat phase divided by mean onset strength.",
-    ),
-    ("rhythm", "onset_rate", "Detected onsets per second."),
-    (
-        "key",
-        "key_clarity",
-        "Best correlation of mean chroma with the 24 Krumhansl key profiles.",
-    ),
-    ("key", "key_major_strength", "Best correlation with the 12 major-key profiles."),
-    ("key", "key_minor_strength", "Best correlation with the 12 minor-key profiles."),
-    (
-        "key",
-        "mode",
-        "Best major minus best minor triad-template fit of mean chroma (>0: major).",
-    ),
-    (
-        "key",
-        "mode_major_ratio",
-        "Fraction of frames (chroma smoothed over 0.5 s) whose best triad is major.",
-    ),
-    ("dynamics", "loudness_db", "Mean power in dB (10 log10 of mean RMS squared)."),
-    (
-        "dynamics",
-        "low_energy_ratio",
-        "Fraction of frames with RMS below the clip's mean RMS.",
-    ),
-    ("dynamics", "dynamic_range_db", "95th minus 10th percentile of frame RMS in dB."),
-    (
-        "timbre",
-        "harmonic_ratio_db",
-        "Harmonic/percussive energy ratio in dB (median-filter HPSS on mel power).",
-    ),
-]
-
-
-# Melody-based groups (Panda et al. 2018; mer_classic.features.melody), clip level.
-CLIP_DESCRIPTORS += MELODY_DESCRIPTORS
-
 
 def _build() -> tuple[
     tuple[str, ...], tuple[str, ...], dict[str, tuple[str, ...]], dict[str, str]
 ]:
+    """Names, segment names, groups and meanings, derived from ``GROUPS``."""
     names: list[str] = []
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {g.name: [] for g in GROUPS}
     meaning: dict[str, str] = {}
-    for group, desc, text, stats in FRAME_DESCRIPTORS:
-        for stat in stats:
-            name = f"{desc}_{stat}"
-            names.append(name)
-            groups.setdefault(group, []).append(name)
-            meaning[name] = f"{text}; {_STATS_MEANING[stat]}."
+    for group in GROUPS:
+        for d in group.descriptors:
+            for stat in d.stats:
+                name = f"{d.name}_{stat}"
+                names.append(name)
+                groups[group.name].append(name)
+                meaning[name] = f"{d.meaning}; {_STATS_MEANING[stat]}."
     segment = tuple(names)
-    for group, name, text in CLIP_DESCRIPTORS:
-        names.append(name)
-        groups.setdefault(group, []).append(name)
-        meaning[name] = text
+    for group in clip_column_order():
+        for c in group.columns:
+            names.append(c.name)
+            groups[group.name].append(c.name)
+            meaning[c.name] = c.meaning
     return tuple(names), segment, {g: tuple(v) for g, v in groups.items()}, meaning
 
 
@@ -302,6 +173,24 @@ def resolve_feature_groups(spec: object = None) -> tuple[str, ...]:
     return tuple(g for g in FEATURE_GROUPS if g in wanted)
 
 
+@functools.lru_cache(maxsize=64)
+def clip_columns(groups: tuple[str, ...]) -> tuple[str, ...]:
+    """Clip-level columns of an already resolved selection (canonical tuple).
+
+    :class:`~mer_classic.features.audio.FeatureSettings` holds such a tuple, so
+    the engine and the writers look columns up without resolving it again.
+    """
+    chosen = {n for g in groups for n in FEATURE_GROUPS[g]}
+    return tuple(n for n in ALL_FEATURE_NAMES if n in chosen)
+
+
+@functools.lru_cache(maxsize=64)
+def segment_columns(groups: tuple[str, ...]) -> tuple[str, ...]:
+    """Segment-row columns of an already resolved selection (canonical tuple)."""
+    chosen = set(clip_columns(groups))
+    return tuple(n for n in ALL_SEGMENT_FEATURE_NAMES if n in chosen)
+
+
 def feature_names(groups: object = None) -> tuple[str, ...]:
     """Clip-level column names of the selected groups, in registry order.
 
@@ -319,8 +208,7 @@ def feature_names(groups: object = None) -> tuple[str, ...]:
     >>> feature_names() == FEATURE_NAMES  # the default groups
     True
     """
-    chosen = {n for g in resolve_feature_groups(groups) for n in FEATURE_GROUPS[g]}
-    return tuple(n for n in ALL_FEATURE_NAMES if n in chosen)
+    return clip_columns(resolve_feature_groups(groups))
 
 
 def segment_feature_names(groups: object = None) -> tuple[str, ...]:
@@ -331,8 +219,7 @@ def segment_feature_names(groups: object = None) -> tuple[str, ...]:
     >>> segment_feature_names("rhythm")
     ('onset_strength_mean', 'onset_strength_std')
     """
-    chosen = set(feature_names(groups))
-    return tuple(n for n in ALL_SEGMENT_FEATURE_NAMES if n in chosen)
+    return segment_columns(resolve_feature_groups(groups))
 
 
 #: Columns of a default extraction (the groups of :data:`DEFAULT_FEATURE_GROUPS`),
@@ -373,7 +260,7 @@ def feature_table_markdown() -> str:
         "# Audio features",
         "",
         "Generated by `python -m mer_classic.features.names` from "
-        "`mer_classic/features/names.py`; do not edit by hand.",
+        "the group modules in `mer_classic/features/groups/`; do not edit by hand.",
         "",
         f"{len(ALL_FEATURE_NAMES)} clip-level features "
         f"(feature version {FEATURES_VERSION}); "

@@ -8,11 +8,13 @@ Modules:
   cache);
 - :mod:`~mer_classic.fetch.retry`: the retry policy of every Web API call (backoff,
   ``Retry-After``, rate limits, error translation, one line per retry);
-- :mod:`~mer_classic.fetch.session`: HTTP sessions that count their requests;
+- :mod:`~mer_classic.fetch.session`: HTTP sessions that count their requests, are
+  fenced to one origin (the token never leaves the API host) and give every
+  request a total deadline;
 - :mod:`~mer_classic.fetch.attributes`: Spotify audio attributes (403 → disabled);
 - :mod:`~mer_classic.fetch.previews`: verified, atomic preview downloads;
 - :mod:`~mer_classic.fetch.dedup`: de-duplication by id and ISRC, label conflicts;
-- :mod:`~mer_classic.fetch.state`: checkpoint/resume;
+- :mod:`~mer_classic.fetch.state`: checkpoint/resume (snapshot + journal);
 - :mod:`~mer_classic.fetch._crawl`: the orchestration, :func:`crawl` (its stages run
   in :mod:`~mer_classic.fetch._crawler`; outputs are written by
   :mod:`~mer_classic.fetch._output`).

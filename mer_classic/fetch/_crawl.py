@@ -37,6 +37,7 @@ from mer_classic.exceptions import (
     RateLimitError,
 )
 from mer_classic.fetch._crawler import PLAYLIST_PAGE_LIMIT, Crawler, Source
+from mer_classic.fetch._lock import output_lock
 from mer_classic.fetch._output import (
     CONFLICT_COLUMNS,
     TRACK_COLUMNS,
@@ -44,9 +45,10 @@ from mer_classic.fetch._output import (
     write_outputs,
 )
 from mer_classic.fetch.dedup import resolve_entries
-from mer_classic.fetch.previews import LEGACY_TEMPORARY
+from mer_classic.fetch.previews import LEGACY_TEMPORARY, MAX_PREVIEW_BYTES
+from mer_classic.fetch.session import DEFAULT_DEADLINE
 from mer_classic.fetch.sources import PlaylistSource
-from mer_classic.fetch.state import STATE_NAME, FetchState, load_state
+from mer_classic.fetch.state import JOURNAL_NAME, STATE_NAME, FetchState, load_state
 
 __all__ = ["crawl", "TRACK_COLUMNS", "CONFLICT_COLUMNS", "PLAYLIST_PAGE_LIMIT"]
 
@@ -125,6 +127,8 @@ def crawl(
     max_wait: float = 300.0,
     max_retries: int = 5,
     backoff_base: float = 1.0,
+    deadline: float = DEFAULT_DEADLINE,
+    max_preview_bytes: int = MAX_PREVIEW_BYTES,
     sleep: Callable[[float], None] = time.sleep,
     open_browser: bool = True,
     quiet: bool = True,
@@ -165,6 +169,12 @@ def crawl(
         Retries per request on 429/5xx/network errors.
     backoff_base : float, default=1.0
         First retry delay in seconds (doubling).
+    deadline : float, default=60
+        Seconds one HTTP request (API, token or preview) may take in all, from
+        connecting to its last byte; a slower one is aborted and retried like a
+        network error.
+    max_preview_bytes : int, default=10_000_000
+        Largest preview body accepted (larger ones are refused early and not kept).
     sleep : callable, default=time.sleep
         How to wait (tests pass a recorder).
     open_browser : bool, default=True
@@ -191,6 +201,9 @@ def crawl(
         Spotify or the network failed; progress is saved, rerun with ``resume=True``.
     RateLimitError
         ``Retry-After`` above ``max_wait``; the message says when to resume.
+    FetchError
+        Also when another crawl holds ``out`` (``another fetch is running in OUT``)
+        or a ``next`` page URL leaves the API base URL.
     FetchInterrupted
         Ctrl-C (a :class:`KeyboardInterrupt`) during the crawl: the progress is
         saved and the message says how to continue.
@@ -213,7 +226,71 @@ def crawl(
             f"--out {str(out_dir)!r} is a file; the crawl writes a folder: choose "
             "another --out"
         )
+    if not deadline > 0:
+        raise ParameterError(f"deadline must be > 0 seconds; got {deadline}")
+    if not max_preview_bytes > 0:
+        raise ParameterError(f"max_preview_bytes must be > 0; got {max_preview_bytes}")
     check_writable(out_dir)  # before the Spotify login and any request
+    created = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with output_lock(out_dir):
+            return _locked_crawl(
+                sources,
+                out_dir,
+                auth=auth,
+                client_id=client_id,
+                client_secret=client_secret,
+                redirect_uri=redirect_uri,
+                attributes=attributes,
+                previews=previews,
+                require_audio=require_audio,
+                offline=offline,
+                market=market,
+                resume=resume,
+                force=force,
+                max_wait=max_wait,
+                max_retries=max_retries,
+                backoff_base=backoff_base,
+                deadline=deadline,
+                max_preview_bytes=max_preview_bytes,
+                sleep=sleep,
+                open_browser=open_browser,
+                quiet=quiet,
+                resume_command=resume_command,
+            )
+    finally:
+        if created:  # nothing written (e.g. missing credentials): leave no folder
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()
+
+
+def _locked_crawl(
+    sources: Sequence[Source],
+    out_dir: Path,
+    *,
+    auth: str,
+    client_id: str | None,
+    client_secret: str | None,
+    redirect_uri: str | None,
+    attributes: str,
+    previews: bool,
+    require_audio: bool,
+    offline: bool,
+    market: str | None,
+    resume: bool,
+    force: bool,
+    max_wait: float,
+    max_retries: int,
+    backoff_base: float,
+    deadline: float,
+    max_preview_bytes: int,
+    sleep: Callable[[float], None],
+    open_browser: bool,
+    quiet: bool,
+    resume_command: str | None,
+) -> dict[str, Any]:
+    """:func:`crawl` once its options are checked and ``out_dir`` is locked."""
     config = _config(sources, attributes, previews, market, offline)
     state = _open_state(out_dir, config, resume=resume, force=force)
     client = None
@@ -229,9 +306,9 @@ def crawl(
             max_retries=max_retries,
             backoff_base=backoff_base,
             sleep=sleep,
+            deadline=deadline,
             open_browser=open_browser,
         )
-    out_dir.mkdir(parents=True, exist_ok=True)
     stale = remove_stale_temporaries(out_dir / "audio", legacy=LEGACY_TEMPORARY)
     if stale:  # left by a killed run
         logger.info("removed %d temporary file(s) left by an earlier run", len(stale))
@@ -245,6 +322,8 @@ def crawl(
         market=market,
         offline=offline,
         backoff_base=backoff_base,
+        deadline=deadline,
+        max_preview_bytes=max_preview_bytes,
         sleep=sleep,
         quiet=quiet,
     )
@@ -290,7 +369,7 @@ def _checkpoint_on_error(crawler: Crawler) -> Iterator[None]:
     try:
         yield
     except RateLimitError as exc:
-        crawler.checkpoint()
+        crawler.checkpoint(compact=True)
         until = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(
             seconds=exc.retry_after
         )
@@ -300,12 +379,13 @@ def _checkpoint_on_error(crawler: Crawler) -> Iterator[None]:
             retry_after=exc.retry_after,
         ) from exc
     except BaseException:
-        crawler.checkpoint()
+        crawler.checkpoint(compact=True)
         raise
 
 
 def _fail_empty(state: FetchState, out_dir: Path) -> None:
     (out_dir / STATE_NAME).unlink(missing_ok=True)
+    (out_dir / JOURNAL_NAME).unlink(missing_ok=True)
     reasons = [p["message"] for p in state.problems]
     skipped = Counter(s["reason"] for s in state.skipped)
     if skipped:

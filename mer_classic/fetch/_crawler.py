@@ -2,8 +2,9 @@
 
 :class:`Crawler` holds what one run of :func:`mer_classic.fetch.crawl` works
 with: the Spotify client, the checkpoint state, the output folder and the request
-counters. Each stage checkpoints into ``<out>/.fetch-state`` after every page, batch
-or group of previews, so a rerun with ``resume=True`` picks up where it stopped.
+counters. Each stage checkpoints into ``<out>/.fetch-state`` (a journal line per
+page, batch or group of previews, see :mod:`mer_classic.fetch.state`), so a rerun
+with ``resume=True`` picks up where it stopped.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from mer_classic._progress import progress
 from mer_classic.exceptions import ApiError, AudioError, FetchError
@@ -20,8 +22,9 @@ from mer_classic.fetch.dedup import (
     entry_from_row,
     entry_from_track,
 )
+from mer_classic.fetch.session import OffOriginError, is_under
 from mer_classic.fetch.sources import PlaylistSource, TracksFileSource, is_spotify_id
-from mer_classic.fetch.state import STATE_NAME, FetchState, save_state
+from mer_classic.fetch.state import STATE_NAME, FetchState, StateJournal
 
 __all__ = [
     "Crawler",
@@ -43,7 +46,7 @@ ATTRIBUTES_BATCH = 100
 _PREVIEW_CHECKPOINT = 20
 #: preview outcomes that are not retried by --resume
 _FINAL_PREVIEW_FAILURES = frozenset(
-    {"preview_truncated", "preview_invalid"}
+    {"preview_truncated", "preview_invalid", "preview_too_large"}
     | {f"preview_http_{code}" for code in (400, 401, 403, 404, 410, 451)}
 )
 _FINAL_PREVIEW = _FINAL_PREVIEW_FAILURES | {"ok"}
@@ -76,6 +79,15 @@ _EMPTY = "playlist {id} (label {label!r}) has no tracks."
 INVALID_API_ID = "invalid_id_from_api"
 
 
+def _query_offset(url: str) -> int | None:
+    """The ``offset`` query parameter of a paging URL, or None."""
+    values = parse_qs(urlsplit(url).query).get("offset")
+    try:
+        return int(values[0]) if values else None
+    except ValueError:
+        return None
+
+
 def _shown(value: Any) -> str:
     """A bad id as it may be shown and stored: quoted, escaped, at most 60 chars."""
     return repr(str(value)[:60])
@@ -98,6 +110,8 @@ class Crawler:
         backoff_base: float,
         sleep: Callable[[float], None],
         quiet: bool,
+        deadline: float | None = None,
+        max_preview_bytes: int | None = None,
     ) -> None:
         self.sources = sources
         self.state = state
@@ -111,6 +125,9 @@ class Crawler:
         self.backoff_base = backoff_base
         self.sleep = sleep
         self.quiet = quiet
+        self.deadline = deadline
+        self.max_preview_bytes = max_preview_bytes
+        self.journal = StateJournal(out / STATE_NAME)
         self.run_counts = {"api": 0, "token": 0, "preview": 0}
         self._seen = {"api": 0, "token": 0, "preview": 0}
         self._invalid_answers: dict[str, str] = {}  # asked id -> id answered
@@ -135,9 +152,10 @@ class Crawler:
             self.run_counts[key] += delta
             self.state.requests[key] = self.state.requests.get(key, 0) + delta
 
-    def checkpoint(self) -> None:
+    def checkpoint(self, *, compact: bool = False) -> None:
+        """Save the state: one journal line, or a new snapshot if ``compact``."""
         self._sync_counts()
-        save_state(self.state, self.out / STATE_NAME)
+        self.journal.checkpoint(self.state, compact=compact)
 
     def _forbidden(self, endpoint: str) -> bool:
         if self.state.flags.get(endpoint):
@@ -192,14 +210,21 @@ class Crawler:
                 market=self.market,
                 additional_types=("track",),
             )
+            seen: set[str] = set()
             while True:
                 items = page.get("items") or []
                 if prog["offset"] == 0 and not items:
                     self._problem(source, "empty_playlist", _EMPTY)
+                page_offset = prog["offset"]
                 for entry in items:
                     self._add_playlist_entry(source, entry)
                 prog["offset"] += len(items)
-                prog["done"] = not page.get("next") or not items
+                nxt = page.get("next")
+                prog["done"] = (
+                    not nxt
+                    or not items
+                    or self._stop_paging(source, page, nxt, page_offset, seen, prog)
+                )
                 self.checkpoint()
                 if prog["done"]:
                     return
@@ -223,6 +248,58 @@ class Crawler:
                 raise
             prog["done"] = True
             self.checkpoint()
+
+    def _stop_paging(
+        self,
+        source: PlaylistSource,
+        page: dict[str, Any],
+        nxt: Any,
+        page_offset: int,
+        seen: set[str],
+        prog: dict[str, Any],
+    ) -> bool:
+        """Check a page's ``next`` URL; True to stop (loop or past ``total``).
+
+        Raises
+        ------
+        OffOriginError
+            If ``next`` is not under the API base URL (the token would go there).
+        """
+        base = self.client.sp.prefix
+        what = f"playlist {source.playlist_id} (label {source.label!r})"
+        if not isinstance(nxt, str) or not is_under(nxt, base):
+            raise OffOriginError(
+                f"{what}: Spotify's next-page URL {str(nxt)[:200]!r} is not under "
+                f"the API base URL {base}; refusing to follow it (the access token "
+                "is never sent to another origin). Nothing was lost: the pages "
+                "before it are saved",
+                url=str(nxt),
+            )
+        total = page.get("total")
+        if isinstance(total, int) and not isinstance(total, bool):
+            if prog["offset"] >= total:
+                if nxt:
+                    logger.warning(
+                        "%s: the page at offset %d has a next URL although its "
+                        "%d entries are all read; stopped paging",
+                        what,
+                        page_offset,
+                        total,
+                    )
+                return True
+        next_offset = _query_offset(nxt)
+        if nxt in seen or (next_offset is not None and next_offset <= page_offset):
+            logger.warning(
+                "%s: Spotify's next-page URL points back to an earlier page (%s, "
+                "after offset %d); stopped paging with %d entries read",
+                what,
+                nxt[:200],
+                page_offset,
+                prog["offset"],
+            )
+            return True
+        seen.add(nxt)
+        return False
 
     def _skip(self, source_key: str, track_id: str | None, reason: str) -> None:
         self.state.skipped.append(
@@ -405,7 +482,8 @@ class Crawler:
         if not todo or not self.previews or self.offline:
             return
         if self._preview_session is None:
-            self._preview_session = CountingSession()
+            # no credentials on this session: previews come from a CDN
+            self._preview_session = CountingSession(deadline=self.deadline)
         done = transient = 0
         for row, dest in progress(
             todo, total=len(todo), desc="previews", quiet=self.quiet
@@ -417,6 +495,11 @@ class Crawler:
                 root=audio_dir,
                 backoff_base=self.backoff_base,
                 sleep=self.sleep,
+                **(
+                    {"max_bytes": self.max_preview_bytes}
+                    if self.max_preview_bytes is not None
+                    else {}
+                ),
             )
             self.state.previews[row["track_id"]] = result.status
             transient = 0 if result.status in _FINAL_PREVIEW else transient + 1

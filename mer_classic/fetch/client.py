@@ -44,7 +44,7 @@ from mer_classic.config import data_dir
 from mer_classic.exceptions import ApiError, ConfigError, ParameterError
 from mer_classic.fetch._token_cache import FileTokenCache
 from mer_classic.fetch.retry import RetryPolicy, credentials_error, format_wait
-from mer_classic.fetch.session import CountingSession
+from mer_classic.fetch.session import DEFAULT_DEADLINE, CountingSession
 
 __all__ = [
     "API_URL",
@@ -52,6 +52,7 @@ __all__ = [
     "ENV_API_URL",
     "ENV_TOKEN_URL",
     "AUTH_MODES",
+    "DEFAULT_DEADLINE",
     "USER_SCOPE",
     "ApiError",
     "CountingSession",
@@ -259,6 +260,7 @@ def make_client(
     backoff_base: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
     timeout: float = 20.0,
+    deadline: float = DEFAULT_DEADLINE,
     open_browser: bool = True,
 ) -> SpotifyClient:
     """Build a :class:`SpotifyClient` for one auth mode.
@@ -277,7 +279,10 @@ def make_client(
     max_wait, max_retries, backoff_base, sleep
         Retry policy, see :class:`SpotifyClient`.
     timeout : float, default=20
-        Seconds to wait for an answer.
+        Seconds to wait for the connection and for each read.
+    deadline : float, default=60
+        Seconds one request may take in all (connect to last byte); a slower one
+        is aborted and retried like a network error.
     open_browser : bool, default=True
         ``--auth user`` only: open the login page in a browser.
 
@@ -308,7 +313,11 @@ def make_client(
             "--tracks with --offline to build the table without Spotify"
         )
     _install_log_filter()
-    token_session = CountingSession()
+    if not deadline > 0:
+        raise ParameterError(f"deadline must be > 0 seconds; got {deadline}")
+    # each session is fenced to its own origin: the token and the secret never
+    # leave the API host / the token endpoint (pagination and redirects included)
+    token_session = CountingSession(allowed=token_url(), deadline=deadline)
     cache_path = _cache_path(cache_dir, auth, client_id)
     manager: SpotifyClientCredentials | SpotifyPKCE
     if auth == "client":
@@ -345,7 +354,7 @@ def make_client(
         )
     # spotipy reads the token URL from a class attribute: override it per instance.
     manager.OAUTH_TOKEN_URL = token_url()
-    api_session = CountingSession()
+    api_session = CountingSession(allowed=api_url(), deadline=deadline)
     sp = spotipy.Spotify(
         auth_manager=manager,
         requests_session=api_session,

@@ -1,6 +1,7 @@
 """Preview download: atomic, verified decodable, never half-written.
 
-A preview is fetched to a temporary file beside ``audio/<track_id>.mp3``, checked
+A preview is streamed (at most ``max_bytes``, within the session's total
+deadline) to a temporary file beside ``audio/<track_id>.mp3``, checked
 (complete body, a chain of whole MPEG audio frames up to the end of the file, or
 a file soundfile can decode) and only then renamed into place. A truncated or
 undecodable download is retried once and then reported, never kept. The writer
@@ -11,6 +12,7 @@ killed run left are cleared by :func:`mer_classic._io.remove_stale_temporaries`
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -30,6 +32,7 @@ __all__ = [
     "verify_audio",
     "mp3_frame_count",
     "LEGACY_TEMPORARY",
+    "MAX_PREVIEW_BYTES",
 ]
 
 logger = logging.getLogger(__name__)
@@ -45,6 +48,9 @@ _BITRATES = {
 }
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 _TRAILERS = (b"TAG", b"APETAGEX", b"LYRICSBEGIN")
+#: largest preview body accepted (a 30 s preview is well under 1 MB)
+MAX_PREVIEW_BYTES = 10_000_000
+_CHUNK = 64 * 1024
 #: temporary files that :func:`download_preview` of versions before the pid-tagged
 #: names of ``mer_classic._io`` left (``.<track_id>.mp3.<random>.tmp``), and nothing
 #: else; :func:`mer_classic._io.remove_stale_temporaries` removes them and today's
@@ -138,7 +144,8 @@ class PreviewResult:
     ----------
     status : str
         ``"ok"``, ``"preview_http_<code>"``, ``"preview_truncated"``,
-        ``"preview_invalid"`` (not decodable) or ``"preview_network"``.
+        ``"preview_invalid"`` (not decodable), ``"preview_too_large"`` (over
+        ``max_bytes``) or ``"preview_network"`` (network error or total deadline).
     path : Path or None
         Where the file is, when ``status == "ok"``.
     requests : int
@@ -159,6 +166,7 @@ def download_preview(
     retries: int = 1,
     backoff_base: float = 1.0,
     timeout: float = 30.0,
+    max_bytes: int = MAX_PREVIEW_BYTES,
     sleep: Callable[[float], None] = time.sleep,
 ) -> PreviewResult:
     """Download ``url`` to ``dest`` atomically if the audio verifies.
@@ -179,7 +187,13 @@ def download_preview(
     backoff_base : float, default=1.0
         Seconds to wait before a retry (doubling).
     timeout : float, default=30
-        Seconds to wait for the server.
+        Seconds to wait for the connection and for each read. The total time of a
+        download is bounded by the session's deadline
+        (:class:`~mer_classic.fetch.session.CountingSession`).
+    max_bytes : int, default=10_000_000
+        Largest body accepted. A larger ``Content-Length`` is refused before the
+        body is read, and a body without one (or with a false one) is cut off as
+        soon as it passes the cap: status ``"preview_too_large"``, nothing kept.
     sleep : callable, default=time.sleep
         How to wait.
 
@@ -207,14 +221,17 @@ def download_preview(
         if attempt:
             sleep(backoff_base * 2 ** (attempt - 1))
         sent += 1
+        scope = getattr(session, "deadline_scope", contextlib.nullcontext)
         try:
             with atomic_path(dest) as tmp:
-                response = session.get(url, timeout=timeout)
-                if response.status_code != 200:
-                    raise _HttpStatus(response.status_code)
-                tmp.write_bytes(response.content)
+                with scope():
+                    _stream_to(session, url, tmp, timeout=timeout, max_bytes=max_bytes)
                 verify_audio(tmp)
             return PreviewResult("ok", dest, sent)
+        except _TooLarge as exc:
+            status = "preview_too_large"
+            logger.warning("preview %s refused: %s", url, exc)
+            break
         except _HttpStatus as exc:
             status = f"preview_http_{exc.code}"
             if exc.code < 500:
@@ -230,6 +247,35 @@ def download_preview(
             status = "preview_network"
             logger.info("preview %s: %s", url, type(exc).__name__)
     return PreviewResult(status, None, sent)
+
+
+def _stream_to(
+    session: requests.Session, url: str, tmp: Path, *, timeout: float, max_bytes: int
+) -> None:
+    """Stream the body of ``url`` into ``tmp``, at most ``max_bytes`` of it."""
+    with session.get(url, timeout=timeout, stream=True) as response:
+        if response.status_code != 200:
+            raise _HttpStatus(response.status_code)
+        declared = str(response.headers.get("Content-Length") or "").strip()
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise _TooLarge(
+                f"Content-Length {int(declared):,} bytes is more than the "
+                f"{max_bytes:,}-byte cap"
+            )
+        size = 0
+        with open(tmp, "wb") as fh:
+            for chunk in response.iter_content(_CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise _TooLarge(
+                        f"the body passed the {max_bytes:,}-byte cap (a 30 s "
+                        "preview is well under 1 MB)"
+                    )
+                fh.write(chunk)
+
+
+class _TooLarge(Exception):
+    pass
 
 
 class _HttpStatus(Exception):

@@ -3,7 +3,8 @@
 :class:`RetryPolicy` runs one Web API call and retries it (spotipy's and
 urllib3's retries are off, see :func:`mer_classic.fetch.client.make_client`):
 
-- bounded exponential backoff on 5xx answers and network errors;
+- bounded exponential backoff on 5xx answers and network errors (a request over
+  its total deadline, :class:`~mer_classic.fetch.session.DeadlineExceeded`, is one);
 - ``Retry-After`` honoured up to ``max_wait``, and a
   :class:`~mer_classic.exceptions.RateLimitError` beyond it, so a daily cap of hours
   ends the run with its progress saved instead of sleeping through it;
@@ -29,6 +30,7 @@ import requests
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 
 from mer_classic.exceptions import ApiError, ConfigError, FetchError, RateLimitError
+from mer_classic.fetch.session import DeadlineExceeded
 
 __all__ = ["ApiError", "RetryPolicy", "credentials_error", "format_wait"]
 
@@ -218,14 +220,22 @@ class RetryPolicy:
                     endpoint=endpoint,
                 ) from exc
             except _TRANSIENT_EXC as exc:
+                why = type(exc).__name__
+                if isinstance(exc, DeadlineExceeded):
+                    why = f"{why}: {exc}"
                 if attempt >= self.max_retries:
                     raise FetchError(
                         f"network failure talking to Spotify ({endpoint}) after "
-                        f"{attempt} retries: {type(exc).__name__}; check the "
-                        "connection and rerun with --resume"
+                        f"{attempt} retries: {why}; check the connection and rerun "
+                        "with --resume"
+                        + (
+                            " (--deadline sets the total seconds per request)"
+                            if isinstance(exc, DeadlineExceeded)
+                            else ""
+                        )
                     ) from exc
                 self._retry(
-                    f"cannot reach Spotify ({endpoint}: {type(exc).__name__})",
+                    f"cannot reach Spotify ({endpoint}: {why})",
                     attempt,
                     self._backoff(attempt),
                 )

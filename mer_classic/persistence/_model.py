@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,11 +188,3 @@ class MerModel:
             if va is not None and scale:
                 out["quadrant"] = va_to_quadrant(out[va[0]], out[va[1]], scale)
         return out
-
-    def predict_audio(
-        self, paths: Sequence[str | os.PathLike[str]], **kwargs: Any
-    ) -> pd.DataFrame:
-        """Extract the model's audio features from files and predict (see ``mer_classic.predict``)."""
-        from mer_classic.predict._audio import predict_audio
-
-        return predict_audio(self, paths, **kwargs)

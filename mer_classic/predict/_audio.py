@@ -81,11 +81,16 @@ class AudioPredictions:
 
 
 def _check_model(model: Any) -> Any:
-    """``model`` itself if it is a loaded MerModel (paths are loaded by the face)."""
+    """``model`` itself if it is a loaded MerModel (load_model turns paths into one)."""
     if not hasattr(model, "predict_frame") or not hasattr(model, "metadata"):
+        hint = (
+            "; load it first: mer_classic.load_model(path)"
+            if isinstance(model, (str, os.PathLike))
+            else ""
+        )
         raise ParameterError(
-            "model must be a MerModel (from mer_classic.load_model) or the path of a run "
-            f"folder; got {type(model).__name__}"
+            "model must be a MerModel (from mer_classic.load_model); got "
+            f"{type(model).__name__}{hint}"
         )
     return model
 
@@ -136,7 +141,6 @@ def audio_settings(model: Any) -> Any:
     from mer_classic.features import FEATURES_VERSION, FeatureSettings
     from mer_classic.features.names import (
         ALL_FEATURE_NAMES,
-        feature_names,
         groups_of_names,
     )
 
@@ -168,12 +172,12 @@ def audio_settings(model: Any) -> Any:
         )
     kwargs.setdefault("features", groups_of_names(names))
     try:
-        settings = FeatureSettings(**kwargs).validate()
+        settings = FeatureSettings(**kwargs)
     except (TypeError, MerClassicError) as exc:
         raise DataError(
             f"model.json has unusable feature settings {stored!r}: {exc}"
         ) from exc
-    produced = set(feature_names(settings.features))
+    produced = set(settings.clip_feature_names)
     uncovered = [n for n in names if n not in produced]
     if uncovered:
         raise DataError(
@@ -187,7 +191,7 @@ def audio_settings(model: Any) -> Any:
 
 def _collect(paths: Any) -> tuple[list[Any], list[dict[str, str]]]:
     """Expand files and folders into tracks; inputs that do not exist become errors."""
-    from mer_classic.features import discover_tracks
+    from mer_classic.features._inputs import discover_tracks
 
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -238,7 +242,7 @@ def predict_audio_detailed(
     AudioError
         No file of the batch could be used (the message lists every reason).
     """
-    from mer_classic.features import extract_tracks
+    from mer_classic.features._batch import extract_tracks
 
     model = _check_model(model)
     settings = audio_settings(model)

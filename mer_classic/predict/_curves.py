@@ -34,13 +34,12 @@ def segment_frame(
     times: np.ndarray, values: np.ndarray, clip: np.ndarray | None, settings: Any
 ) -> pd.DataFrame:
     """Segment rows with clip-only columns (tempo, key ...) filled from the whole clip."""
-    from mer_classic.features.names import feature_names, segment_feature_names
 
-    df = pd.DataFrame(values, columns=list(segment_feature_names(settings.features)))
+    df = pd.DataFrame(values, columns=list(settings.segment_feature_names))
     if clip is not None:
         extra = {
             n: np.full(len(df), clip[i])
-            for i, n in enumerate(feature_names(settings.features))
+            for i, n in enumerate(settings.clip_feature_names)
             if n not in df.columns
         }
         df = pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
@@ -99,7 +98,7 @@ def predict_with_segments(
         window=window
         if window is not None
         else (settings.window if per_segment_model else CURVE_WINDOW),
-    ).validate()
+    )
     rows: list[pd.DataFrame] = []
     curves: list[pd.DataFrame] = []
     errors: list[dict[str, str]] = []
@@ -132,9 +131,7 @@ def predict_with_segments(
         if per_segment_model:
             row = aggregate_curve(curve, model).to_frame().T
         else:
-            from mer_classic.features.names import feature_names
-
-            cols = list(feature_names(settings.features))
+            cols = list(settings.clip_feature_names)
             row = model.predict_frame(
                 pd.DataFrame([clip], columns=cols, index=[t.track_id])
             )

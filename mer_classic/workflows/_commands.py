@@ -46,7 +46,8 @@ def run_extract(
         Lines about files that failed (empty when none did), for stderr.
     """
     from mer_classic.config import data_dir
-    from mer_classic.features import FeatureSettings, errors_path_for, extract_to_csv
+    from mer_classic.features import FeatureSettings, extract_to_csv
+    from mer_classic.features._batch import errors_path_for
 
     out = Path(out) if out is not None else data_dir() / "features" / "features.csv"
     cache = None if no_cache else (cache_dir or data_dir() / "cache" / "features")
@@ -60,40 +61,22 @@ def run_extract(
     )
     lines: list[str] = []
     result: Any
-    if scheduler is not None:
-        from mer_classic.features.distributed import extract_to_csv_distributed
-
-        result = extract_to_csv_distributed(
-            inputs,
-            out,
-            scheduler=scheduler,
-            label_from_folder=label_from_folder,
-            settings=settings,
-            cache_dir=cache,
-            quiet=quiet,
-            force=force,
-            metadata=metadata,
-            metadata_id=metadata_id,
-        )
-        shape = (result.n_rows, result.n_features)
-        if result.n_resumed:
-            lines.append(
-                f"Resumed: {result.n_resumed} file(s) from the interrupted run."
-            )
-    else:
-        result = extract_to_csv(
-            inputs,
-            out,
-            label_from_folder=label_from_folder,
-            settings=settings,
-            n_jobs=n_jobs,
-            cache_dir=cache,
-            quiet=quiet,
-            force=force,
-            metadata=metadata,
-            metadata_id=metadata_id,
-        )
-        shape = result.features.shape
+    result = extract_to_csv(
+        inputs,
+        out,
+        label_from_folder=label_from_folder,
+        settings=settings,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        cache_dir=cache,
+        quiet=quiet,
+        force=force,
+        metadata=metadata,
+        metadata_id=metadata_id,
+    )
+    shape = (result.n_rows, result.n_features)
+    if result.n_resumed:
+        lines.append(f"Resumed: {result.n_resumed} file(s) from the interrupted run.")
     n_ok = result.n_cached + result.n_computed
     lines.append(
         f"Extracted {n_ok} file(s) ({result.n_cached} from cache, "

@@ -279,7 +279,7 @@ def _feature_settings_of(data: str | os.PathLike[str] | None) -> dict[str, Any] 
     """Audio-feature settings recorded beside an extracted feature table, if any."""
     if data is None:
         return None
-    from mer_classic.features import settings_path_for
+    from mer_classic.features._batch import settings_path_for
 
     sidecar = settings_path_for(data)
     if sidecar.exists():
