@@ -133,3 +133,25 @@ def test_names_are_new_and_every_reference_has_one_column():
     assert len(set(REFERENCE_NAME.values())) == len(REFERENCE_NAME) >= 29
     assert all(r.startswith(("ORIGINAL-", "VOICE-")) for r in REFERENCE_NAME.values())
     assert all(meaning.endswith(".") for _, _, meaning in REF_COLUMNS)
+
+
+def test_reference_groups_in_the_extractor_equal_the_direct_computation(tmp_path):
+    import soundfile as sf
+
+    from mer_classic.features import FeatureSettings, extract_file
+    from mer_classic.features.names import feature_names
+    from mer_classic.features._ref_names import VOICE_COLUMNS
+
+    t = _seconds(3.0)
+    y = _tone(220.0 * 2 ** (50.0 * np.sin(2 * np.pi * 6.0 * t) / 1200.0))
+    path = tmp_path / "vib.wav"
+    sf.write(path, y, SR, subtype="FLOAT")
+    settings = FeatureSettings(features="reference,reference_voice")
+    _, values = extract_file(path, settings)
+    got = dict(zip(feature_names(settings.features), values, strict=True))
+    want = reference_features(y, SR)
+    assert set(got) == set(want)
+    for name, v in want.items():
+        assert got[name] == pytest.approx(v, rel=1e-6, abs=1e-9), name
+    assert got["ref_vibrato_ratio"] > 0
+    assert VOICE_COLUMNS <= set(got)
