@@ -139,8 +139,8 @@ def test_reference_groups_in_the_extractor_equal_the_direct_computation(tmp_path
     import soundfile as sf
 
     from mer_classic.features import FeatureSettings, extract_file
-    from mer_classic.features.names import feature_names
     from mer_classic.features._ref_names import VOICE_COLUMNS
+    from mer_classic.features.names import feature_names
 
     t = _seconds(3.0)
     y = _tone(220.0 * 2 ** (50.0 * np.sin(2 * np.pi * 6.0 * t) / 1200.0))
