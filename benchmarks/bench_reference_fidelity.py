@@ -121,15 +121,21 @@ def reference_columns(paths: list[Path], cache: Path, jobs: int) -> pd.DataFrame
 
 def extractor_columns(data: Path, cache: Path, jobs: int) -> pd.DataFrame:
     """Every extractor group's columns of every clip (index: clip id)."""
-    from mer_classic.features import discover_tracks, extract_tracks
+    from mer_classic.features import FeatureSettings
+    from mer_classic.features._batch import extract_tracks
+    from mer_classic.features._inputs import discover_tracks
 
     tracks, _ = discover_tracks([data], label_from_folder=True)
     res = extract_tracks(
-        tracks, features="all", n_jobs=jobs, cache_dir=cache / "features", quiet=True
+        tracks,
+        FeatureSettings(features="all"),
+        n_jobs=jobs,
+        cache_dir=cache / "features",
+        quiet=True,
     )
     X = res.features.copy()
     X.index = [Path(str(i)).stem for i in X.index]
-    return X
+    return X[[c for c in X.columns if not c.startswith("ref_")]]
 
 
 def measure_cost(paths: list[Path], repeats: int = 3) -> dict[str, float]:
