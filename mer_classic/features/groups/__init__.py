@@ -60,6 +60,7 @@ from mer_classic.features.groups.melody import (
     Texture,
 )
 from mer_classic.features.groups.mfcc import MFCC
+from mer_classic.features.groups.reference import Reference, ReferenceVoice
 from mer_classic.features.groups.rhythm import Rhythm
 from mer_classic.features.groups.spectral import Spectral
 from mer_classic.features.groups.timbre import Timbre
@@ -95,6 +96,8 @@ GROUPS: tuple[type[FeatureGroup], ...] = (
     NoteDynamics,
     NoteRhythm,
     Intervals,
+    Reference,
+    ReferenceVoice,
 )
 
 #: Group name → group class.
