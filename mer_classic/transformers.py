@@ -204,7 +204,6 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
         tags.requires_fit = True
-        tags.input_tags.allow_nan = True  # imputation is a later pipeline step
         return tags
 
 
@@ -343,4 +342,5 @@ class ColumnSelector(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.requires_fit = True
+        tags.input_tags.allow_nan = True  # imputation is a later pipeline step
         return tags

@@ -13,6 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from mer_classic._search import SubsampledGridSearch
 from mer_classic.samplers import AdaptiveSMOTE
+from mer_classic.transformers import ColumnSelector
 
 #: fast parameters for the checks (imblearn's INIT_PARAMS habit)
 SAMPLERS = [AdaptiveSMOTE(random_state=0)]
@@ -45,4 +46,15 @@ def test_samplers(estimator, check):
 @parametrize_with_checks(META)
 @pytest.mark.slow
 def test_meta_estimators(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_checks([ColumnSelector()])
+@pytest.mark.slow
+def test_column_selector(estimator, check):
+    """The first step of every saved model passes every common check.
+
+    It selects nothing when fitted without ``columns`` on an array, and keeps NaN
+    for the imputer that follows it (``allow_nan``); no expected failures.
+    """
     check(estimator)
