@@ -227,8 +227,12 @@ def moods_table():
 @pytest.mark.slow
 def test_train_uses_the_plan_and_saves_a_plain_pipeline(moods_table, monkeypatch):
     real = scaling.plan_for_size
-    monkeypatch.setattr(
-        scaling, "plan_for_size", lambda *a, **k: real(*a, **{**k, "grid_rows": 150})
+    import mer_classic.training as training_module
+
+    monkeypatch.setattr(  # training imports plan_for_size at its top
+        training_module,
+        "plan_for_size",
+        lambda *a, **k: real(*a, **{**k, "grid_rows": 150}),
     )
     res = train(moods_table, model="svm", cv=3, seed=0, large_rows=100, grid=True)
     sc = res.settings["scaling"]

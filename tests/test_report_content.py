@@ -330,6 +330,7 @@ def test_progress_draws_no_frames_off_a_terminal(capsys):
 
 def test_evaluate_of_one_block_draws_no_bar(evaluation, monkeypatch):
     from mer_classic import _progress
+    from mer_classic.report import _write
 
     shown = []
     real = _progress.progress
@@ -338,7 +339,7 @@ def test_evaluate_of_one_block_draws_no_bar(evaluation, monkeypatch):
         shown.append(kw)
         return real(it, **kw)
 
-    monkeypatch.setattr(_progress, "progress", spy)
+    monkeypatch.setattr(_write, "progress", spy)  # the evaluation loop's import
     res = CliRunner().invoke(
         main,
         ["evaluate", "--model", str(evaluation["run"]), "--data"]

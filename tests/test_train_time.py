@@ -93,7 +93,9 @@ def test_importance_shows_a_progress_bar_like_the_cv(monkeypatch):
         seen.append((kw.get("desc", ""), kw.get("quiet", False)))
         return real(it, **{**kw, "quiet": True})
 
-    monkeypatch.setattr(prog, "progress", spy)
+    import mer_classic.importance as importance_module
+
+    monkeypatch.setattr(importance_module, "progress", spy)
     df = _wide(p=4)
     from sklearn.linear_model import LogisticRegression
 

@@ -293,7 +293,7 @@ def clip_features(
     Examples
     --------
     >>> import numpy as np
-    >>> from mer_classic.features import FEATURE_NAMES
+    >>> from mer_classic.features.names import FEATURE_NAMES
     >>> t = np.arange(22050 * 2) / 22050
     >>> v = clip_features(0.5 * np.sin(2 * np.pi * 440 * t))
     >>> v.shape == (len(FEATURE_NAMES),)
