@@ -480,7 +480,14 @@ def test_cli_extract_metadata_columns_keeps_named_numeric_columns(
     )
     res = CliRunner().invoke(
         main,
-        [*args, "--metadata", str(metadata), "--metadata-columns", "Year", "--no-cache"],
+        [
+            *args,
+            "--metadata",
+            str(metadata),
+            "--metadata-columns",
+            "Year",
+            "--no-cache",
+        ],
     )
     assert res.exit_code == 0, res.output
     assert "  note: metadata: not joined: Moods (numeric" in res.output
@@ -490,7 +497,12 @@ def test_cli_extract_metadata_columns_keeps_named_numeric_columns(
     ) in res.output
     df = pd.read_csv(out)
     assert list(df.columns[:6]) == [
-        "track_id", "label", "Artist", "Title", "Quadrant", "Year"
+        "track_id",
+        "label",
+        "Artist",
+        "Title",
+        "Quadrant",
+        "Year",
     ]
     assert df["Year"].tolist()[:3] == [1999, 2000, 2001]
     # the kept column is a regression target for evaluate/train

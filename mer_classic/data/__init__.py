@@ -1,2 +1,1 @@
-
 __all__ = []  # package data only
