@@ -294,34 +294,17 @@ def evaluate(model_path, data, target, group, id_col, out, force, quiet):
     )
 
 
-#: train options that ``train --dynamic`` (alias of ``train-dynamic``) honours
-DYNAMIC_OPTIONS = frozenset(
-    {
-        "model",
-        "task",
-        "data",
-        "target",
-        "cv",
-        "repeats",
-        "seed",
-        "grid",
-        "jobs",
-        "dynamic",
-        "annotations",
-        "smooth",
-        "out",
-        "force",
-        "quiet",
-    }
-)
-
-
 def _refuse_unhonoured(ctx: click.Context) -> None:
-    """Refuse options given explicitly to ``train --dynamic`` that it cannot honour."""
+    """Refuse options given explicitly to ``train --dynamic`` that it cannot honour.
+
+    The honoured ones are derived from ``train-dynamic``'s own parameters (plus
+    ``--task`` and ``--dynamic`` themselves), so the two lists cannot drift apart.
+    """
+    honoured = {p.name for p in train_dynamic.params} | {"task", "dynamic"}
     given = [
         p
         for p in ctx.command.params
-        if p.name not in DYNAMIC_OPTIONS
+        if p.name not in honoured
         and ctx.get_parameter_source(p.name)
         in (
             click.core.ParameterSource.COMMANDLINE,
