@@ -169,6 +169,20 @@ def main(argv: list[str] | None = None) -> int:
                     "flagged": bool(row["out_of_range"]),
                 }
         result["synthetic"] = synth
+        music = args.data.parent / "librosa-example-music" / "audio"
+        if music.is_dir():  # other real music, never seen: 8 recordings, 2 versions
+            found, _ = discover_tracks([music])
+            mres = extract_tracks(
+                found, FeatureSettings(), n_jobs=1, cache_dir=args.cache_dir, quiet=True
+            )
+            chk = range_check(mres.features[list(X.columns)], ranges)
+            result["librosa_examples"] = {
+                str(i): {
+                    "score": float(r["out_of_range_score"]),
+                    "flagged": bool(r["out_of_range"]),
+                }
+                for i, r in chk.iterrows()
+            }
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -229,6 +243,21 @@ def render(r: dict[str, Any]) -> str:
                     f"| {name} | {row['score']:.2f} | {row['share']:.2f} | "
                     f"{'yes' if row['flagged'] else 'no'} |"
                 )
+    if "librosa_examples" in r:
+        ex = r["librosa_examples"]
+        flagged = [k for k, v in ex.items() if v["flagged"]]
+        lines += [
+            "",
+            "## Other real music against the range of all 300 4Q clips",
+            "",
+            f"The librosa example recordings (`../shared/data/librosa-example-music`, "
+            f"{len(ex)} files: 8 recordings at 22 kHz mono and 44.1 kHz stereo): "
+            f"{len(flagged)} flagged"
+            + (f" ({', '.join(flagged)})" if flagged else "")
+            + "; scores: "
+            + ", ".join(f"{k} {v['score']:.2f}" for k, v in sorted(ex.items()))
+            + ".",
+        ]
     return "\n".join(lines) + "\n"
 
 
