@@ -79,7 +79,10 @@ def feature_ranges(X: pd.DataFrame) -> dict[str, Any]:
         if not len(col):
             columns[str(name)] = None
             continue
-        columns[str(name)] = [float(v) for v in np.quantile(col, RANGE_QUANTILES)]
+        # 7 significant digits: model.json stays small, the check is unchanged
+        columns[str(name)] = [
+            float(f"{v:.7g}") for v in np.quantile(col, RANGE_QUANTILES)
+        ]
     return {
         "format": _FORMAT,
         "quantiles": list(RANGE_QUANTILES),
