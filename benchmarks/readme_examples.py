@@ -190,6 +190,13 @@ def example_4q(work: Path, data: Path, jobs: int) -> dict[str, Any]:
             "label": row["label"],
             **probas,
             "quadrant": row.get("quadrant"),
+            # the training-range check (absent for a model saved without a range)
+            **({"out_of_range": row["out_of_range"]} if "out_of_range" in row else {}),
+            **{
+                k: round(float(row[k]), 3)
+                for k in ("out_of_range_score", "out_of_range_share")
+                if k in row
+            },
         },
     }
 

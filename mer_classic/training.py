@@ -47,6 +47,7 @@ from mer_classic.metrics import (
 )
 from mer_classic.models import get_spec
 from mer_classic.parallel import check_n_jobs, check_scheduler, joblib_backend
+from mer_classic.persistence._ranges import feature_ranges
 from mer_classic.table import Table
 
 __all__ = ["TrainResult", "train", "score_predictions"]
@@ -77,6 +78,10 @@ class TrainResult:
         out of the splits).
     feature_names : list of str
         Feature columns the model expects, in order.
+    feature_ranges : dict or None
+        The training features' robust range
+        (:func:`mer_classic.persistence._ranges.feature_ranges`), stored in
+        ``model.json`` so that prediction can flag rows far outside it.
     """
 
     estimator: Any
@@ -90,6 +95,7 @@ class TrainResult:
     y_true: Any = None
     groups: Any = None
     timings: dict[str, float] = field(default_factory=dict)
+    feature_ranges: dict[str, Any] | None = None
 
 
 def score_predictions(
@@ -297,6 +303,7 @@ def train(
         y_true=table.y,
         groups=table.groups,
         timings=timings,
+        feature_ranges=feature_ranges(table.X),
     )
 
 

@@ -364,6 +364,10 @@ def test_cli_train_dynamic_saves_a_model(tmp_path):
     m = load_model(out)
     assert m.task == "regress" and m.targets == ["valence", "arousal"]
     assert m.predict(X.reset_index(drop=True)).shape == (len(X), 2)
+    # the training segments' feature range is stored, so prediction can flag
+    assert sorted(m.feature_ranges["columns"]) == sorted(m.feature_names)
+    # of the aligned (annotated) frames the model was fitted on
+    assert f"on {m.feature_ranges['n_rows']} frames" in res.output
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 1 and "already exists" in again.output
     bad = CliRunner().invoke(main, ["train", "--dynamic", "--model", "svm"])

@@ -107,6 +107,9 @@ def test_4q_example_figures(record, readme):
     cells = [p["track_id"], p["path"], p["label"]]
     cells += [f"{p[c]:.3f}" for c in q4["predict_header"] if c.startswith("proba_")]
     cells.append(p["quadrant"])
+    if "out_of_range" in p:  # the training-range check
+        cells.append(p["out_of_range"])
+        cells += [f"{p[c]:.3f}" for c in ("out_of_range_score", "out_of_range_share")]
     assert f"{header} {','.join(cells)}" in text, "the predict output block"
     cv = q4["cv"]
     m = _find(

@@ -23,6 +23,7 @@ from mer_classic.dynamic._io import (
 )
 from mer_classic.exceptions import DataError
 from mer_classic.persistence._files import save_model
+from mer_classic.persistence._ranges import feature_ranges
 from mer_classic.report._dynamic import write_dynamic_files
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def _save_final_model(
             "grid": grid,
         },
         "metrics": headline_metrics(metrics),
+        "feature_ranges": feature_ranges(X),
         **({"feature_settings": settings} if settings else {}),
     }
     save_model(est, out, meta)

@@ -13,6 +13,7 @@ from mer_classic.exceptions import DataError
 from mer_classic.features.names import groups_of_names, resolve_feature_groups
 from mer_classic.labels import find_va_columns, quadrants_of_labels, va_to_quadrant
 from mer_classic.persistence._checks import pipeline_classes, pipeline_feature_names
+from mer_classic.persistence._ranges import range_check
 
 __all__ = ["MerModel"]
 
@@ -81,6 +82,33 @@ class MerModel:
             return self.metadata.get("classes")
         return classes
 
+    @property
+    def feature_ranges(self) -> dict[str, Any] | None:
+        """The training features' robust range from ``model.json``, or None.
+
+        None for a model saved before the range was recorded: its predictions
+        carry no ``out_of_range`` column (see :meth:`range_check`).
+        """
+        ranges = self.metadata.get("feature_ranges")
+        if isinstance(ranges, dict) and isinstance(ranges.get("columns"), dict):
+            return ranges
+        return None
+
+    def range_check(self, X: pd.DataFrame) -> pd.DataFrame | None:
+        """How far each row of ``X`` lies outside the training feature range.
+
+        Returns
+        -------
+        DataFrame or None
+            ``out_of_range``, ``out_of_range_score`` and ``out_of_range_share``
+            indexed like ``X`` (:func:`mer_classic.persistence._ranges.range_check`);
+            None when the model records no training range (saved before it was).
+        """
+        ranges = self.feature_ranges
+        if ranges is None:
+            return None
+        return range_check(self._frame(X), ranges)
+
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
         if not isinstance(X, pd.DataFrame):
             raise DataError(
@@ -148,7 +176,9 @@ class MerModel:
                 return X.set_index(X[col].astype(str).rename(col), drop=False)
         return X
 
-    def predict_frame(self, X: pd.DataFrame) -> pd.DataFrame:
+    def predict_frame(
+        self, X: pd.DataFrame, *, check_range: bool = True
+    ) -> pd.DataFrame:
         """Predictions as a DataFrame indexed like ``X``, or by its track ids.
 
         When ``X`` has a plain row-number index and a ``track_id`` column (or the
@@ -157,7 +187,11 @@ class MerModel:
 
         Classification: ``label``, ``proba_<class>`` (when available) and ``quadrant``
         (when the labels are moods/quadrants). Regression: one column per target and,
-        when valence and arousal are both predicted, ``quadrant``.
+        when valence and arousal are both predicted, ``quadrant``. Then, when the
+        model records its training feature range and ``check_range`` is true,
+        ``out_of_range`` (True: the row lies far outside the training data, its
+        prediction is an extrapolation), ``out_of_range_score`` and
+        ``out_of_range_share`` (see :meth:`range_check`).
         """
 
         X = self._with_id_index(X)
@@ -183,4 +217,9 @@ class MerModel:
             scale = self.metadata.get("scale")
             if va is not None and scale:
                 out["quadrant"] = va_to_quadrant(out[va[0]], out[va[1]], scale)
+        ranges = self.feature_ranges if check_range else None
+        if ranges is not None:
+            checked = range_check(Xf, ranges)
+            for col in checked.columns:
+                out[col] = checked[col].to_numpy()
         return out

@@ -20,6 +20,7 @@ from mer_classic._progress import progress
 from mer_classic.exceptions import AudioError
 from mer_classic.features._audio import extract_file_segments
 from mer_classic.labels import find_va_columns, va_to_quadrant
+from mer_classic.persistence._ranges import RANGE_MAX_SCORE
 
 __all__ = [
     "CURVE_WINDOW",
@@ -123,13 +124,20 @@ def predict_with_segments(
             )
             continue
         seg_X = segment_frame(times, values, clip, settings)
-        curve = model.predict_frame(seg_X)
+        # the range check is per track (below), not one flag per segment
+        curve = model.predict_frame(seg_X, check_range=False)
         curve.index = pd.MultiIndex.from_arrays(
             [[t.track_id] * len(curve), curve.index], names=["track_id", "time"]
         )
         curves.append(curve)
         if per_segment_model:
             row = aggregate_curve(curve, model).to_frame().T
+            checked = model.range_check(seg_X)
+            if checked is not None:  # the track: mean over its segments
+                score = float(checked["out_of_range_score"].mean())
+                row["out_of_range"] = score > RANGE_MAX_SCORE
+                row["out_of_range_score"] = score
+                row["out_of_range_share"] = float(checked["out_of_range_share"].mean())
         else:
             cols = list(settings.clip_feature_names)
             row = model.predict_frame(

@@ -32,6 +32,7 @@ from mer_classic._progress import progress
 from mer_classic.config import reports_dir
 from mer_classic.exceptions import ConfigError
 from mer_classic.persistence._files import save_model
+from mer_classic.persistence._ranges import count_out_of_range
 from mer_classic.report._evaluation import EVALUATE_KIND, evaluation_facts
 from mer_classic.report._files import (
     IMPORTANCE_FILE,
@@ -130,6 +131,7 @@ def write_run(
             "data_fingerprint": result.table_meta.get("fingerprint"),
             "data_source": result.table_meta.get("source"),
             "metrics": _headline(metrics),
+            "feature_ranges": result.feature_ranges,
             **(
                 {"feature_settings": extra_meta["feature_settings"]}
                 if extra_meta and extra_meta.get("feature_settings")
@@ -186,6 +188,8 @@ def write_evaluation(
         model.task, table.y, y_pred, scale=model.metadata.get("scale")
     )
     metrics["evaluation"] = "saved model applied to an external table (no refit)"
+    # rows far outside the training range (None: the model records no range)
+    metrics["out_of_range"] = count_out_of_range(pred)
     metrics["baseline"] = baseline_scores(table.y, task=model.task, cv=None)
     with run_folder(out, force=force) as tmp:
         write_text_atomic(tmp / METRICS_FILE, json_text(metrics))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mer_classic._io import check_writable, refuse_existing
 from mer_classic.exceptions import ConfigError, ParameterError
+from mer_classic.persistence._ranges import count_out_of_range, out_of_range_note
 from mer_classic.workflows._output import check_format, table_text, write_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -105,6 +106,9 @@ def run_predict_audio(
         return table_text(res.tracks, fmt), res
     write_table(res.tracks, out, fmt)
     lines = [f"wrote {len(res.tracks)} prediction(s) to {out}"]
+    note = out_of_range_note(count_out_of_range(res.tracks), len(res.tracks))
+    if note:  # one line per batch (per track with segments, never per segment)
+        lines.append(f"  note: {note}")
     if segments and res.segments is not None:
         seg_file, png = segments_paths(out, fmt)
         if smooth > 0:

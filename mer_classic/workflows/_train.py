@@ -11,6 +11,7 @@ from typing import Any
 
 from mer_classic._io import check_writable, refuse_existing
 from mer_classic.exceptions import ConfigError, ParameterError
+from mer_classic.persistence._ranges import count_out_of_range, out_of_range_note
 from mer_classic.workflows._output import check_format, table_text, write_table
 
 __all__ = [
@@ -424,9 +425,11 @@ def run_evaluate(
     )
     check_writable(out_dir)
     _, metrics = write_evaluation(model, table, out_dir, force=force, quiet=quiet)
+    note = out_of_range_note(metrics.get("out_of_range"), len(table), unit="row")
     return (
         f"{model.metadata.get('model')} on {table.meta['source']} ({len(table)} rows)\n  "
         + format_metrics(metrics)
+        + (f"\n  note: {note}" if note else "")
         + f"\nwrote {out_dir}/ (index.html, report.md, metrics.json, predictions.csv)"
     )
 
@@ -477,7 +480,10 @@ def run_predict_table(
     if out is None:
         return table_text(preds, fmt)
     write_table(preds, out, fmt)
-    return f"wrote {len(preds)} prediction(s) to {out}"
+    note = out_of_range_note(count_out_of_range(preds), len(preds), unit="row")
+    return f"wrote {len(preds)} prediction(s) to {out}" + (
+        f"\n  note: {note}" if note else ""
+    )
 
 
 def run_train_dynamic(
