@@ -113,7 +113,7 @@ REF_COLUMNS += [
     (
         "ref_layers_mean",
         f"{_T}Musical Layers (Mean)",
-        "Mean number of simultaneous pitch contours (musical layers).",
+        "Mean number of simultaneous salient pitches (musical layers) per frame.",
     ),
     (
         "ref_layers_std",
