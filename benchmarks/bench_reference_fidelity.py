@@ -297,8 +297,10 @@ def main(argv: list[str] | None = None) -> int:
     lines += [
         "Chosen coarsely on these clips (one choice among 2-5 values each, no "
         "per-feature tricks): the salience weighting (A-weighting / none / 150 Hz "
-        "high-pass), the layer count (MELODIA contours / peaked salience candidates; "
-        "ratio 0.3-0.7, peakiness 1.5-20, median smoothing 1-33 frames), the tremolo "
+        "high-pass), the layer count (MELODIA contours / essentia MultiPitchMelodia / "
+        "peaked salience candidates; clip floor none / MELODIA's distribution "
+        "threshold / 0.05-0.3 of the loud-frame salience, ratio 0.2-0.7, peakiness "
+        "1-20, median smoothing 1-33 frames), the tremolo "
         "band (2-20 / 3-12 / 4-8 Hz), the glissando minimum (30 / 50 / 100 cents), "
         "the creak band (4 bands) and the vibrato thresholds (shortest note 0.12 / "
         "0.2 / 0.25 s, semi-extent 5 / 10 / 15 cents, power share 0 / 0.15 / 0.3). "

@@ -15,7 +15,7 @@ from mer_classic.features._ref_melody import (
 )
 from mer_classic.features._ref_names import REF_COLUMNS, REFERENCE_NAME
 from mer_classic.features._ref_stats import describe
-from mer_classic.features._ref_texture import count_layers, texture_values
+from mer_classic.features._ref_texture import mix_layers, texture_values
 from mer_classic.features.names import FEATURE_NAMES
 
 SR = 22050
@@ -84,18 +84,51 @@ def test_downward_glissando_has_direction_down():
     assert len(ext) == 1 and ext[0] == pytest.approx(-400.0, abs=30.0)
 
 
+def _layers(y: np.ndarray) -> np.ndarray:
+    n_fft, hop = stft_params(SR)
+    S = _dsp.stft_magnitude(np.asarray(y, dtype=np.float32), n_fft, hop)
+    return mix_layers(*salience_candidates(S, SR, n_fft))
+
+
 def test_chord_of_three_sustained_tones_is_three_layers():
     n = int(2.0 * SR)
-    y = sum(_tone(np.full(n, f)) for f in (220.0, 277.18, 329.63))
+    chord = _layers(sum(_tone(np.full(n, f)) for f in (220.0, 277.18, 329.63)))
+    assert np.all(chord[10:-10] == 3)
+    assert np.all(_layers(_tone(np.full(n, 220.0)))[10:-10] == 1)
+
+
+def test_silence_is_zero_layers():
+    assert np.all(_layers(np.zeros(SR)) == 0)
+
+
+def test_quiet_tone_after_a_loud_one_is_zero_layers():
+    # the clip floor: a pitch 30 dB below the clip's loud frames is no layer
+    loud = _tone(np.full(SR, 220.0))
+    layers = _layers(np.concatenate([loud, 10 ** (-30 / 20) * loud]))
+    hop = stft_params(SR)[1]
+    assert np.all(layers[10 : SR // hop - 10] == 1)
+    assert np.all(layers[SR // hop + 10 : -10] == 0)
+
+
+def test_one_two_three_tones_give_one_transition_each():
+    # 220 Hz, then + 277 Hz, then + 330 Hz, 1 s each: 1 -> 2 -> 3 layers once
+    part = int(1.0 * SR)
+    freqs = (220.0, 277.18, 329.63)
+    y = np.concatenate(
+        [sum(_tone(np.full(part, f)) for f in freqs[: i + 1]) for i in range(3)]
+    )
+    fade = SR // 20
+    y[-fade:] *= np.linspace(1, 0, fade)  # fade out: no end click
     n_fft, hop = stft_params(SR)
-    S = _dsp.stft_magnitude(y, n_fft, hop)
-    cents, sal, mean = salience_candidates(S, SR, n_fft)
-    layers = count_layers(cents, sal, mean)
-    mid = layers[10:-10]
-    assert np.median(mid) == 3
-    single = _dsp.stft_magnitude(_tone(np.full(n, 220.0)), n_fft, hop)
-    c1, s1, m1 = salience_candidates(single, SR, n_fft)
-    assert np.median(count_layers(c1, s1, m1)[10:-10]) == 1
+    layers = _layers(y)
+    v = texture_values(layers, SR / hop)
+    seconds = len(layers) * hop / SR
+    assert v["ref_layers_1_to_2_rate"] == pytest.approx(1 / seconds)
+    assert v["ref_layers_2_to_3_rate"] == pytest.approx(1 / seconds)
+    assert v["ref_layers_1_to_0_rate"] == 0.0
+    assert v["ref_layers_2_to_1_rate"] == 0.0
+    assert v["ref_layers_max"] == 3.0
+    assert v["ref_layers_mono_ratio"] == pytest.approx(1 / 3, abs=0.03)
 
 
 def test_texture_values_rates_and_shares():

@@ -339,20 +339,54 @@ def count_layers(
     floor: float = 0.1,
     min_peakiness: float = 2.5,
     tolerance: float = 0.3,
+    clip_floor: float = 0.0,
+    smooth: int = 1,
 ) -> np.ndarray:
     """Number of simultaneous salient pitches per frame.
 
     A candidate counts when its salience is at least ``layer_ratio`` times the
-    frame's strongest and ``floor`` times the voicing ``threshold``, its
-    peakiness (over the frame ``mean`` salience) is ``min_peakiness`` or more,
-    and it is not within
-    ``tolerance`` semitones of an octave (±12) or a twelfth (±19) of a stronger
-    counted candidate (harmonic summation leaves ghosts there).
+    frame's strongest, ``floor`` times the voicing ``threshold`` and
+    ``clip_floor`` times the clip's loud-frame salience (the 95th percentile,
+    over frames, of each frame's strongest candidate), its peakiness (over the
+    frame ``mean`` salience) is ``min_peakiness`` or more, and it is not within
+    ``tolerance`` semitones of the unison, an octave (±12), a twelfth (±19) or
+    a double octave (±24) of a stronger counted candidate (harmonic summation
+    leaves ghosts there). A median filter over ``smooth`` frames then removes
+    flicker of the count shorter than about half its width.
+
+    Parameters
+    ----------
+    midi, sal : ndarray of shape (n_frames, n_candidates)
+        Candidate pitches (MIDI) and saliences, strongest first (0: none).
+    mean : ndarray of shape (n_frames,)
+        Mean salience of each frame.
+    threshold : float
+        Voicing threshold of the melody (salience).
+    layer_ratio, floor, min_peakiness, tolerance : float
+        See above (``tolerance`` in semitones).
+    clip_floor : float, default=0.0
+        Smallest salience relative to the clip's loud-frame salience (0: off).
+    smooth : int, default=1
+        Width (frames) of the median filter of the count (1: none).
+
+    Returns
+    -------
+    ndarray of shape (n_frames,)
+        Layer count per frame (float).
+
+    Examples
+    --------
+    >>> midi = np.array([[60.0, 64.0, 72.0]] * 3)
+    >>> sal = np.array([[1.0, 0.8, 0.9]] * 3)
+    >>> count_layers(midi, sal, np.full(3, 0.1), 0.0).tolist()  # 72: octave ghost
+    [2.0, 2.0, 2.0]
     """
     n, k = sal.shape
     best = sal[:, :1]
     peaky = sal / np.maximum(mean, 1e-12)[:, None]
     ok = (sal >= layer_ratio * best) & (sal >= floor * threshold)
+    if clip_floor > 0 and n:
+        ok &= sal >= clip_floor * float(np.percentile(best, 95))
     ok &= (sal > 0) & (peaky >= min_peakiness)
     for j in range(1, k):
         for i in range(j):
@@ -361,7 +395,10 @@ def count_layers(
             for interval in (0.0, 12.0, 19.0, 24.0):
                 ghost |= np.abs(d - interval) <= max(tolerance, 0.0)
             ok[:, j] &= ~(ok[:, i] & ghost)
-    return ok.sum(axis=1).astype(np.float64)
+    layers = ok.sum(axis=1)
+    if smooth > 1 and n:
+        layers = scipy.ndimage.median_filter(layers, size=int(smooth), mode="nearest")
+    return layers.astype(np.float64)
 
 
 def pitch_track(

@@ -25,7 +25,7 @@ from mer_classic.features._ref_melody import (
     track_contours,
 )
 from mer_classic.features._ref_names import REF_COLUMNS, VOICE_COLUMNS
-from mer_classic.features._ref_texture import count_layers, texture_values
+from mer_classic.features._ref_texture import mix_layers, texture_values
 from mer_classic.features._ref_voice import voice_magnitude
 from mer_classic.features._ref_voicequality import creak_frames, creak_values
 
@@ -147,7 +147,7 @@ def mix_values(
     melody, msal, which = select_melody(contours)
     notes = segment_notes(melody, which, frame_rate)
     values = expressive_values(notes, melody, msal)
-    values.update(texture_values(count_layers(cents, sal, mean), frame_rate))
+    values.update(texture_values(mix_layers(cents, sal, mean), frame_rate))
     values.update(creak_values(creak))
     return _finite(values, [c for c, _, _ in REF_COLUMNS if c not in VOICE_COLUMNS])
 

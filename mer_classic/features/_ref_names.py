@@ -113,22 +113,25 @@ REF_COLUMNS += [
     (
         "ref_layers_mean",
         f"{_T}Musical Layers (Mean)",
-        "Mean number of simultaneous pitch contours (musical layers).",
+        "Mean over frames of the number of musical layers: the frame's salient "
+        "pitches (harmonic-summation salience peaks at least 0.3 times the "
+        "frame's strongest and -20 dB of the clip's loud frames, octave and "
+        "twelfth ghosts removed, count median-filtered over 9 frames).",
     ),
     (
         "ref_layers_std",
         f"{_T}Musical Layers (Std)",
-        "Standard deviation of the number of musical layers.",
+        "Standard deviation over frames of the number of musical layers.",
     ),
     (
         "ref_layers_max",
         f"{_T}Musical Layers (Max)",
-        "Largest number of musical layers.",
+        "Largest number of musical layers of a frame.",
     ),
     (
         "ref_layers_mono_ratio",
         f"{_T}ML1-Monophonic Texture (Percentage)",
-        "Share of the frames with exactly one layer.",
+        "Share of the frames with exactly one musical layer (monophonic texture).",
     ),
 ]
 _TRANS_REF = {
@@ -143,7 +146,8 @@ for (_a, _b), _ref in _TRANS_REF.items():
         (
             f"ref_layers_{_a}_to_{_b}_rate",
             _ref if _ref.startswith(_T) else "",
-            f"Transitions from {_a} to {_b} musical layers per second.",
+            f"Frames where the layer count goes from {_a} to {_b}, per second "
+            "of the clip.",
         )
     )
 REF_COLUMNS += [

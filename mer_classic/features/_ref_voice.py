@@ -14,6 +14,16 @@ into the salience front end, so no inverse STFT is needed.
 The neighbour search is one matrix product and the median one vectorised
 reduction; ``librosa.decompose.nn_filter`` gives the same kind of background but
 takes seconds per clip (a Python loop over frames).
+
+Is it enough? Not for the reference's voice features: the voice's layer
+transitions (``ref_voice_layers_0_to_1_rate``, counted on the voice's MELODIA-
+style pitch contours) reach |ρ| 0.39 with the reference on the 300 dev clips,
+0.51 and 0.25 on two artist-disjoint halves. Tried and left: the mix's layer
+counter on the voice (at most 0.36), MELODIA's contour voicing filter (0.40),
+REPET-SIM on the harmonic part of an HPSS split (lower on a 44-clip subset) and
+a margin of 1 (0.34 with the contours, 0.14 with the layer counter). Which
+separation the 4Q authors used could not be confirmed here; a learned vocal
+separator is the likely missing piece.
 """
 
 from __future__ import annotations

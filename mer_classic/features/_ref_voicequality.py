@@ -1,13 +1,24 @@
-"""Frame-wise creaky-voice measure (stand-in for the Voice Analysis Toolbox).
+"""Frame-wise creaky-voice measure (stand-in for the creaky-voice probability).
 
-The reference feature is the skewness, over frames, of the creaky-voice
-probability of Kane, Drugman & Gobl (2013, COVAREP), a classifier over
-LP-residual cues of irregular, low-rate glottal pulses. Here the frame measure
+The reference feature ``ORIGINAL-VAT-Probability of Creaky Voice (Skewness)``
+is the skewness, over frames, of the creaky-voice probability of the Kane-Drugman
+detector (Kane, Drugman & Gobl 2013; ``detect_creaky_voice`` in COVAREP): every
+10 ms, an artificial neural network trained on speech turns cues of irregular,
+low-rate glottal pulses into a probability. Its cues are the H2-H1 difference
+and the residual peak prominence of the linear-prediction residual (Kane &
+Drugman), and Ishi et al.'s (2008) power-peak rise/fall, intra-frame
+periodicity and inter-pulse similarity, with energy and zero-crossing
+contours. None of that is replicated here (no LP residual, no glottal pulses,
+no trained network).
+
+What is approximated: the *aperiodicity* those cues detect. The frame measure
 is the spectral flatness of the 400-1600 Hz band of the magnitude STFT (1 for
-noise-like, aperiodic frames, near 0 for clearly harmonic ones), a cue of the
-same aperiodicity; its skewness over the non-silent frames is the column. The
-band was chosen coarsely on the dev clips among 60-1000, 200-800, 400-1600 and
-1000-4000 Hz (|ρ| with the reference 0.26, 0.55, 0.64, 0.54 on 150 clips).
+noise-like, aperiodic frames, near 0 for clearly harmonic ones); its skewness
+over the non-silent frames is the column. The band was chosen coarsely on the
+dev clips among 60-1000, 200-800, 400-1600 and 1000-4000 Hz (|ρ| with the
+reference 0.26, 0.55, 0.64, 0.54 on 150 clips); the log flatness, a 9-frame
+median and only the frames with a musical layer were tried on the 300 dev
+clips and left (|ρ| 0.47, 0.60, 0.59 against 0.60).
 """
 
 from __future__ import annotations
