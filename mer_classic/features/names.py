@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Bump when any feature's definition changes (it is part of the cache key).
-FEATURES_VERSION = "3"
+FEATURES_VERSION = "4"
 
 _STATS_MEANING = {
     "mean": "mean over frames",
