@@ -19,7 +19,7 @@ import pandas as pd
 from mer_classic._progress import progress
 from mer_classic.exceptions import AudioError
 from mer_classic.features._audio import extract_file_segments
-from mer_classic.labels import find_va_columns, va_to_quadrant
+from mer_classic.labels import find_va_columns, quadrants_of_labels, va_to_quadrant
 
 __all__ = [
     "CURVE_WINDOW",
@@ -31,6 +31,9 @@ __all__ = [
 #: analysis window (s) of each curve point for a clip-level model: long enough for the
 #: frame statistics to resemble the clip statistics the model was trained on
 CURVE_WINDOW = 3.0
+
+#: segment rows predicted at a time (a 2-hour file at 0.5 s steps has 14,400)
+_ROWS = 2048
 
 
 def segment_frame(
@@ -122,8 +125,23 @@ def predict_with_segments(
                 }
             )
             continue
-        seg_X = segment_frame(times, values, clip, settings)
-        curve = model.predict_frame(seg_X)
+        # predicted in slices of rows: the model's working copies stay bounded
+        curve = pd.concat(
+            [
+                model.predict_frame(
+                    segment_frame(times[c : c + _ROWS], values[c : c + _ROWS], clip,
+                                  settings)
+                )
+                for c in range(0, max(len(times), 1), _ROWS)
+            ]
+        )  # fmt: skip
+        del values
+        if model.task == "classify" and "label" in curve.columns:
+            # as predict_frame on all rows: quadrants when every label maps to one
+            curve = curve.drop(columns="quadrant", errors="ignore")
+            q = quadrants_of_labels(curve["label"])
+            if q is not None:
+                curve["quadrant"] = q
         curve.index = pd.MultiIndex.from_arrays(
             [[t.track_id] * len(curve), curve.index], names=["track_id", "time"]
         )
