@@ -233,14 +233,20 @@ def _viterbi(
     pointers kept as int8, so a long clip costs ``k`` bytes per frame here.
     """
     n, k = sal.shape
-    best = sal.max(axis=1, keepdims=True)
-    emit = -np.log(sal / np.where(best > 0, best, 1.0) + 1e-3)
-    emit[sal <= 0] = -np.log(1e-3)
+
+    def emission(rows: slice) -> np.ndarray:
+        sl = sal[rows]
+        best = sl.max(axis=1, keepdims=True)
+        emit = -np.log(sl / np.where(best > 0, best, 1.0) + 1e-3)
+        emit[sl <= 0] = -np.log(1e-3)
+        return emit
+
     back = np.zeros((n, k), dtype=np.int8 if k < 128 else np.int64)
-    cost = emit[0].copy()
+    cost = emission(slice(0, 1))[0].copy()
     cols = np.arange(k)
     for c0 in range(1, n, chunk):
         c1 = min(c0 + chunk, n)
+        emit = emission(slice(c0, c1))
         # jump (semitones) between every candidate pair of successive frames
         cur, prev = midi[c0:c1, None, :], midi[c0 - 1 : c1 - 1, :, None]
         d = np.abs(cur - prev)
@@ -250,7 +256,7 @@ def _viterbi(
             tot = cost[:, None] + trans[i - c0]
             arg = tot.argmin(axis=0)
             back[i] = arg
-            cost = tot[arg, cols] + emit[i]
+            cost = tot[arg, cols] + emit[i - c0]
     path = np.empty(n, dtype=np.int64)
     path[-1] = int(cost.argmin())
     for i in range(n - 1, 0, -1):
