@@ -383,9 +383,9 @@ def extract_file(
 ) -> tuple[np.ndarray | None, np.ndarray]:
     """Decode one file block by block and compute its features.
 
-    Memory does not grow with the file's duration beyond compact per-frame data
-    (a few MB per minute of audio; see ``FrameEngine``), except for formats that
-    libsndfile cannot read, which are decoded whole.
+    Memory stays nearly flat in the file's duration (see ``FrameEngine``; what
+    still grows is the melody analysis, well under 1 MB per minute of audio),
+    except for formats that libsndfile cannot read, which are decoded whole.
 
     Parameters
     ----------
