@@ -116,3 +116,30 @@ def test_extract_cli_with_a_damaged_cache_writes_finite_rows(clips, tmp_path, ca
     assert sum("damaged cache entry" in r.message for r in caplog.records) == 2
     table = pd.read_csv(out, index_col=0)
     assert table.shape[0] == 2 and not table.isna().any().any()
+
+
+def test_dask_path_logs_cache_damage_like_the_local_path(
+    clips, tmp_path, caplog, cluster
+):
+    """scheduler=... (a real LocalCluster): the workers' notes about a damaged or
+    unreadable entry come back with the result and are logged here, as locally."""
+    from mer_classic.features import extract_to_csv
+
+    cache = tmp_path / "cache"
+    paths = [t.path for t in clips]
+    extract_to_csv(paths, tmp_path / "a.csv", cache_dir=cache)
+    first, second = _entries(cache)
+    _damage_all(cache, lambda a: {**a, "values": np.full_like(a["values"], np.nan)})
+    second.write_bytes(b"not an npz")
+    with caplog.at_level(logging.WARNING):
+        res = extract_to_csv(
+            paths, tmp_path / "b.csv", cache_dir=cache,
+            scheduler=cluster.scheduler_address,
+        )  # fmt: skip
+    assert (res.n_cached, res.n_computed) == (0, 2)
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("damaged cache entry" in m and "non-finite" in m for m in messages) == 1
+    assert sum("unreadable cache entry" in m for m in messages) == 1
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv")
+    )

@@ -209,3 +209,32 @@ def test_fetch_on_a_full_disk(runner, tmp_path, monkeypatch):
     assert res.output.startswith(f"Error: no space left on device writing {out}")
     assert res.output.endswith("; nothing was replaced\n")
     assert _snapshot(out) == before
+
+
+def test_row_sink_names_the_output_when_its_part_files_fill_the_disk(tmp_path):
+    """The one place that renames a full disk for extract is the RowSink (issue 21):
+    a write to the part file or its index raises NoSpaceError naming the output."""
+    from mer_classic.features._sink import RowSink
+
+    out = tmp_path / "features.csv"
+    sink = RowSink(out, {"settings": {}, "header": "h\n"}, resume=False)
+
+    class Full:
+        def tell(self):
+            return 0
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def flush(self):
+            pass
+
+        def close(self):
+            pass
+
+    sink._fh.close()
+    sink._fh = Full()
+    with pytest.raises(NoSpaceError) as info:
+        sink.append("a", "a,1\n", 1)
+    assert info.value.filename == str(out) and "a" not in sink.blocks
+    sink.close()

@@ -230,6 +230,29 @@ def test_segments_curve(reg_model: Path, audio_dir: Path) -> None:
     assert set(curve["quadrant"]) <= {"Q1", "Q2", "Q3", "Q4"}
 
 
+def test_segment_curve_predicted_in_bounded_slices(
+    clf_model: Path, audio_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long file's curve is predicted a slice of rows at a time (issue 21: memory
+    flat in duration), with the same rows as one call on all of them."""
+    from mer_classic.predict import _curves
+
+    model = _loaded(clf_model)
+    whole = predict_audio(model, [audio_dir / "bright2.wav"], segments=True)
+    sizes: list[int] = []
+    real = type(model).predict_frame
+
+    def spy(self, X, **kwargs):
+        sizes.append(len(X))
+        return real(self, X, **kwargs)
+
+    monkeypatch.setattr(_curves, "_ROWS", 3)
+    monkeypatch.setattr(type(model), "predict_frame", spy)
+    sliced = predict_audio(model, [audio_dir / "bright2.wav"], segments=True)
+    assert len(sliced) == 4 and max(sizes) <= 3
+    pd.testing.assert_frame_equal(sliced, whole)
+
+
 def test_real_recordings(clf_model: Path, shared_data: Path) -> None:
     audio = shared_data / "librosa-example-music" / "audio"
     files = [

@@ -231,8 +231,9 @@ def _clip_vector(out: EngineOutput, s: FeatureSettings, name: str) -> np.ndarray
 def _segment_matrix(
     out: EngineOutput, s: FeatureSettings, name: str
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Segment rows from the engine's frame blocks, window by window: only the
+    frames of the windows being computed are in memory."""
     _check_signal(out.clip.n_samples, _peak(out), s, name)
-    F = out.frames if out.frames is not None else np.zeros((0, out.clip.n_frames))
     n_frames = out.clip.n_frames
     assert s.segment is not None
     frame_t = np.arange(n_frames) * s.hop_length / s.sr
@@ -242,16 +243,42 @@ def _segment_matrix(
     hi = np.searchsorted(frame_t, times + s.window / 2, side="right")
     hi = np.maximum(hi, lo + 1).clip(max=n_frames)
     lo = np.minimum(lo, hi - 1)
-    c1 = np.concatenate([np.zeros((F.shape[0], 1)), np.cumsum(F, axis=1)], axis=1)
-    c2 = np.concatenate([np.zeros((F.shape[0], 1)), np.cumsum(F * F, axis=1)], axis=1)
-    cnt = (hi - lo)[None, :]
-    mean = (c1[:, hi] - c1[:, lo]) / cnt
-    std = np.sqrt(np.maximum((c2[:, hi] - c2[:, lo]) / cnt - mean**2, 0.0))
     names = s.segment_feature_names
+    # column k of a row is the mean or the std of descriptor pick[k]
+    where = {f"{d}_{st}": (i, st) for i, d in enumerate(out.descriptors)
+             for st in _STATS[d]}  # fmt: skip
+    pick = np.array([where[n][0] for n in names], dtype=int)
+    is_std = np.array([where[n][1] != "mean" for n in names], dtype=bool)
     rows = np.empty((len(times), len(names)))
-    for j in range(len(times)):
-        stats = _frame_stats(out.descriptors, mean[:, j], std[:, j])
-        rows[j] = [stats[n] for n in names]
+    chunks = out.frame_chunks() if out.frame_chunks is not None else iter(())
+    buf = np.zeros((len(out.descriptors), 0))
+    b0 = 0  # frame index of buf[:, 0]
+    done = 0  # segments computed
+    while done < len(times):
+        nxt = next(chunks, None)
+        if nxt is not None:
+            buf = np.concatenate([buf, nxt], axis=1)
+        avail = b0 + buf.shape[1]
+        # windows whose frames have all arrived (every window when the clip ended)
+        upto = len(times) if nxt is None else int(np.searchsorted(hi, avail, "right"))
+        if upto > done:
+            l_, h_ = lo[done:upto] - b0, hi[done:upto] - b0
+            c1 = np.concatenate(
+                [np.zeros((buf.shape[0], 1)), np.cumsum(buf, axis=1)], axis=1
+            )
+            c2 = np.concatenate(
+                [np.zeros((buf.shape[0], 1)), np.cumsum(buf * buf, axis=1)], axis=1
+            )
+            cnt = (h_ - l_)[None, :]
+            mean = (c1[:, h_] - c1[:, l_]) / cnt
+            std = np.sqrt(np.maximum((c2[:, h_] - c2[:, l_]) / cnt - mean**2, 0.0))
+            rows[done:upto] = np.where(is_std, std[pick].T, mean[pick].T)
+            done = upto
+            if done < len(times):  # drop the frames no later window reads
+                cut = int(lo[done:].min()) - b0
+                buf, b0 = buf[:, cut:], b0 + cut
+        elif nxt is None:
+            break
     return times, _finite_or_raise(rows, names, name)
 
 
@@ -356,9 +383,9 @@ def extract_file(
 ) -> tuple[np.ndarray | None, np.ndarray]:
     """Decode one file block by block and compute its features.
 
-    Memory does not grow with the file's duration beyond compact per-frame data
-    (a few MB per minute of audio; see ``FrameEngine``), except for formats that
-    libsndfile cannot read, which are decoded whole.
+    Memory stays nearly flat in the file's duration (see ``FrameEngine``; what
+    still grows is the melody analysis, well under 1 MB per minute of audio),
+    except for formats that libsndfile cannot read, which are decoded whole.
 
     Parameters
     ----------

@@ -616,10 +616,7 @@ def extract_to_csv(
     header = header_text(names, meta_cols, segment)
     # folders the part files create; removed again when nothing is written
     made = [d for d in (out.parent, *out.parent.parents) if not d.exists()]
-    try:
-        sink = RowSink(out, {"settings": s.to_dict(), "header": header}, resume)
-    except NoSpaceError as exc:  # the resume file filled the disk: name the output
-        raise NoSpaceError(out) from exc
+    sink = RowSink(out, {"settings": s.to_dict(), "header": header}, resume)
     todo = [t for t in tracks if t.track_id not in sink.blocks]
     result = ExtractionResult(
         features=pd.DataFrame(columns=names),
@@ -659,9 +656,9 @@ def extract_to_csv(
                 if on_result is not None:
                     on_result(t.track_id)
         sink.close()
-    except NoSpaceError as exc:  # a resume file filled the disk: name the output
+    except NoSpaceError:  # the sink named the output; no resume hint for a full disk
         sink.close()
-        raise NoSpaceError(out) from exc
+        raise
     except BaseException:
         sink.close()
         logger.warning(

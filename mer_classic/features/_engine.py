@@ -10,8 +10,12 @@ declare in ``needs`` (mel power, chroma; the clip's log-mel and chroma kept
 compactly) are computed once for all of them. Then every selected group
 (:mod:`mer_classic.features.groups`) gets the batch; its local frame rows are
 either summarised on the fly (clip mode: running mean and variance, merged per
-batch) or kept (segment mode). At :meth:`FrameEngine.finish` the groups return
-their deferred frame rows and, at clip level, their clip values.
+batch) or kept in disk-backed float64 stores (segment mode, read back block by
+block for the segment rows). Deferred descriptors (those that need the whole
+clip, e.g. the log-mel's 80 dB floor) arrive in pieces too, from any hook, and
+are summarised or stored the same way, so no descriptor is ever held as a
+whole-clip row. At :meth:`FrameEngine.finish` the groups hand over their last
+deferred frames and, at clip level, their clip values.
 
 The engine knows no group by name: what it computes follows from the groups'
 declarations.
@@ -19,13 +23,13 @@ declarations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from mer_classic.features import _dsp
-from mer_classic.features._framing import Framer, Moments, SpillStore
+from mer_classic.features._framing import Framer, Moments, SpillStore, align_rows
 from mer_classic.features.groups import Block, ClipData, FeatureGroup
 
 __all__ = [
@@ -36,6 +40,14 @@ __all__ = [
 
 #: STFT frames analysed per batch (2048 frames at hop 512 and 22050 Hz ≈ 47 s).
 DEFAULT_BLOCK_FRAMES = 2048
+
+#: Bytes a segment-mode frame store keeps in memory before it moves to disk: the
+#: local rows share one store, each deferred descriptor has its own (small).
+_SPILL_LIMIT = 2**20
+_LATE_SPILL_LIMIT = 2**16
+#: Bytes of the clip's raw log-mel (512 bytes per frame) kept in memory before
+#: it moves to disk (about 12 minutes of audio).
+_MEL_SPILL_LIMIT = 16 * 2**20
 
 
 @dataclass
@@ -48,12 +60,16 @@ class EngineOutput:
         Names (registry order) of the frame descriptors computed.
     mean, std : ndarray
         Their clip mean and standard deviation over frames (clip mode).
-    frames : ndarray of shape (len(descriptors), n_frames) or None
-        The descriptor matrix (segment mode).
+    frames : None
+        Kept for the field order; the descriptor matrix is never built whole.
     clip : ClipData
         What the engine kept of the whole clip.
     extra : dict
         Clip-level values of the selected groups (when asked for).
+    frame_chunks : callable or None
+        Segment mode: ``() -> iterator`` over the descriptor matrix in blocks of
+        consecutive frames, shape ``(len(descriptors), k)``, read once (the
+        frames were kept on disk, not in memory).
     """
 
     descriptors: list[str]
@@ -62,6 +78,7 @@ class EngineOutput:
     frames: np.ndarray | None
     clip: ClipData
     extra: dict[str, float] = field(default_factory=dict)
+    frame_chunks: Callable[[], Iterator[np.ndarray]] | None = None
 
 
 class FrameEngine:
@@ -122,8 +139,18 @@ class FrameEngine:
                         self.shared[cls] = cls(sr, n_fft, hop_length)
         self.framer = Framer(n_fft, hop_length)
         self.moments = Moments()
-        self.kept: list[np.ndarray] = []
-        self.mel_db = SpillStore()
+        # segment mode: the frame rows go to disk-backed stores (float64, exact)
+        # and are read back block by block at the end; clip mode keeps running
+        # moments only
+        self.kept = SpillStore(limit=_SPILL_LIMIT, dtype=np.float64)
+        late = [d for d in self.descriptors if d not in self.local]
+        self.late = {d: Moments() for d in late}
+        self.late_store = {
+            d: SpillStore(limit=_LATE_SPILL_LIMIT, dtype=np.float64)
+            for d in (late if keep_frames else ())
+        }
+        self.late_count = dict.fromkeys(late, 0)
+        self.mel_db = SpillStore(limit=_MEL_SPILL_LIMIT)
         self.mel_db_max: np.floating | None = None
         self.chroma: list[np.ndarray] = []
 
@@ -190,12 +217,25 @@ class FrameEngine:
             rows.update(g.block(block))
         if self.local:
             F = np.vstack([np.asarray(rows[n], dtype=np.float64) for n in self.local])
+            self.moments.add(F)
             if self.keep:
                 self.kept.append(F)
-            else:
-                self.moments.add(F)
+        self._deferred_rows(rows)
         for a in self.shared.values():
             a.update(block)  # type: ignore[attr-defined]
+
+    def _deferred_rows(self, rows: dict[str, np.ndarray] | None) -> None:
+        """Hand the next frames of deferred descriptors to their running moments
+        (clip mode) or stores (segment mode)."""
+        if not rows:
+            return
+        for name, x in rows.items():
+            if name in self.late:
+                x = np.asarray(x, dtype=np.float64).reshape(1, -1)
+                self.late[name].add(x)
+                if self.keep:
+                    self.late_store[name].append(x)
+                self.late_count[name] += x.shape[1]
 
     # -- whole clip --------------------------------------------------------------
     def _finish(self) -> EngineOutput:
@@ -213,41 +253,50 @@ class FrameEngine:
             for raw in self.mel_db.drain():
                 db = raw if floor is None else np.maximum(raw, floor)
                 for g in self.mel_users:
-                    g.mel_db(db)
+                    self._deferred_rows(g.mel_db(db))
         if self.need_clip_chroma:
             clip.chroma = np.concatenate(self.chroma, axis=1)
             self.chroma = []
-        deferred: dict[str, np.ndarray] = {}
         for g in self.groups:
-            deferred.update(g.frames(clip))
+            out = g.frames(clip)
+            for part in [out] if isinstance(out, dict) else out:
+                self._deferred_rows(part)
+        for d, n in self.late_count.items():
+            if n != n_frames:
+                raise RuntimeError(
+                    f"feature group bug: {n} frames of {d!r} for a clip of "
+                    f"{n_frames} frames"
+                )
         late = [d for d in self.descriptors if d not in self.local]
-        if self.keep:
-            local = np.concatenate(self.kept, axis=1) if self.kept else None
-            self.kept = []
-            rows = []
-            li = 0
-            for d in self.descriptors:
-                if d in deferred:
-                    rows.append(np.asarray(deferred[d], dtype=np.float64))
-                else:
-                    assert local is not None
-                    rows.append(local[li])
-                    li += 1
-            F = np.vstack(rows) if rows else np.zeros((0, n_frames))
-            mean, std = F.mean(axis=1), F.std(axis=1)
-        else:
-            F = None
-            lmean, lstd = self.moments.result(len(self.local))
-            by_name = {d: (lmean[i], lstd[i]) for i, d in enumerate(self.local)}
-            for d in late:
-                x = np.asarray(deferred[d], dtype=np.float64)
-                by_name[d] = (x.mean(), x.std())
-            mean = np.array([by_name[d][0] for d in self.descriptors], dtype=float)
-            std = np.array([by_name[d][1] for d in self.descriptors], dtype=float)
+        frames = self._frame_chunks if self.keep else None
+        lmean, lstd = self.moments.result(len(self.local))
+        by_name = {d: (lmean[i], lstd[i]) for i, d in enumerate(self.local)}
+        for d in late:
+            m, s = self.late[d].result(1)
+            by_name[d] = (m[0], s[0])
+        mean = np.array([by_name[d][0] for d in self.descriptors], dtype=float)
+        std = np.array([by_name[d][1] for d in self.descriptors], dtype=float)
         extra: dict[str, float] = {}
         if self.clip_values:
             for cls, a in self.shared.items():
                 clip.shared[cls] = a.finish(clip)  # type: ignore[attr-defined]
             for g in self.groups:
                 extra.update(g.values(clip))
-        return EngineOutput(list(self.descriptors), mean, std, F, clip, extra)
+        return EngineOutput(
+            list(self.descriptors), mean, std, None, clip, extra, frames
+        )
+
+    def _frame_chunks(self) -> Iterator[np.ndarray]:
+        """Segment mode: the descriptor matrix in blocks of consecutive frames
+        (rows in ``descriptors`` order), read back once from the stores."""
+        streams: list[Iterator[np.ndarray]] = []
+        order: list[str] = []
+        if self.local:
+            streams.append(self.kept.drain())
+            order += self.local
+        for d, store in self.late_store.items():
+            streams.append(store.drain())
+            order.append(d)
+        pos = [order.index(d) for d in self.descriptors]
+        for F in align_rows(streams, self.block_frames):
+            yield F[pos]

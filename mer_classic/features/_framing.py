@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Framer", "Moments", "SpillStore", "zcr"]
+__all__ = ["Framer", "Moments", "SpillStore", "Windowed", "align_rows", "zcr"]
 
 
 class Moments:
@@ -42,18 +42,22 @@ class Moments:
 
 
 class SpillStore:
-    """Append-only list of float32 blocks that moves to a temporary file once it
-    holds more than ``limit`` bytes, so long clips keep a bounded footprint."""
+    """Append-only list of blocks that moves to a temporary file once it holds
+    more than ``limit`` bytes, so long clips keep a bounded footprint.
 
-    def __init__(self, limit: int = 16 * 2**20) -> None:
+    Blocks are stored as ``dtype`` (float32 by default; float64 keeps float64
+    rows exact)."""
+
+    def __init__(self, limit: int = 16 * 2**20, dtype: Any = np.float32) -> None:
         self.limit = limit
+        self.dtype = np.dtype(dtype)
         self.blocks: list[np.ndarray] = []
         self.shapes: list[tuple[int, ...]] = []
         self.nbytes = 0
         self.file: Any = None
 
     def append(self, x: np.ndarray) -> None:
-        x = np.ascontiguousarray(x, dtype=np.float32)
+        x = np.ascontiguousarray(x, dtype=self.dtype)
         self.nbytes += x.nbytes
         if self.file is None and self.nbytes > self.limit:
             self.file = tempfile.TemporaryFile(prefix="mer-classic-")
@@ -76,8 +80,87 @@ class SpillStore:
             f.seek(0)
             for shape in self.shapes:
                 count = int(np.prod(shape))
-                yield np.fromfile(f, dtype=np.float32, count=count).reshape(shape)
+                yield np.fromfile(f, dtype=self.dtype, count=count).reshape(shape)
         self.file = None
+        self.shapes = []
+
+
+class Windowed:
+    """A function of a ±``ctx``-frame neighbourhood, applied to a stream of
+    frames (last axis) piece by piece, with the values of one call on the whole.
+
+    ``fn(x)`` maps an array to one of the same length on its last axis, each
+    output frame depending on the input frames at most ``ctx`` away, and near the
+    two ends of ``x`` on its edge handling (``mode="nearest"``, ``"reflect"``,
+    Savitzky-Golay ``"interp"`` ...), which may reach ``2 * ctx + 1`` frames in.
+    Frames are emitted once their right context has arrived, from a buffer that
+    keeps ``2 * ctx + 1`` frames of left context; the true start and end of the
+    stream are always inside the buffer when their edge frames are computed, so
+    the result equals ``fn(whole)`` up to float rounding. A stream shorter than
+    the buffer is passed to ``fn`` whole.
+    """
+
+    def __init__(self, ctx: int, fn: Any) -> None:
+        self.ctx, self.fn = ctx, fn
+        self.buf: np.ndarray | None = None
+        self.b0 = 0  # stream index of buf[..., 0]
+        self.done = 0  # frames emitted
+
+    def push(self, x: np.ndarray) -> np.ndarray | None:
+        """Add frames; return the next frames of the result (or None)."""
+        self.buf = x if self.buf is None else np.concatenate([self.buf, x], axis=-1)
+        total = self.b0 + self.buf.shape[-1]
+        upto = total - self.ctx  # frames before this have their right context
+        if self.buf.shape[-1] < 6 * self.ctx + 2 or upto <= self.done:
+            return None
+        y = self.fn(self.buf)[..., self.done - self.b0 : upto - self.b0]
+        self.done = upto
+        keep = self.done - (2 * self.ctx + 1) - self.b0
+        if keep > 0:
+            self.buf = self.buf[..., keep:]
+            self.b0 += keep
+        return y
+
+    def finish(self) -> np.ndarray | None:
+        """The remaining frames of the result (the stream has ended)."""
+        if self.buf is None or self.b0 + self.buf.shape[-1] <= self.done:
+            return None
+        y = self.fn(self.buf)[..., self.done - self.b0 :]
+        self.done = self.b0 + self.buf.shape[-1]
+        self.buf = None
+        return y
+
+
+def align_rows(
+    streams: list[Iterator[np.ndarray]], chunk: int = 2048
+) -> Iterator[np.ndarray]:
+    """Stack row streams block by block: each stream yields arrays of shape
+    ``(rows_i, n)`` (or ``(n,)``) in frame order with block sizes of its own; the
+    result yields ``(sum rows_i, k)`` blocks of consecutive frames, about ``chunk``
+    at a time, until the shortest stream ends."""
+    pending: list[list[np.ndarray]] = [[] for _ in streams]
+    have = [0] * len(streams)
+    ended = [False] * len(streams)
+    while True:
+        for i, it in enumerate(streams):
+            while have[i] < chunk and not ended[i]:
+                x = next(it, None)
+                if x is None:
+                    ended[i] = True
+                    break
+                x = np.atleast_2d(x)
+                pending[i].append(x)
+                have[i] += x.shape[1]
+        k = min(have) if streams else 0
+        if k == 0:
+            return
+        parts = []
+        for i in range(len(streams)):
+            joined = np.concatenate(pending[i], axis=1)
+            parts.append(joined[:, :k])
+            pending[i] = [joined[:, k:]]
+            have[i] -= k
+        yield np.concatenate(parts, axis=0)
 
 
 class Framer:

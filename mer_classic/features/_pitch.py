@@ -224,23 +224,39 @@ def salience_peaks(
     return midi, sal, mean
 
 
-def _viterbi(midi: np.ndarray, sal: np.ndarray, jump_cost: float) -> np.ndarray:
-    """Index of the chosen candidate per frame (least-cost path)."""
+def _viterbi(
+    midi: np.ndarray, sal: np.ndarray, jump_cost: float, chunk: int = 4096
+) -> np.ndarray:
+    """Index of the chosen candidate per frame (least-cost path).
+
+    The transition costs are built ``chunk`` frames at a time and the back
+    pointers kept as int8, so a long clip costs ``k`` bytes per frame here.
+    """
     n, k = sal.shape
-    best = sal.max(axis=1, keepdims=True)
-    emit = -np.log(sal / np.where(best > 0, best, 1.0) + 1e-3)
-    emit[sal <= 0] = -np.log(1e-3)
-    # jump (semitones) between every candidate pair of successive frames
-    d = np.abs(midi[1:, None, :] - midi[:-1, :, None])
-    none = (midi[1:, None, :] <= 0) | (midi[:-1, :, None] <= 0)
-    trans = jump_cost * np.where(none, 0.0, np.minimum(d, 24.0))
-    back = np.zeros((n, k), dtype=np.int64)
-    cost = emit[0].copy()
-    for i in range(1, n):
-        tot = cost[:, None] + trans[i - 1]
-        arg = tot.argmin(axis=0)
-        back[i] = arg
-        cost = tot[arg, np.arange(k)] + emit[i]
+
+    def emission(rows: slice) -> np.ndarray:
+        sl = sal[rows]
+        best = sl.max(axis=1, keepdims=True)
+        emit = -np.log(sl / np.where(best > 0, best, 1.0) + 1e-3)
+        emit[sl <= 0] = -np.log(1e-3)
+        return emit
+
+    back = np.zeros((n, k), dtype=np.int8 if k < 128 else np.int64)
+    cost = emission(slice(0, 1))[0].copy()
+    cols = np.arange(k)
+    for c0 in range(1, n, chunk):
+        c1 = min(c0 + chunk, n)
+        emit = emission(slice(c0, c1))
+        # jump (semitones) between every candidate pair of successive frames
+        cur, prev = midi[c0:c1, None, :], midi[c0 - 1 : c1 - 1, :, None]
+        d = np.abs(cur - prev)
+        none = (cur <= 0) | (prev <= 0)
+        trans = jump_cost * np.where(none, 0.0, np.minimum(d, 24.0))
+        for i in range(c0, c1):
+            tot = cost[:, None] + trans[i - c0]
+            arg = tot.argmin(axis=0)
+            back[i] = arg
+            cost = tot[arg, cols] + emit[i - c0]
     path = np.empty(n, dtype=np.int64)
     path[-1] = int(cost.argmin())
     for i in range(n - 1, 0, -1):
@@ -382,23 +398,27 @@ def count_layers(
     [2.0, 2.0, 2.0]
     """
     n, k = sal.shape
-    best = sal[:, :1]
-    peaky = sal / np.maximum(mean, 1e-12)[:, None]
-    ok = (sal >= layer_ratio * best) & (sal >= floor * threshold)
-    if clip_floor > 0 and n:
-        ok &= sal >= clip_floor * float(np.percentile(best, 95))
-    ok &= (sal > 0) & (peaky >= min_peakiness)
-    for j in range(1, k):
-        for i in range(j):
-            d = np.abs(midi[:, j] - midi[:, i])
-            ghost = np.zeros(n, dtype=bool)
-            for interval in (0.0, 12.0, 19.0, 24.0):
-                ghost |= np.abs(d - interval) <= max(tolerance, 0.0)
-            ok[:, j] &= ~(ok[:, i] & ghost)
-    layers = ok.sum(axis=1)
+    loud = float(np.percentile(sal[:, 0], 95)) if clip_floor > 0 and n else 0.0
+    out = np.zeros(n)
+    for c0 in range(0, n, 65536):  # frame by frame: bounded memory on long clips
+        m, sl, mn = midi[c0 : c0 + 65536], sal[c0 : c0 + 65536], mean[c0 : c0 + 65536]
+        best = sl[:, :1]
+        peaky = sl / np.maximum(mn, 1e-12)[:, None]
+        ok = (sl >= layer_ratio * best) & (sl >= floor * threshold)
+        if loud > 0:
+            ok &= sl >= clip_floor * loud
+        ok &= (sl > 0) & (peaky >= min_peakiness)
+        for j in range(1, k):
+            for i in range(j):
+                d = np.abs(m[:, j] - m[:, i])
+                ghost = np.zeros(len(m), dtype=bool)
+                for interval in (0.0, 12.0, 19.0, 24.0):
+                    ghost |= np.abs(d - interval) <= max(tolerance, 0.0)
+                ok[:, j] &= ~(ok[:, i] & ghost)
+        out[c0 : c0 + 65536] = ok.sum(axis=1)
     if smooth > 1 and n:
-        layers = scipy.ndimage.median_filter(layers, size=int(smooth), mode="nearest")
-    return layers.astype(np.float64)
+        out = scipy.ndimage.median_filter(out, size=int(smooth), mode="nearest")
+    return out
 
 
 def pitch_track(

@@ -10,10 +10,11 @@ settings skips the files already written.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from mer_classic._io import atomic_open, csv_text
+from mer_classic.exceptions import NoSpaceError
 
 __all__ = ["RowSink", "header_text", "meta_columns", "part_paths", "track_rows"]
 
@@ -89,10 +91,30 @@ class RowSink:
     they arrive (in completion order), then :meth:`assemble` writes the output in
     input order. ``resume`` reuses the blocks of an interrupted run with the same
     ``state`` (settings and header).
+
+    A full disk while writing any of its files raises :class:`NoSpaceError`
+    naming ``out``, the file the user asked for (the one place that renames it).
     """
 
     def __init__(self, out: Path, state: dict[str, Any], resume: bool) -> None:
+        self.out = Path(out)
         self.part, self.idx, self.state_path = part_paths(out)
+        with self._full_disk():
+            self._open(state, resume)
+
+    @contextlib.contextmanager
+    def _full_disk(self) -> Iterator[None]:
+        """Name the output in a full-disk error from the part, index or state file."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC or (
+                isinstance(exc, NoSpaceError) and exc.filename == str(self.out)
+            ):
+                raise
+            raise NoSpaceError(self.out) from exc
+
+    def _open(self, state: dict[str, Any], resume: bool) -> None:
         self.blocks: dict[
             str, tuple[int, int, int]
         ] = {}  # id -> (offset, nbytes, rows)
@@ -150,23 +172,33 @@ class RowSink:
             logger.debug("dropping a second copy of %s", track_id)
             return
         data = text.encode("utf-8")
-        offset = self._fh.tell()
-        self._fh.write(data)
-        self._fh.flush()
-        self._ifh.write(
-            json.dumps({"id": track_id, "o": offset, "n": len(data), "r": rows}) + "\n"
-        )
-        self._ifh.flush()
+        with self._full_disk():
+            offset = self._fh.tell()
+            self._fh.write(data)
+            self._fh.flush()
+            self._ifh.write(
+                json.dumps({"id": track_id, "o": offset, "n": len(data), "r": rows})
+                + "\n"
+            )
+            self._ifh.flush()
         self.blocks[track_id] = (offset, len(data), rows)
 
     def close(self) -> None:
-        self._fh.close()
-        self._ifh.close()
+        try:
+            with self._full_disk():
+                self._fh.close()
+        finally:
+            with self._full_disk():
+                self._ifh.close()
 
     def assemble(self, out: Path, header: str, order: list[str]) -> int:
         """Write ``out`` atomically: header, then each track's block in ``order``."""
         n_rows = 0
-        with open(self.part, "rb") as src, atomic_open(out, "wb") as dst:
+        with (
+            self._full_disk(),
+            open(self.part, "rb") as src,
+            atomic_open(out, "wb") as dst,
+        ):
             dst.write(header.encode("utf-8"))
             for tid in order:
                 entry = self.blocks.get(tid)

@@ -19,7 +19,7 @@ import pandas as pd
 from mer_classic._progress import progress
 from mer_classic.exceptions import AudioError
 from mer_classic.features._audio import extract_file_segments
-from mer_classic.labels import find_va_columns, va_to_quadrant
+from mer_classic.labels import find_va_columns, quadrants_of_labels, va_to_quadrant
 from mer_classic.persistence._ranges import RANGE_MAX_SCORE
 
 __all__ = [
@@ -32,6 +32,9 @@ __all__ = [
 #: analysis window (s) of each curve point for a clip-level model: long enough for the
 #: frame statistics to resemble the clip statistics the model was trained on
 CURVE_WINDOW = 3.0
+
+#: segment rows predicted at a time (a 2-hour file at 0.5 s steps has 14,400)
+_ROWS = 2048
 
 
 def segment_frame(
@@ -123,16 +126,31 @@ def predict_with_segments(
                 }
             )
             continue
-        seg_X = segment_frame(times, values, clip, settings)
+        # predicted in slices of rows: the model's working copies stay bounded;
         # the range check is per track (below), not one flag per segment
-        curve = model.predict_frame(seg_X, check_range=False)
+        parts, checks = [], []
+        for c in range(0, max(len(times), 1), _ROWS):
+            seg_X = segment_frame(
+                times[c : c + _ROWS], values[c : c + _ROWS], clip, settings
+            )
+            parts.append(model.predict_frame(seg_X, check_range=False))
+            if per_segment_model:
+                checks.append(model.range_check(seg_X))
+        curve = pd.concat(parts)
+        del values, parts
+        if model.task == "classify" and "label" in curve.columns:
+            # as predict_frame on all rows: quadrants when every label maps to one
+            curve = curve.drop(columns="quadrant", errors="ignore")
+            q = quadrants_of_labels(curve["label"])
+            if q is not None:
+                curve["quadrant"] = q
         curve.index = pd.MultiIndex.from_arrays(
             [[t.track_id] * len(curve), curve.index], names=["track_id", "time"]
         )
         curves.append(curve)
         if per_segment_model:
             row = aggregate_curve(curve, model).to_frame().T
-            checked = model.range_check(seg_X)
+            checked = None if not checks or checks[0] is None else pd.concat(checks)
             if checked is not None:  # the track: mean over its segments
                 score = float(checked["out_of_range_score"].mean())
                 row["out_of_range"] = score > RANGE_MAX_SCORE

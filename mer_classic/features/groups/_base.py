@@ -11,10 +11,18 @@ only calls the four hooks below, in this order.
    returning the rows of its *local* descriptors (those computed from one frame);
 2. :meth:`FeatureGroup.mel_db` for every chunk of the clip's floored log-mel
    spectrum, when ``"mel_db"`` is in ``needs`` (MFCC, onsets);
-3. :meth:`FeatureGroup.frames` at the end, returning the rows of its
-   *deferred* descriptors (those that need the whole clip, e.g. the 80 dB floor);
+3. :meth:`FeatureGroup.frames` at the end, returning the last rows of its
+   *deferred* descriptors (those that need the whole clip, e.g. the 80 dB floor,
+   or a few frames of context, e.g. a delta);
 4. :meth:`FeatureGroup.values` at the end, at clip level only, returning its
    clip-level columns by name (:class:`ClipData` holds what the engine kept).
+
+Deferred rows are a stream: any of the first three hooks may return the *next*
+frames of a deferred descriptor (any number, in frame order), and ``frames`` may
+return one dict or an iterator of dicts. The engine summarises them as they come
+(clip mode) or stores them on disk (segment mode), so a group that hands on its
+rows as soon as they are known costs no memory per minute of audio; the pieces of
+each deferred descriptor must add up to the clip's frame count.
 
 Front-end parts a group may ask for in ``needs``:
 
@@ -25,7 +33,9 @@ Front-end parts a group may ask for in ``needs``:
 ``"chroma"``
     the chroma of each block (:attr:`Block.chroma`);
 ``"clip_chroma"``
-    the whole clip's chroma (:attr:`ClipData.chroma`, :attr:`ClipData.tonnetz`).
+    the whole clip's chroma (:attr:`ClipData.chroma`, :attr:`ClipData.tonnetz`):
+    kept in memory for the whole clip (about 0.25 MB per minute), so the built-in
+    groups read ``"chroma"`` block by block instead.
 
 ``shared`` lists :class:`SharedAnalysis` classes (e.g. the melody transcription)
 that several groups read: the engine runs each one once per clip, at clip level
@@ -34,7 +44,7 @@ only, and stores its result in ``ClipData.shared[cls]``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar, Protocol
@@ -172,14 +182,20 @@ class FeatureGroup:
         self.sr, self.n_fft, self.hop_length = sr, n_fft, hop_length
 
     def block(self, b: Block) -> dict[str, np.ndarray]:
-        """Rows (one value per frame) of the local descriptors for one batch."""
+        """Rows (one value per frame) of the local descriptors for one batch, and
+        any next frames of deferred descriptors."""
         return {}
 
-    def mel_db(self, db: np.ndarray) -> None:
-        """Consume the next chunk of the clip's floored log-mel (``"mel_db"``)."""
+    def mel_db(self, db: np.ndarray) -> dict[str, np.ndarray] | None:
+        """Consume the next chunk of the clip's floored log-mel (``"mel_db"``);
+        may return the next frames of deferred descriptors."""
+        return None
 
-    def frames(self, clip: ClipData) -> dict[str, np.ndarray]:
-        """Rows (one value per frame of the clip) of the deferred descriptors."""
+    def frames(
+        self, clip: ClipData
+    ) -> dict[str, np.ndarray] | Iterator[dict[str, np.ndarray]]:
+        """The remaining frames of the deferred descriptors (one dict, or an
+        iterator of dicts in frame order)."""
         return {}
 
     def values(self, clip: ClipData) -> dict[str, float]:

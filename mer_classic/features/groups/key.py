@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.ndimage
 
-from mer_classic.features.groups._base import ClipData, Column, FeatureGroup
+from mer_classic.features._framing import Windowed
+from mer_classic.features.groups._base import Block, ClipData, Column, FeatureGroup
 
 __all__ = ["Key"]
 
@@ -26,7 +27,13 @@ _TRIADS = (_TRIADS - _TRIADS.mean(axis=1, keepdims=True)) / np.linalg.norm(
 
 
 class Key(FeatureGroup):
-    """Krumhansl-Kessler key correlations and triad-template mode."""
+    """Krumhansl-Kessler key correlations and triad-template mode.
+
+    Mode: best major minus best minor triad fit of the mean chroma, and the
+    fraction of ~0.5 s-smoothed frames whose best-fitting triad is major (triad
+    templates, unlike key profiles, tell a C major triad from E minor). Both are
+    accumulated block by block: a running chroma sum and running vote counts.
+    """
 
     name = "key"
     columns = (
@@ -51,13 +58,42 @@ class Key(FeatureGroup):
             "major.",
         ),
     )
-    needs = frozenset({"clip_chroma"})
+    needs = frozenset({"chroma"})
+
+    def __init__(self, sr: int, n_fft: int, hop_length: int) -> None:
+        super().__init__(sr, n_fft, hop_length)
+        self._sum = np.zeros(12)  # running sum of chroma over frames
+        self._n = 0
+        # 21-frame (~0.5 s) smoothing: 10 frames of context each side
+        self._smooth = Windowed(10, _smooth21)
+        self._voiced = 0  # smoothed frames with a pitch-class profile
+        self._major = 0  # of which the best triad is major
+
+    def block(self, b: Block) -> dict[str, np.ndarray]:
+        """Accumulate the chroma sum and the triad votes of one batch."""
+        assert b.chroma is not None
+        self._sum += b.chroma.sum(axis=1, dtype=np.float64)
+        self._n += b.chroma.shape[1]
+        self._vote(self._smooth.push(b.chroma))
+        return {}
+
+    def _vote(self, smooth: np.ndarray | None) -> None:
+        if smooth is None:
+            return
+        voiced = np.ptp(smooth, axis=0) > 1e-3
+        if np.any(voiced):
+            rf = _triad_correlations(smooth[:, voiced])
+            self._major += int(np.sum(rf[:12].max(axis=0) > rf[12:].max(axis=0)))
+            self._voiced += int(np.sum(voiced))
 
     def values(self, clip: ClipData) -> dict[str, float]:
         """Key and mode strengths of the clip."""
-        assert clip.chroma is not None
-        major, minor = _key_strengths(clip.chroma.mean(axis=1))
-        mode, major_ratio = _mode_strengths(clip.chroma)
+        self._vote(self._smooth.finish())
+        chroma_mean = self._sum / max(self._n, 1)
+        major, minor = _key_strengths(chroma_mean)
+        r = _triad_correlations(chroma_mean[:, None])[:, 0]
+        mode = float(r[:12].max() - r[12:].max())
+        major_ratio = self._major / self._voiced if self._voiced else 0.5
         return {
             "key_clarity": max(major, minor),
             "key_major_strength": major,
@@ -65,6 +101,10 @@ class Key(FeatureGroup):
             "mode": mode,
             "mode_major_ratio": major_ratio,
         }
+
+
+def _smooth21(chroma: np.ndarray) -> np.ndarray:
+    return scipy.ndimage.uniform_filter1d(chroma, size=21, axis=1, mode="nearest")
 
 
 def _key_correlations(chroma_mean: np.ndarray) -> np.ndarray:
@@ -92,25 +132,3 @@ def _triad_correlations(chroma: np.ndarray) -> np.ndarray:
     norm = np.linalg.norm(c, axis=0)
     c = c / np.where(norm > 0, norm, 1.0)
     return _TRIADS @ c
-
-
-def _mode_strengths(chroma: np.ndarray) -> tuple[float, float]:
-    """Clip mode (best major minus best minor triad fit of the mean chroma) and
-    the fraction of ~0.5 s-smoothed frames whose best-fitting triad is major.
-
-    Triad templates, unlike key profiles, tell a C major triad from E minor.
-    """
-    r = _triad_correlations(chroma.mean(axis=1, keepdims=True))[:, 0]
-    mode = float(r[:12].max() - r[12:].max())
-    smooth = scipy.ndimage.uniform_filter1d(chroma, size=21, axis=1, mode="nearest")
-    n_voiced = n_major = 0
-    for c0 in range(0, smooth.shape[1], 4096):  # bounded memory on long clips
-        part = smooth[:, c0 : c0 + 4096]
-        voiced = np.ptp(part, axis=0) > 1e-3
-        if np.any(voiced):
-            rf = _triad_correlations(part[:, voiced])
-            n_major += int(np.sum(rf[:12].max(axis=0) > rf[12:].max(axis=0)))
-            n_voiced += int(np.sum(voiced))
-    if n_voiced == 0:
-        return mode, 0.5
-    return mode, n_major / n_voiced

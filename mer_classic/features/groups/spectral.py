@@ -3,10 +3,12 @@ octave-band contrast and zero-crossing rate."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from mer_classic.features import _dsp
-from mer_classic.features._framing import zcr
+from mer_classic.features._framing import SpillStore, zcr
 from mer_classic.features.groups._base import Block, ClipData, Descriptor, FeatureGroup
 
 __all__ = ["Spectral"]
@@ -46,8 +48,10 @@ class Spectral(FeatureGroup):
         super().__init__(sr, n_fft, hop_length)
         self._freq = _dsp.fft_frequencies(sr, n_fft)
         self._prev_sn: np.ndarray | None = None
-        self._peak: list[np.ndarray] = []
-        self._valley: list[np.ndarray] = []
+        # contrast peaks and valleys (float64, on disk past 1 MB) and the maxima
+        # of their dB values: the 80 dB floor is relative to the clip maximum
+        self._pv = SpillStore(limit=2**20, dtype=np.float64)
+        self._top: list[float] = [-np.inf, -np.inf]
         self._valid: np.ndarray | None = None
 
     def block(self, b: Block) -> dict[str, np.ndarray]:
@@ -68,8 +72,11 @@ class Spectral(FeatureGroup):
         self._prev_sn = sn[:, -1:]
         # dB floor relative to the clip maximum: converted at the end
         peak, valley, self._valid = _dsp.contrast_peaks(S, freq, self.sr)
-        self._peak.append(peak)
-        self._valley.append(valley)
+        for i, x in enumerate((peak, valley)):
+            if x.size:
+                db = _dsp.power_to_db(x, top_db=None)
+                self._top[i] = max(self._top[i], float(db.max()))
+        self._pv.append(np.concatenate([peak, valley]))
         z = zcr(b.frames, self.hop_length)
         assert b.edge_frames is not None
         edge_rows, edge = b.edge_frames()
@@ -78,14 +85,18 @@ class Spectral(FeatureGroup):
         rows["zcr"] = z
         return rows
 
-    def frames(self, clip: ClipData) -> dict[str, np.ndarray]:
-        """Spectral contrast rows."""
-        if self._valid is None:
-            return {}
-        contrast = _dsp.contrast_from_peaks(
-            np.concatenate(self._peak, axis=1),
-            np.concatenate(self._valley, axis=1),
-            self._valid,
-        )
-        self._peak, self._valley = [], []
-        return {f"spectral_contrast_{i + 1}": contrast[i] for i in range(len(contrast))}
+    def frames(self, clip: ClipData) -> Iterator[dict[str, np.ndarray]]:
+        """Spectral contrast rows, block by block (as
+        :func:`~mer_classic.features._dsp.contrast_from_peaks` on the whole clip)."""
+        valid = self._valid
+        if valid is None:
+            return
+        n = len(valid)
+        for pv in self._pv.drain():
+            p_db, v_db = (
+                np.maximum(_dsp.power_to_db(x, top_db=None), top - 80.0)
+                for x, top in ((pv[:n], self._top[0]), (pv[n:], self._top[1]))
+            )
+            contrast = p_db - v_db
+            contrast[~valid] = 0.0
+            yield {f"spectral_contrast_{i + 1}": contrast[i] for i in range(n)}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mer_classic.features.groups._base import ClipData, Descriptor, FeatureGroup
+from mer_classic.features import _dsp
+from mer_classic.features.groups._base import Block, Descriptor, FeatureGroup
 
 __all__ = ["Tonnetz", "TONNETZ_AXES"]
 
@@ -23,9 +24,10 @@ class Tonnetz(FeatureGroup):
         )
         for ax in TONNETZ_AXES
     )
-    needs = frozenset({"clip_chroma"})
+    needs = frozenset({"chroma"})
 
-    def frames(self, clip: ClipData) -> dict[str, np.ndarray]:
-        """Tonnetz rows."""
-        tonnetz = clip.tonnetz
+    def block(self, b: Block) -> dict[str, np.ndarray]:
+        """Tonnetz rows of one batch (each frame from its own chroma)."""
+        assert b.chroma is not None
+        tonnetz = _dsp.tonnetz_from_chroma(b.chroma)
         return {f"tonnetz_{ax}": tonnetz[i] for i, ax in enumerate(TONNETZ_AXES)}
