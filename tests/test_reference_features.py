@@ -188,3 +188,23 @@ def test_reference_groups_in_the_extractor_equal_the_direct_computation(tmp_path
         assert got[name] == pytest.approx(v, rel=1e-6, abs=1e-9), name
     assert got["ref_vibrato_ratio"] > 0
     assert VOICE_COLUMNS <= set(got)
+
+
+def test_voice_separation_memory_is_bounded_on_long_inputs():
+    """REPET-SIM's frames x frames similarity is built in bands (issue 21: the
+    whole matrix took 23 GB on a 10-minute file)."""
+    import tracemalloc
+
+    from mer_classic.features._ref_voice import voice_magnitude
+
+    rng = np.random.default_rng(0)
+    n = 12000  # the whole similarity matrix would be 576 MB of float32
+    S = np.abs(rng.normal(size=(32, n))).astype(np.float32)
+    tracemalloc.start()
+    try:
+        V = voice_magnitude(S, 86.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert V.shape == S.shape and np.isfinite(V).all()
+    assert peak < 200e6, f"peak {peak / 1e6:.0f} MB"

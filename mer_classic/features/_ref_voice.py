@@ -78,12 +78,19 @@ def voice_magnitude(
     X = S[:nb]
     F = np.log1p(X / max(float(X.max()), 1e-12) * 1e3)
     F /= np.maximum(np.linalg.norm(F, axis=0, keepdims=True), 1e-12)
-    sim = F.T @ F
+    # the frames x frames similarity is built a band of rows at a time (about 4 M
+    # values each), so memory stays bounded on long files; each row's
+    # neighbours are the same as from the whole matrix
+    bg = np.empty_like(X)
     idx = np.arange(n)
-    near = np.abs(idx[:, None] - idx[None, :]) < width
-    sim[near] = -np.inf
-    nbr = np.argpartition(-sim, k - 1, axis=1)[:, :k]  # (n, k)
-    bg = np.median(X[:, nbr], axis=2)
+    rows = max(16, (1 << 22) // n)
+    for c0 in range(0, n, rows):
+        c1 = min(n, c0 + rows)
+        sim = F[:, c0:c1].T @ F
+        sim[np.abs(idx[c0:c1, None] - idx[None, :]) < width] = -np.inf
+        nbr = np.argpartition(-sim, k - 1, axis=1)[:, :k]  # (rows, k)
+        del sim
+        bg[:, c0:c1] = np.median(X[:, nbr], axis=2)
     bg = np.minimum(X, bg)
     mask = librosa.util.softmask(X - bg, margin * bg, power=2)
     out[:nb] = X * mask

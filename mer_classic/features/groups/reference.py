@@ -11,8 +11,12 @@ Both read one shared :class:`ReferenceSignal`: the engine's blocks are stitched
 back into the clip's signal (each frame's central hop of samples) and the
 front end of :mod:`mer_classic.features._ref_features` runs on it at the end,
 its mix part once for the group that needs it and the voice separation only when
-``reference_voice`` is selected. The signal of the clip is held in memory
-(about 5 MB per minute at 22 050 Hz).
+``reference_voice`` is selected. Unlike the default groups, these two hold
+whole-clip data in memory: the signal (about 5 MB per minute at 22 050 Hz) and
+the front end's magnitude STFT (about 11 MB per minute; the voice separation
+adds one more), so their memory grows with the clip's duration. The voice
+separation's frames x frames similarity is built in bands of rows, so it
+stays bounded.
 """
 
 from __future__ import annotations
