@@ -16,14 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mer_classic._large_tables import (
-    LARGE_ROWS,
-    SubsampledGridSearch,
-    downcast_float32,
-    plan_for_size,
-)
-from mer_classic._leakage import describe_copy, target_copies
-from mer_classic.crossval import (
+from mer_classic._crossval import (
     INNER_SPLITS,
     CVResult,
     baseline_scores,
@@ -32,6 +25,20 @@ from mer_classic.crossval import (
     make_splitter,
     resolve_scoring,
 )
+from mer_classic._large_tables import (
+    LARGE_ROWS,
+    SubsampledGridSearch,
+    downcast_float32,
+    plan_for_size,
+)
+from mer_classic._leakage import describe_copy, target_copies
+from mer_classic._metrics import (
+    classification_metrics,
+    quadrant_metrics,
+    regression_metrics,
+    summarize_repeats,
+)
+from mer_classic._table import Table
 from mer_classic.exceptions import DataError
 from mer_classic.labels import (
     find_va_columns,
@@ -39,17 +46,22 @@ from mer_classic.labels import (
     quadrants_of_labels,
     quadrants_of_va,
 )
-from mer_classic.metrics import (
-    classification_metrics,
-    quadrant_metrics,
-    regression_metrics,
-    summarize_repeats,
-)
 from mer_classic.models import get_spec
 from mer_classic.parallel import check_n_jobs, check_scheduler, joblib_backend
-from mer_classic.table import Table
 
-__all__ = ["TrainResult", "train", "score_predictions"]
+__all__ = [
+    "TrainResult",
+    "train",
+    "score_predictions",
+    "CVResult",
+    "make_splitter",
+    "cross_validate_model",
+    "baseline_scores",
+    "classification_metrics",
+    "regression_metrics",
+    "quadrant_metrics",
+    "summarize_repeats",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +176,7 @@ def train(
     Parameters
     ----------
     table : Table
-        From :func:`mer_classic.table.load_table`.
+        From :func:`mer_classic.datasets.load_table`.
     model : str, default='stacking'
         Registry name (:data:`mer_classic.models.MODELS`).
     task : {'classify', 'regress'}, default=None
@@ -199,7 +211,7 @@ def train(
         What to do with a quadratic model on a large table.
     scoring : str, default=None
         sklearn scorer name the inner grid search selects on; None uses the
-        headline metric (:func:`mer_classic.crossval.scoring_for`: ``f1_macro``,
+        headline metric (:func:`mer_classic._crossval.scoring_for`: ``f1_macro``,
         or ``neg_root_mean_squared_error`` for regression).
 
     Returns

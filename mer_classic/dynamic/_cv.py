@@ -100,7 +100,7 @@ def cross_validate_dynamic(
     -------
     DynamicResult
     """
-    from mer_classic.crossval import cross_validate_model
+    from mer_classic._crossval import cross_validate_model
     from mer_classic.models import make_pipeline, param_grid
 
     if scale is None:

@@ -28,10 +28,10 @@ from mer_classic._io import (
     write_csv_atomic,
     write_text_atomic,
 )
+from mer_classic._persistence._files import save_model
 from mer_classic._progress import progress
 from mer_classic.config import reports_dir
 from mer_classic.exceptions import ConfigError
-from mer_classic.persistence._files import save_model
 from mer_classic.report._evaluation import EVALUATE_KIND, evaluation_facts
 from mer_classic.report._files import (
     IMPORTANCE_FILE,
@@ -161,7 +161,7 @@ def write_evaluation(
     label mapping and the metrics on the table; nothing about training. ``quiet``
     hides the progress bar over the prediction (blocks of :data:`EVALUATE_BLOCK` rows).
     """
-    from mer_classic.crossval import baseline_scores
+    from mer_classic._crossval import baseline_scores
     from mer_classic.training import score_predictions
 
     starts = range(0, len(table.X), EVALUATE_BLOCK)

@@ -77,7 +77,7 @@ def run_predict_audio(
     result : AudioPredictions
         Everything predicted, including the per-file errors.
     """
-    from mer_classic.persistence._files import load_model
+    from mer_classic._persistence._files import load_model
     from mer_classic.predict import predict_audio_detailed
     from mer_classic.report import plot_curves
     from mer_classic.report._plots import MAX_CURVE_PLOTS

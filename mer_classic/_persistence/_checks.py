@@ -46,7 +46,7 @@ def predict_only(estimator: Any) -> Any:
 
 def pipeline_feature_names(estimator: Any) -> list[str] | None:
     """Feature columns a fitted estimator takes, in order (None when it records none)."""
-    from mer_classic.transformers import ColumnSelector
+    from mer_classic.features._transformers import ColumnSelector
 
     steps = getattr(estimator, "steps", None)
     if steps and isinstance(steps[0][1], ColumnSelector):
@@ -83,7 +83,7 @@ def _with_selector(estimator: Any, feature_names: list[str]) -> Any:
     """The predict-only pipeline with a :class:`ColumnSelector` first step."""
     from sklearn.pipeline import Pipeline
 
-    from mer_classic.transformers import ColumnSelector
+    from mer_classic.features._transformers import ColumnSelector
 
     est = predict_only(estimator)
     steps = getattr(est, "steps", None)

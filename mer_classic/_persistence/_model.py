@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._persistence._checks import pipeline_classes, pipeline_feature_names
 from mer_classic.exceptions import DataError
-from mer_classic.features.names import groups_of_names, resolve_feature_groups
+from mer_classic.features._names import groups_of_names, resolve_feature_groups
 from mer_classic.labels import find_va_columns, quadrants_of_labels, va_to_quadrant
-from mer_classic.persistence._checks import pipeline_classes, pipeline_feature_names
 
 __all__ = ["MerModel"]
 

@@ -1,6 +1,6 @@
 """Scores of predictions: classification, regression, Russell quadrants, repetitions.
 
-Used by :func:`mer_classic.crossval.cross_validate_model` (which re-exports these
+Used by :func:`mer_classic.training.cross_validate_model` (which re-exports these
 names) and by the ``evaluate`` workflow; each function returns a plain dict that
 goes into ``metrics.json``. An undefined metric is ``nan`` and named, with the
 reason, in ``undefined``.
