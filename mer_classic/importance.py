@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._crossval import make_splitter
 from mer_classic._io import write_csv_atomic
 from mer_classic._persistence._files import load_model
 from mer_classic._progress import progress
@@ -202,8 +203,6 @@ def permutation_importance_cv(
     """
     from sklearn.base import clone
     from sklearn.inspection import permutation_importance
-
-    from mer_classic._crossval import make_splitter
 
     if task not in ("classify", "regress"):
         raise ParameterError(f"task must be 'classify' or 'regress'; got {task!r}")

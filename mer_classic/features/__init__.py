@@ -24,6 +24,8 @@ first step of every saved model; implemented in ``features._transformers``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from mer_classic.features._audio import FeatureSettings, extract_file
 from mer_classic.features._batch import (
     ExtractionResult,
@@ -48,7 +50,6 @@ from mer_classic.features._names import (
     segment_columns,
     segment_feature_names,
 )
-from mer_classic.features._transformers import AudioFeatureExtractor, ColumnSelector
 
 __all__ = [
     "extract_file",
@@ -75,3 +76,16 @@ __all__ = [
     "groups_of_names",
     "feature_table_markdown",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mer_classic.features._transformers import AudioFeatureExtractor, ColumnSelector
+
+
+def __getattr__(name: str) -> Any:
+    # the transformers import scikit-learn (a third of a second): extraction and its
+    # worker processes do not need it, so they are loaded on first use
+    if name in ("AudioFeatureExtractor", "ColumnSelector"):
+        from mer_classic.features import _transformers
+
+        return getattr(_transformers, name)
+    raise AttributeError(f"module 'mer_classic.features' has no attribute {name!r}")

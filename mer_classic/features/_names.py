@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 
+from mer_classic.exceptions import ParameterError
 from mer_classic.features.groups import GROUPS, clip_column_order
 
 __all__ = [
@@ -134,8 +135,6 @@ def resolve_feature_groups(spec: object = None) -> tuple[str, ...]:
     >>> resolve_feature_groups("all") == tuple(FEATURE_GROUPS)
     True
     """
-    from mer_classic.exceptions import ParameterError
-
     if spec is None:
         items: list[object] = ["default"]
     elif isinstance(spec, str):
