@@ -65,7 +65,7 @@ def curve(
 ) -> dict[str, list[float]]:
     from sklearn.metrics import f1_score
 
-    from mer_classic.crossval import fit_final, make_splitter
+    from mer_classic._crossval import fit_final, make_splitter
     from mer_classic.models import make_pipeline, param_grid
 
     pipe = make_pipeline(model, "classify", smote=True, random_state=0)

@@ -43,7 +43,7 @@ def load_features(
     t0 = time.perf_counter()
     # every group (the shipped default is a subset, measured separately)
     from mer_classic.features import FeatureSettings
-    from mer_classic.features.names import FEATURE_GROUPS
+    from mer_classic.features._names import FEATURE_GROUPS
 
     # the opt-in reference groups are measured by bench_reference_quality.py
     groups = tuple(g for g in FEATURE_GROUPS if not g.startswith("reference"))
@@ -77,7 +77,7 @@ def cv_scores(
     seed0: int = 0,
 ) -> dict[str, Any]:
     """Artist-grouped 10-fold CV repeated with ``seeds`` fold seeds from ``seed0``."""
-    from mer_classic.crossval import cross_validate_model
+    from mer_classic._crossval import cross_validate_model
     from mer_classic.models import make_pipeline, param_grid
 
     pipe = make_pipeline(model, "classify", smote=True, random_state=0)
@@ -304,7 +304,7 @@ def render_report(metrics: dict[str, Any]) -> str:
         "before the melody-based groups of issue 14). Evaluation: artist-grouped "
         "stratified 10-fold CV, hyper-parameters chosen by a grid search inside each "
         "training fold (`mer_classic.models.make_pipeline` + `param_grid`, "
-        "`mer_classic.crossval.cross_validate_model`), repeated with "
+        "`mer_classic._crossval.cross_validate_model`), repeated with "
         f"{metrics['seeds']} fold seeds (the same folds for every row).",
         "",
         "| model | features | macro-F1 (mean ± sd) | accuracy | F1 Q1 | F1 Q2 | F1 Q3 "
@@ -332,7 +332,7 @@ def render_report(metrics: dict[str, Any]) -> str:
         db = default[dbest]
         lines += [
             "",
-            "Shipped default groups (`mer_classic.features.names."
+            "Shipped default groups (`mer_classic.features."
             "DEFAULT_FEATURE_GROUPS`): "
             + ", ".join(metrics.get("default_groups", []))
             + ". The melodic group is left out of the default because the ablation "
@@ -475,8 +475,8 @@ def main() -> int:
         metrics = json.loads((args.out / "metrics.json").read_text())
         (args.out / "report.md").write_text(render_report(metrics))
         return 0
+    from mer_classic.features._names import FEATURE_GROUPS
     from mer_classic.features.melody import MELODY_GROUPS
-    from mer_classic.features.names import FEATURE_GROUPS
 
     t0 = time.perf_counter()
     X, y, groups = load_features(args.data, args.cache_dir)
@@ -493,7 +493,7 @@ def main() -> int:
                 f"{model} {tag}: macro-F1 {r['f1_macro_mean']:.3f} ± "
                 f"{r['f1_macro_sd']:.3f} per quadrant {r['per_quadrant_f1']}"
             )
-    from mer_classic.features.names import DEFAULT_FEATURE_GROUPS, feature_names
+    from mer_classic.features._names import DEFAULT_FEATURE_GROUPS, feature_names
 
     default_cols = [c for c in feature_names(DEFAULT_FEATURE_GROUPS) if c in X]
     default: dict[str, dict[str, Any]] = {}

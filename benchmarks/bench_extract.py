@@ -184,7 +184,7 @@ def main() -> int:
         [c for c, _ in pick_clips(args.data, args.batch_clips)], args.repeats
     )
 
-    from mer_classic.features.names import FEATURE_NAMES
+    from mer_classic.features._names import FEATURE_NAMES
 
     result = {
         "clips": len(clips),

@@ -35,8 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn.base import clone
     from sklearn.model_selection import ParameterGrid
 
+    from mer_classic._table import load_table
     from mer_classic.models import make_pipeline, model_names, param_grid
-    from mer_classic.table import load_table
     from mer_classic.training import grid_fits
     from mer_classic.workflows import resolve_training_table
 

@@ -2,10 +2,10 @@
 synthetic signals.
 
 The model file stores the training feature range
-(:func:`mer_classic.persistence._ranges.feature_ranges`); prediction flags a clip
+(:func:`mer_classic._persistence._ranges.feature_ranges`); prediction flags a clip
 whose out-of-range score (mean distance of its features outside the training's
 0.5–99.5 % range, in IQRs, each capped) exceeds a threshold
-(:func:`~mer_classic.persistence._ranges.range_check`). This script measures:
+(:func:`~mer_classic._persistence._ranges.range_check`). This script measures:
 
 - the **false-flag rate** on real held-out rows at several thresholds: the 300 4Q
   dev clips in artist-grouped 10-fold splits (ranges from the training folds, scores
@@ -73,7 +73,7 @@ def held_out_scores(X: pd.DataFrame, groups: pd.Series, seed: int = 0) -> np.nda
     """Out-of-range score of each row when its group is held out (10 grouped folds)."""
     from sklearn.model_selection import GroupKFold
 
-    from mer_classic.persistence._ranges import feature_ranges, range_check
+    from mer_classic._persistence._ranges import feature_ranges, range_check
 
     scores = np.full(len(X), np.nan)
     cv = GroupKFold(n_splits=10, shuffle=True, random_state=seed)
@@ -107,16 +107,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
-    from mer_classic.datasets import load_dataset
-    from mer_classic.features import FeatureSettings
-    from mer_classic.features._batch import extract_tracks
-    from mer_classic.features._inputs import discover_tracks
-    from mer_classic.persistence._ranges import (
+    from mer_classic._persistence._ranges import (
         RANGE_CAP_IQR,
         RANGE_MAX_SCORE,
         feature_ranges,
         range_check,
     )
+    from mer_classic.datasets import load_dataset
+    from mer_classic.features import FeatureSettings
+    from mer_classic.features._batch import extract_tracks
+    from mer_classic.features._inputs import discover_tracks
 
     result: dict[str, Any] = {
         "default": {"max_score": RANGE_MAX_SCORE, "cap_iqr": RANGE_CAP_IQR},

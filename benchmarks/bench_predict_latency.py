@@ -57,7 +57,7 @@ mark("interpreter start")
 import numpy, pandas; mark("import numpy+pandas")
 import sklearn.base; mark("import sklearn")
 import imblearn; mark("import imblearn")
-from mer_classic.persistence import load_model; mark("import mer_classic.persistence")
+from mer_classic._persistence import load_model; mark("import mer_classic._persistence")
 import mer_classic.features, mer_classic.predict; mark("import mer_classic.features")
 m = load_model(sys.argv[1]); mark("load_model (unpickle)")
 from mer_classic.predict import predict_audio
@@ -70,8 +70,8 @@ for name, t in marks:
 
 _IMPORTS = (
     "import numpy, pandas, sklearn.base, imblearn, joblib; "
-    "import mer_classic.persistence, mer_classic.features, mer_classic.predict, "
-    "mer_classic.crossval, mer_classic.cli.main"
+    "import mer_classic._persistence, mer_classic.features, mer_classic.predict, "
+    "mer_classic._crossval, mer_classic.cli.main"
 )
 
 

@@ -152,7 +152,7 @@ def _env() -> dict[str, str]:
     import sklearn
 
     from mer_classic import __version__
-    from mer_classic.features.names import FEATURES_VERSION
+    from mer_classic.features._names import FEATURES_VERSION
 
     return {
         "python": platform.python_version(),
@@ -232,9 +232,9 @@ def bench_data_moods(args: argparse.Namespace) -> None:
     from sklearn.preprocessing import MinMaxScaler
     from tqdm.auto import tqdm
 
+    from mer_classic._metrics import classification_metrics
+    from mer_classic._table import load_table
     from mer_classic.datasets import load_dataset
-    from mer_classic.metrics import classification_metrics
-    from mer_classic.table import load_table
     from mer_classic.training import train
 
     root = Path(args.root or SHARED / "spotify-data-moods")
@@ -471,7 +471,7 @@ def _cv_classify(
     repeats: int,
     grid: bool,
 ) -> dict[str, Any]:
-    from mer_classic.table import load_table
+    from mer_classic._table import load_table
     from mer_classic.training import train
 
     df = X.assign(_label=y.to_numpy(), _id=X.index.astype(str))
@@ -643,7 +643,7 @@ def _static_regression(
     scale: str,
     grid: bool,
 ) -> dict[str, Any]:
-    from mer_classic.table import load_table
+    from mer_classic._table import load_table
     from mer_classic.training import train
 
     df = feats.join(labels[["valence", "arousal"]], how="inner")
@@ -951,10 +951,10 @@ def _bench_static_va(args: argparse.Namespace, name: str) -> None:
 def bench_cross(args: argparse.Namespace) -> None:
     import warnings
 
+    from mer_classic._metrics import quadrant_metrics
+    from mer_classic._table import load_table
     from mer_classic.datasets import load_dataset
-    from mer_classic.metrics import quadrant_metrics
     from mer_classic.models import make_pipeline
-    from mer_classic.table import load_table
 
     warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
     base = Path(args.root or SHARED)

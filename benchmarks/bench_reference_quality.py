@@ -63,7 +63,7 @@ def main() -> int:
     args = parse_or_skip(ap)
     if args is None:
         return 0
-    from mer_classic.features.names import (
+    from mer_classic.features._names import (
         DEFAULT_FEATURE_GROUPS,
         FEATURE_GROUPS,
         feature_names,

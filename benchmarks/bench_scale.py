@@ -200,7 +200,7 @@ def _vm_hwm_mb() -> float:
 def _child_train(csv: str, model: str, grid: bool) -> None:
     """Run in a child process: load the table and train; print timings as JSON."""
     t0 = time.perf_counter()
-    from mer_classic.table import load_table
+    from mer_classic._table import load_table
     from mer_classic.training import train
 
     base = _vm_hwm_mb()

@@ -18,7 +18,7 @@ def _check_features(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     from mer_classic.exceptions import ParameterError
-    from mer_classic.features.names import resolve_feature_groups
+    from mer_classic.features._names import resolve_feature_groups
 
     try:
         return resolve_feature_groups(value)

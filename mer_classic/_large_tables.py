@@ -50,11 +50,11 @@ from sklearn.linear_model import (
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.pipeline import Pipeline as SkPipeline
 
+from mer_classic._crossval import scoring_for
 from mer_classic._search import GRID_ROWS, SubsampledGridSearch
-from mer_classic.crossval import scoring_for
+from mer_classic._table._read import checked_read, csv_errors, csv_path
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.models import get_spec, make_pipeline, param_grid
-from mer_classic.table._read import checked_read, csv_errors, csv_path
 
 __all__ = [
     "LARGE_ROWS",
@@ -250,7 +250,7 @@ def plan_for_size(
         Parallel jobs of a subsampled grid search.
     scoring : str, default=None
         Score a subsampled grid search selects on; None uses the headline metric
-        (:func:`mer_classic.crossval.scoring_for`).
+        (:func:`mer_classic._crossval.scoring_for`).
 
     Returns
     -------

@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._crossval import make_splitter
 from mer_classic._io import write_csv_atomic
+from mer_classic._persistence._files import load_model
 from mer_classic._progress import progress
 from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.features.names import FEATURE_GROUPS
-from mer_classic.persistence._files import load_model
+from mer_classic.features._names import FEATURE_GROUPS
 from mer_classic.report import read_run, render_report
 from mer_classic.report._files import IMPORTANCE_FILE
 
@@ -57,7 +58,7 @@ def feature_units(
     """The columns shuffled together: unit name → its columns, in column order.
 
     ``by="group"`` uses the extractor's feature groups
-    (:data:`mer_classic.features.names.FEATURE_GROUPS`); any other column (a table not
+    (:data:`mer_classic.features.FEATURE_GROUPS`); any other column (a table not
     made by ``mer-classic extract``) is a unit of its own.
     ``by="cluster"`` joins columns whose |Spearman ρ| in ``X`` reaches
     :data:`CLUSTER_RHO` (average linkage); a cluster is named after its first
@@ -202,8 +203,6 @@ def permutation_importance_cv(
     """
     from sklearn.base import clone
     from sklearn.inspection import permutation_importance
-
-    from mer_classic.crossval import make_splitter
 
     if task not in ("classify", "regress"):
         raise ParameterError(f"task must be 'classify' or 'regress'; got {task!r}")

@@ -34,10 +34,11 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier
 
+from mer_classic._samplers import AdaptiveSMOTE
 from mer_classic.exceptions import ParameterError
-from mer_classic.samplers import AdaptiveSMOTE
 
 __all__ = [
+    "AdaptiveSMOTE",
     "ModelSpec",
     "MODELS",
     "make_pipeline",
@@ -294,7 +295,7 @@ def make_pipeline(
     task : {'classify', 'regress'}, default='classify'
         Classification or regression.
     smote : bool, default=True
-        Over-sample minority classes with :class:`~mer_classic.samplers.AdaptiveSMOTE`
+        Over-sample minority classes with :class:`~mer_classic.models.AdaptiveSMOTE`
         inside the training folds (classification only).
     n_targets : int, default=1
         Number of regression targets; more than one wraps the model in

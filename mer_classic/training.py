@@ -16,14 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mer_classic._large_tables import (
-    LARGE_ROWS,
-    SubsampledGridSearch,
-    downcast_float32,
-    plan_for_size,
-)
-from mer_classic._leakage import describe_copy, target_copies
-from mer_classic.crossval import (
+from mer_classic._crossval import (
     INNER_SPLITS,
     CVResult,
     baseline_scores,
@@ -32,25 +25,41 @@ from mer_classic.crossval import (
     make_splitter,
     resolve_scoring,
 )
-from mer_classic.exceptions import DataError
-from mer_classic.labels import (
-    find_va_columns,
-    infer_scale,
-    quadrants_of_labels,
-    quadrants_of_va,
+from mer_classic._large_tables import (
+    LARGE_ROWS,
+    SubsampledGridSearch,
+    downcast_float32,
+    plan_for_size,
 )
-from mer_classic.metrics import (
+from mer_classic._leakage import describe_copy, target_copies
+from mer_classic._metrics import (
     classification_metrics,
     quadrant_metrics,
     regression_metrics,
+    score_predictions,
     summarize_repeats,
+)
+from mer_classic._persistence._ranges import feature_ranges
+from mer_classic._table import Table
+from mer_classic.labels import (
+    infer_scale,
 )
 from mer_classic.models import get_spec
 from mer_classic.parallel import check_n_jobs, check_scheduler, joblib_backend
-from mer_classic.persistence._ranges import feature_ranges
-from mer_classic.table import Table
 
-__all__ = ["TrainResult", "train", "score_predictions"]
+__all__ = [
+    "TrainResult",
+    "train",
+    "score_predictions",
+    "CVResult",
+    "make_splitter",
+    "cross_validate_model",
+    "baseline_scores",
+    "classification_metrics",
+    "regression_metrics",
+    "quadrant_metrics",
+    "summarize_repeats",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +89,7 @@ class TrainResult:
         Feature columns the model expects, in order.
     feature_ranges : dict or None
         The training features' robust range
-        (:func:`mer_classic.persistence._ranges.feature_ranges`), stored in
+        (:func:`mer_classic._persistence._ranges.feature_ranges`), stored in
         ``model.json`` so that prediction can flag rows far outside it.
     """
 
@@ -96,55 +105,6 @@ class TrainResult:
     groups: Any = None
     timings: dict[str, float] = field(default_factory=dict)
     feature_ranges: dict[str, Any] | None = None
-
-
-def score_predictions(
-    task: str,
-    y_true: pd.Series | pd.DataFrame,
-    y_pred: Any,
-    *,
-    scale: str | None = None,
-) -> dict[str, Any]:
-    """Metrics in the ``metrics.json`` layout, including the quadrant view when possible.
-
-    Classification: ``accuracy``, ``f1_macro``, ``f1_weighted``, ``mcc``, ``per_class``,
-    ``confusion_matrix``; a ``quadrant`` block when the labels are moods or quadrants.
-    Regression: ``targets`` → name → ``rmse``, ``mae``, ``r2``, ``pearson_r`` (on the
-    target's own scale, which is recorded in ``scale``); a ``quadrant`` block derived from
-    the predicted valence/arousal when both are targets.
-    """
-    out: dict[str, Any] = {"task": task}
-    if task == "classify":
-        out.update(classification_metrics(y_true, y_pred))
-        qt = quadrants_of_labels(np.asarray(y_true))
-        qp = quadrants_of_labels(np.asarray(y_pred))
-        if qt is not None and qp is not None:
-            out["quadrant"] = quadrant_metrics(qt, qp)
-        return out
-    out.update(regression_metrics(y_true, y_pred))
-    yt = y_true.to_frame() if isinstance(y_true, pd.Series) else y_true
-    pred = pd.DataFrame(
-        np.asarray(y_pred, dtype=float).reshape(len(yt), -1),
-        index=yt.index,
-        columns=yt.columns,
-    )
-    if scale is None:
-        try:
-            scale = infer_scale(yt.to_numpy().ravel())
-        except DataError:  # no known scale: metrics stay on the raw values
-            scale = None
-    out["scale"] = scale
-    va = find_va_columns(list(yt.columns))
-    if va is not None and scale is not None:
-        out["quadrant"] = quadrant_metrics(
-            quadrants_of_va(yt, va, scale), quadrants_of_va(pred, va, scale)
-        )
-        out["quadrant"]["derived_from"] = {
-            "valence": va[0],
-            "arousal": va[1],
-            "scale": scale,
-        }
-    return out
 
 
 def train(
@@ -170,7 +130,7 @@ def train(
     Parameters
     ----------
     table : Table
-        From :func:`mer_classic.table.load_table`.
+        From :func:`mer_classic.datasets.load_table`.
     model : str, default='stacking'
         Registry name (:data:`mer_classic.models.MODELS`).
     task : {'classify', 'regress'}, default=None
@@ -205,7 +165,7 @@ def train(
         What to do with a quadratic model on a large table.
     scoring : str, default=None
         sklearn scorer name the inner grid search selects on; None uses the
-        headline metric (:func:`mer_classic.crossval.scoring_for`: ``f1_macro``,
+        headline metric (:func:`mer_classic._crossval.scoring_for`: ``f1_macro``,
         or ``neg_root_mean_squared_error`` for regression).
 
     Returns

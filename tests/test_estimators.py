@@ -11,9 +11,9 @@ from imblearn.utils.estimator_checks import estimator_checks_generator
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from mer_classic._samplers import AdaptiveSMOTE
 from mer_classic._search import SubsampledGridSearch
-from mer_classic.samplers import AdaptiveSMOTE
-from mer_classic.transformers import ColumnSelector
+from mer_classic.features._transformers import ColumnSelector
 
 #: fast parameters for the checks (imblearn's INIT_PARAMS habit)
 SAMPLERS = [AdaptiveSMOTE(random_state=0)]

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from mer_classic.cli.main import main
 
+from mer_classic._table import load_table
 from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.table import load_table
 
 
 @pytest.fixture(scope="module")

@@ -19,13 +19,13 @@ import soundfile as sf
 from click.testing import CliRunner
 from mer_classic.cli.main import main
 
+from mer_classic._table import load_table
 from mer_classic.exceptions import AudioError, ConfigError, DataError, ParameterError
 from mer_classic.features import _batch, extract_to_csv, load_audio
 from mer_classic.features._decode import native_stderr_captured
 from mer_classic.features._inputs import Track, find_inputs, unique_track_ids
 from mer_classic.features._metadata import join_metadata
-from mer_classic.features.names import FEATURE_NAMES
-from mer_classic.table import load_table
+from mer_classic.features._names import FEATURE_NAMES
 
 SR = 22050
 

@@ -16,7 +16,7 @@ from sklearn.base import clone
 from mer_classic.exceptions import ParameterError
 from mer_classic.features import FeatureSettings, _dsp, extract_features
 from mer_classic.features._batch import Track, extract_tracks
-from mer_classic.features.names import (
+from mer_classic.features._names import (
     DEFAULT_FEATURE_GROUPS,
     FEATURE_GROUPS,
     FEATURE_NAMES,
@@ -26,11 +26,11 @@ from mer_classic.features.names import (
     resolve_feature_groups,
     segment_feature_names,
 )
-from mer_classic.transformers import AudioFeatureExtractor
+from mer_classic.features._transformers import AudioFeatureExtractor
 
 
 def _loaded(model):
-    from mer_classic.persistence._files import load_model
+    from mer_classic._persistence._files import load_model
 
     return model if hasattr(model, "predict_frame") else load_model(model)
 
@@ -77,7 +77,7 @@ def test_default_and_all() -> None:
     assert resolve_feature_groups(None) == DEFAULT_FEATURE_GROUPS
     assert resolve_feature_groups("default") == DEFAULT_FEATURE_GROUPS
     assert resolve_feature_groups("all") == tuple(FEATURE_GROUPS)
-    from mer_classic.features.names import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
+    from mer_classic.features._names import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
 
     assert feature_names("all") == ALL_FEATURE_NAMES
     assert segment_feature_names("all") == ALL_SEGMENT_FEATURE_NAMES
@@ -280,7 +280,7 @@ def test_cli_features_selects_columns(wavs: list[Path], tmp_path: Path) -> None:
             "--force",
         ],
     )
-    from mer_classic.features.names import ALL_FEATURE_NAMES
+    from mer_classic.features._names import ALL_FEATURE_NAMES
 
     assert res.exit_code == 0
     assert f"x {len(ALL_FEATURE_NAMES)} features" in res.output
@@ -316,8 +316,8 @@ def labelled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_model_records_groups_and_predict_extracts_exactly_them(
     labelled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from mer_classic._persistence._files import load_model
     from mer_classic.features import extract_to_csv
-    from mer_classic.persistence._files import load_model
     from mer_classic.predict import predict_audio
     from mer_classic.predict._audio import audio_settings
 
@@ -346,8 +346,8 @@ def test_model_records_groups_and_predict_extracts_exactly_them(
 def test_model_json_without_groups_keeps_working(
     labelled: Path, tmp_path: Path
 ) -> None:
+    from mer_classic._persistence._files import load_model
     from mer_classic.features import extract_to_csv
-    from mer_classic.persistence._files import load_model
     from mer_classic.predict import predict_audio
     from mer_classic.predict._audio import audio_settings
 
@@ -371,9 +371,9 @@ def test_model_json_without_groups_keeps_working(
 def test_model_json_groups_that_miss_its_columns_are_an_error(
     labelled: Path, tmp_path: Path
 ) -> None:
+    from mer_classic._persistence._files import load_model
     from mer_classic.exceptions import DataError
     from mer_classic.features import extract_to_csv
-    from mer_classic.persistence._files import load_model
     from mer_classic.predict._audio import audio_settings
 
     table = tmp_path / "f.csv"

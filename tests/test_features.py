@@ -23,7 +23,7 @@ from mer_classic.features import (
 from mer_classic.features._audio import clip_features
 from mer_classic.features._batch import extract_tracks
 from mer_classic.features._inputs import discover_tracks
-from mer_classic.features.names import (
+from mer_classic.features._names import (
     FEATURE_DESCRIPTIONS,
     FEATURE_GROUPS,
     FEATURE_NAMES,
@@ -90,7 +90,7 @@ def real_features(examples: dict[str, Path]) -> pd.DataFrame:
 
 
 def test_registry_is_consistent() -> None:
-    from mer_classic.features.names import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
+    from mer_classic.features._names import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
 
     assert len(set(ALL_FEATURE_NAMES)) == len(ALL_FEATURE_NAMES)
     assert set(FEATURE_DESCRIPTIONS) == set(ALL_FEATURE_NAMES)
@@ -119,7 +119,7 @@ def test_registry_is_consistent() -> None:
 def test_docs_table_is_up_to_date() -> None:
     doc = REPO / "docs" / "features.md"
     assert doc.read_text(encoding="utf-8") == feature_table_markdown(), (
-        "regenerate: python -m mer_classic.features.names > docs/features.md"
+        "regenerate: python -m mer_classic.features > docs/features.md"
     )
 
 
@@ -195,7 +195,7 @@ def test_front_end_matches_librosa(examples: dict[str, Path]) -> None:
 def test_real_recordings_all_groups_finite_and_in_range(
     real_features: pd.DataFrame,
 ) -> None:
-    from mer_classic.features.names import ALL_FEATURE_NAMES
+    from mer_classic.features._names import ALL_FEATURE_NAMES
 
     df = real_features
     assert list(df.columns) == list(ALL_FEATURE_NAMES)

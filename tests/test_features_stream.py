@@ -12,6 +12,7 @@ from mer_classic.exceptions import AudioError
 from mer_classic.features import FeatureSettings, extract_file, load_audio
 from mer_classic.features._audio import clip_features, segment_features
 from mer_classic.features._engine import FrameEngine
+from mer_classic.features._names import FEATURE_NAMES
 from mer_classic.features._stream import iter_audio
 from mer_classic.features.groups import (
     GROUP_BY_NAME,
@@ -20,7 +21,6 @@ from mer_classic.features.groups import (
     Column,
     FeatureGroup,
 )
-from mer_classic.features.names import FEATURE_NAMES
 
 SR = 22050
 

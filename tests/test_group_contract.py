@@ -17,12 +17,12 @@ import pytest
 from mer_classic.features import FeatureSettings, _dsp, extract_file
 from mer_classic.features._audio import clip_features
 from mer_classic.features._engine import FrameEngine
-from mer_classic.features.groups import GROUPS, NEEDS, FeatureGroup
-from mer_classic.features.names import (
+from mer_classic.features._names import (
     FEATURE_GROUPS,
     feature_names,
     segment_feature_names,
 )
+from mer_classic.features.groups import GROUPS, NEEDS, FeatureGroup
 
 SR = 22050
 REAL = (

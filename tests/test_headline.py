@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from mer_classic.cli.main import main
 
-from mer_classic.crossval import baseline_scores, resolve_scoring, scoring_for
+from mer_classic._crossval import baseline_scores, resolve_scoring, scoring_for
 from mer_classic.exceptions import ParameterError
 from mer_classic.training import train
 from mer_classic.workflows import resolve_training_table

@@ -135,7 +135,7 @@ def test_run_folder_round_trip(tmp_path: Path) -> None:
 
 
 def test_group_units_shuffle_a_feature_group_together(rng: np.random.Generator):
-    from mer_classic.features.names import FEATURE_GROUPS
+    from mer_classic.features._names import FEATURE_GROUPS
     from mer_classic.importance import feature_units
 
     mfcc = list(FEATURE_GROUPS["mfcc"])[:4]

@@ -193,8 +193,8 @@ def test_check_writable_read_only_folder(tmp_path):
 
 @pytest.fixture
 def model_dir(tmp_path, features_df):
-    from mer_classic.persistence._files import save_model
-    from mer_classic.table import load_table
+    from mer_classic._persistence._files import save_model
+    from mer_classic._table import load_table
     from mer_classic.training import train
 
     t = load_table(features_df, target="label", group="artist", id="track_id")

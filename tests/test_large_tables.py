@@ -19,9 +19,9 @@ from mer_classic._large_tables import (
     plan_for_size,
     read_csv_chunked,
 )
+from mer_classic._table import load_table
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.models import make_pipeline, model_names, param_grid
-from mer_classic.table import load_table
 from mer_classic.training import train
 
 BIG = 300_000

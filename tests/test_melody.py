@@ -10,6 +10,7 @@ import pytest
 
 from mer_classic.features import _dsp, load_audio
 from mer_classic.features._expressive import modulation
+from mer_classic.features._names import FEATURE_DESCRIPTIONS, FEATURE_GROUPS
 from mer_classic.features._pitch import salience_peaks
 from mer_classic.features.melody import (
     MELODY_DESCRIPTORS,
@@ -23,7 +24,6 @@ from mer_classic.features.melody import (
     texture_features,
     transcribe,
 )
-from mer_classic.features.names import FEATURE_DESCRIPTIONS, FEATURE_GROUPS
 
 SR = 22050
 REPO = Path(__file__).resolve().parents[1]
@@ -260,7 +260,7 @@ def test_groups_return_their_registry_names_in_order() -> None:
 def test_registry_and_documentation_consistent() -> None:
     names = [n for _, n, _ in MELODY_DESCRIPTORS]
     assert len(set(names)) == len(names)
-    from mer_classic.features.names import ALL_FEATURE_NAMES
+    from mer_classic.features._names import ALL_FEATURE_NAMES
 
     # the melody family is one contiguous run of columns, in its declared order
     start = ALL_FEATURE_NAMES.index(names[0])
@@ -277,7 +277,7 @@ def test_registry_and_documentation_consistent() -> None:
 def test_clip_features_carry_the_melody_groups() -> None:
     from mer_classic.features import FeatureSettings
     from mer_classic.features._audio import clip_features
-    from mer_classic.features.names import ALL_FEATURE_NAMES, SEGMENT_FEATURE_NAMES
+    from mer_classic.features._names import ALL_FEATURE_NAMES, SEGMENT_FEATURE_NAMES
 
     y = melody(SCALE)
     values = clip_features(y, FeatureSettings(features="all").validate())
@@ -292,7 +292,7 @@ def test_melody_groups_fed_block_by_block_equal_the_whole_clip() -> None:
     """The extraction engine feeds the melody analyzer per block of frames."""
     from mer_classic.features import FeatureSettings
     from mer_classic.features._audio import clip_features
-    from mer_classic.features.names import feature_names
+    from mer_classic.features._names import feature_names
 
     y = melody(SCALE * 2, vibrato_cents=40.0)
     s = FeatureSettings(features=("melodic", "expressive", "texture")).validate()

@@ -19,8 +19,8 @@ import soundfile as sf
 from click.testing import CliRunner
 from mer_classic.cli.main import main
 
-from mer_classic.persistence._files import load_model
-from mer_classic.persistence._ranges import (
+from mer_classic._persistence._files import load_model
+from mer_classic._persistence._ranges import (
     RANGE_MAX_SCORE,
     feature_ranges,
     out_of_range_note,

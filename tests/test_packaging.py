@@ -138,5 +138,5 @@ def test_no_import_cycles():
 def test_pickled_classes_keep_their_import_paths():
     """Classes inside users' model.joblib files stay importable where they were."""
     from mer_classic._large_tables import SubsampledGridSearch  # noqa: F401
-    from mer_classic.samplers import AdaptiveSMOTE  # noqa: F401
-    from mer_classic.transformers import AudioFeatureExtractor  # noqa: F401
+    from mer_classic._samplers import AdaptiveSMOTE  # noqa: F401
+    from mer_classic.features._transformers import AudioFeatureExtractor  # noqa: F401

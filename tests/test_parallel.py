@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from joblib import Parallel, delayed
 
+from mer_classic._table import load_table
 from mer_classic.exceptions import ConfigError, ParameterError
 from mer_classic.parallel import (
     DASK_INSTALL_HINT,
@@ -20,7 +21,6 @@ from mer_classic.parallel import (
     joblib_backend,
     require_dask,
 )
-from mer_classic.table import load_table
 from mer_classic.training import train
 
 INSTALL = r'pip install "mer-classic\[dask\]"'

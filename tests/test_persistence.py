@@ -4,13 +4,15 @@ import json
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from mer_classic import load_model, save_model
+from mer_classic.datasets import load_table
 from mer_classic.exceptions import DataError, ModelFileError, VersionMismatchWarning
-from mer_classic.persistence._files import load_model, save_model
-from mer_classic.table import load_table
 from mer_classic.training import train
 
 
@@ -166,8 +168,8 @@ def test_model_without_probabilities_says_which_models_have_them(tmp_path, featu
 
 
 def test_every_exception_and_warning_class_lives_in_exceptions():
+    import mer_classic._persistence as persistence
     import mer_classic.exceptions as exc
-    import mer_classic.persistence as persistence
 
     assert not hasattr(persistence, "VersionMismatchWarning")  # one public home
     assert issubclass(exc.VersionMismatchWarning, UserWarning)
@@ -309,7 +311,7 @@ def test_plain_joblib_model_selects_its_columns(saved, features_df):
 
     d, res, t = saved
     pipe = joblib.load(d / "model.joblib")
-    assert type(pipe.steps[0][1]).__module__ == "mer_classic.transformers"
+    assert type(pipe.steps[0][1]).__module__ == "mer_classic.features._transformers"
     assert type(pipe.steps[0][1]).__name__ == "ColumnSelector"
     wide = features_df.iloc[:, ::-1].assign(extra=1.0)
     np.testing.assert_array_equal(pipe.predict(wide), res.estimator.predict(t.X))
@@ -323,7 +325,7 @@ def test_plain_joblib_model_selects_its_columns(saved, features_df):
 
 def test_model_saved_without_selector_still_loads(saved):
     """Model files written before the ColumnSelector step load and predict the same."""
-    from mer_classic.persistence import predict_only
+    from mer_classic._persistence import predict_only
 
     d, res, t = saved
     _replace_pickle(d, predict_only(res.estimator))
@@ -342,7 +344,7 @@ def test_column_selector_contract():
     from sklearn.base import clone
     from sklearn.exceptions import NotFittedError
 
-    from mer_classic.transformers import ColumnSelector
+    from mer_classic.features._transformers import ColumnSelector
 
     sel = ColumnSelector(columns=["b", "a"])
     assert clone(sel).get_params() == {"columns": ["b", "a"]}
@@ -360,3 +362,63 @@ def test_column_selector_contract():
         sel.fit(df.to_numpy())
     with pytest.raises(DataError, match="not in the frame: z"):
         ColumnSelector(columns=["z"]).fit(df)
+
+
+OLD = Path(__file__).parent / "data" / "model_0_1"
+BUNDLED = (
+    Path(__file__).resolve().parents[1] / "mer_classic" / "data" / "soundtracks.csv"
+)
+
+
+def _old_model_input() -> tuple[pd.DataFrame, list[str]]:
+    df = pd.read_csv(BUNDLED, dtype={"excerpt_id": str}).set_index("excerpt_id")
+    expected = pd.read_csv(OLD / "expected.csv", dtype={"excerpt_id": str})
+    return df.loc[expected["excerpt_id"]], expected["pred"].tolist()
+
+
+def test_model_saved_by_0_1_still_loads_and_predicts_the_same():
+    """model.joblib written before issue 18 moved ColumnSelector (pickled as
+    mer_classic.transformers.ColumnSelector) loads through load_model and predicts
+    what it predicted when it was saved."""
+    from mer_classic.features import ColumnSelector
+
+    X, expected = _old_model_input()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", VersionMismatchWarning)
+        m = load_model(OLD / "model")
+    assert isinstance(m.pipeline.steps[0][1], ColumnSelector)
+    assert m.predict(X).tolist() == expected
+
+
+def test_classes_pickled_under_0_1_paths_load_in_a_fresh_process():
+    """Plain joblib.load (no mer_classic import first) of objects pickled under the
+    0.1 module paths gets the classes from their new homes."""
+    code = (
+        "import joblib\n"
+        f"objs = joblib.load({str(OLD / 'steps.joblib')!r})\n"
+        "from mer_classic.features import AudioFeatureExtractor, ColumnSelector\n"
+        "from mer_classic.models import AdaptiveSMOTE\n"
+        "kinds = (AdaptiveSMOTE, AudioFeatureExtractor, ColumnSelector)\n"
+        "assert [type(o) for o in objs] == list(kinds), objs\n"
+        "assert objs[0].random_state == 0 and objs[2].columns[0] == 'RMS'\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+def test_old_paths_are_aliases_not_public_modules():
+    import mer_classic._moved as moved
+
+    pkg = Path(__file__).resolve().parents[1] / "mer_classic"
+    for old, new in moved.MOVED.items():
+        assert not (pkg / (old.split(".", 1)[1] + ".py")).exists(), old
+        alias, home = __import__(old, fromlist=["_"]), __import__(new, fromlist=["_"])
+        assert alias is not home
+        cls = {"mer_classic.transformers": "ColumnSelector"}.get(old, "AdaptiveSMOTE")
+        assert getattr(alias, cls) is getattr(home, cls)
+    with pytest.raises(ModuleNotFoundError):
+        __import__("mer_classic.not_a_moved_module")

@@ -14,8 +14,8 @@ import soundfile as sf
 from click.testing import CliRunner, Result
 from mer_classic.cli.main import main
 
+from mer_classic._persistence._files import load_model
 from mer_classic.exceptions import AudioError, DataError, ParameterError
-from mer_classic.persistence._files import load_model
 from mer_classic.predict import predict_audio, predict_audio_detailed
 from mer_classic.predict._audio import audio_settings
 
@@ -325,7 +325,7 @@ def test_persistence_does_not_import_predict() -> None:
     predict in the data flow, so no persistence module imports predict."""
     import ast
 
-    import mer_classic.persistence as persistence
+    import mer_classic._persistence as persistence
 
     root = Path(persistence.__file__).parent
     for src in root.glob("*.py"):

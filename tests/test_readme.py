@@ -144,7 +144,7 @@ def test_readme_shows_the_commands_the_script_ran(record, readme):
 
 
 def test_readme_counts_the_segment_columns_copied_from_the_clip() -> None:
-    from mer_classic.features.names import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
+    from mer_classic.features._names import FEATURE_NAMES, SEGMENT_FEATURE_NAMES
 
     copied = [n for n in FEATURE_NAMES if n not in SEGMENT_FEATURE_NAMES]
     text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")

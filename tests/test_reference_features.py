@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from mer_classic.features import _dsp
+from mer_classic.features._names import FEATURE_NAMES
 from mer_classic.features._ref_expressive import expressive_values, glissandi
 from mer_classic.features._ref_features import reference_features
 from mer_classic.features._ref_melody import (
@@ -16,7 +17,6 @@ from mer_classic.features._ref_melody import (
 from mer_classic.features._ref_names import REF_COLUMNS, REFERENCE_NAME
 from mer_classic.features._ref_stats import describe
 from mer_classic.features._ref_texture import mix_layers, texture_values
-from mer_classic.features.names import FEATURE_NAMES
 
 SR = 22050
 
@@ -172,8 +172,8 @@ def test_reference_groups_in_the_extractor_equal_the_direct_computation(tmp_path
     import soundfile as sf
 
     from mer_classic.features import FeatureSettings, extract_file
+    from mer_classic.features._names import feature_names
     from mer_classic.features._ref_names import VOICE_COLUMNS
-    from mer_classic.features.names import feature_names
 
     t = _seconds(3.0)
     y = _tone(220.0 * 2 ** (50.0 * np.sin(2 * np.pi * 6.0 * t) / 1200.0))

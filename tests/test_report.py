@@ -5,10 +5,10 @@ import json
 import pandas as pd
 import pytest
 
+from mer_classic._table import load_table
 from mer_classic.exceptions import ConfigError, DataError
 from mer_classic.report import read_run, render_report, write_run
 from mer_classic.report._write import run_folder
-from mer_classic.table import load_table
 from mer_classic.training import train
 
 

@@ -197,8 +197,8 @@ def figures(monkeypatch: pytest.MonkeyPatch) -> list:
 
 @pytest.mark.slow
 def test_va_plane_is_coloured_by_true_quadrant(tmp_path, figures):
+    from mer_classic._table import load_table
     from mer_classic.report import render_report, write_run
-    from mer_classic.table import load_table
     from mer_classic.training import train
 
     rng = np.random.default_rng(0)

@@ -21,8 +21,8 @@ NOISE = "xdg-open: no method available for opening"
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import pandas as pd
 
+    from mer_classic._table import load_table
     from mer_classic.report import write_run
-    from mer_classic.table import load_table
     from mer_classic.training import train
 
     df = pd.DataFrame(

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from mer_classic.samplers import AdaptiveSMOTE
+from mer_classic._samplers import AdaptiveSMOTE
 
 
 def _data(counts):
@@ -83,7 +83,7 @@ def test_nearest_neighbors_object_shrinks_for_a_small_class():
 def test_every_smote_parameter_is_passed_through(monkeypatch):
     import imblearn.over_sampling as ovs
 
-    import mer_classic.samplers as samplers
+    import mer_classic._samplers as samplers
 
     seen = {}
 

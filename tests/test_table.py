@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mer_classic._table import load_table
 from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.table import load_table
 
 
 def test_loads_features_target_groups(features_df):

@@ -1,7 +1,7 @@
 """``--group`` with missing values: each such row is its own group, with one note.
 
-The rule lives once in :func:`mer_classic.table._columns.groups_or_own`, shared by
-:func:`mer_classic.table.load_table` and the published-dataset loaders.
+The rule lives once in :func:`mer_classic._table._columns.groups_or_own`, shared by
+:func:`mer_classic._table.load_table` and the published-dataset loaders.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mer_classic.table import load_table
-from mer_classic.table._columns import groups_or_own
+from mer_classic._table import load_table
+from mer_classic._table._columns import groups_or_own
 
 
 def test_missing_group_values_become_own_groups_with_a_note(features_df):

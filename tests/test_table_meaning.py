@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from mer_classic.cli.main import main
 
+from mer_classic._table import load_table, read_csv
 from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.table import load_table, read_csv
 
 ODD_IDS = ["007", "0123", "1e5", "12", "1.50", "000"]
 

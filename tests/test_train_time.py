@@ -111,7 +111,7 @@ def test_importance_shows_a_progress_bar_like_the_cv(monkeypatch):
 
 def test_predict_frame_keeps_the_track_id_as_index(tmp_path, train_csv):
     out, _ = train_csv(_wide(p=6), tmp_path, "--cv", "3", "--no-importance")
-    from mer_classic.persistence._files import load_model
+    from mer_classic._persistence._files import load_model
 
     model = load_model(out)
     df = _wide(p=6, seed=1)  # as pd.read_csv gives it: track_id is a column
@@ -142,7 +142,7 @@ def test_wide_subset_fast_path_gives_the_same_numbers(monkeypatch):
     from sklearn.preprocessing import StandardScaler
 
     import mer_classic.importance as importance
-    from mer_classic.transformers import ColumnSelector
+    from mer_classic.features._transformers import ColumnSelector
 
     df = _wide(n=60, p=15, seed=3)
     X = df.drop(columns=["track_id", "label"])

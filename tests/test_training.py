@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mer_classic._table import load_table
 from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.table import load_table
 from mer_classic.training import score_predictions, train
 from mer_classic.workflows import resolve_training_table
 
@@ -28,7 +28,7 @@ def test_train_classify_reports_outer_scores_not_grid_scores(soundtracks_table):
     res = train(soundtracks_table, model="logreg", cv=3, seed=0)
     m = res.metrics
     # the headline is recomputed from the out-of-fold predictions
-    from mer_classic.metrics import classification_metrics
+    from mer_classic._metrics import classification_metrics
 
     again = classification_metrics(soundtracks_table.y, res.cv.predictions)
     assert m["f1_macro"] == pytest.approx(again["f1_macro"])

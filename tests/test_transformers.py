@@ -1,4 +1,4 @@
-"""Tests for mer_classic.transformers (AudioFeatureExtractor contract)."""
+"""Tests for mer_classic.features._transformers (AudioFeatureExtractor contract)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from sklearn.preprocessing import StandardScaler
 
 from mer_classic.exceptions import AudioError, DataError, ParameterError
 from mer_classic.features import extract_features
-from mer_classic.features.names import FEATURE_NAMES
-from mer_classic.transformers import AudioFeatureExtractor
+from mer_classic.features._names import FEATURE_NAMES
+from mer_classic.features._transformers import AudioFeatureExtractor
 
 SR = 22050
 

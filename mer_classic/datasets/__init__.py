@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from mer_classic._table import Table, fingerprint, load_table, read_csv
 from mer_classic.datasets._base import Dataset
 from mer_classic.datasets._deam import load_deam
 from mer_classic.datasets._emomusic import load_emomusic
@@ -45,6 +46,10 @@ __all__ = [
     "Dataset",
     "LOADERS",
     "load_dataset",
+    "Table",
+    "load_table",
+    "read_csv",
+    "fingerprint",
 ]
 
 #: registry name → loader ``(root) -> Dataset``

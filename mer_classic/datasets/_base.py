@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._table._columns import groups_or_own
+from mer_classic._table._read import csv_errors
 from mer_classic.exceptions import DataError
 from mer_classic.labels import scale_bounds, va_to_quadrant
-from mer_classic.table._columns import groups_or_own
-from mer_classic.table._read import csv_errors
 
 __all__ = [
     "Dataset",
@@ -145,7 +145,7 @@ def read_dataset_csv(path: Path, *, dataset: str, **kwargs: Any) -> pd.DataFrame
     """Read a CSV and strip whitespace from the headers; id columns as text.
 
     An empty or unparsable file is a :class:`DataError` from the same wording as
-    every other table mer-classic reads (:func:`mer_classic.table._read.csv_errors`:
+    every other table mer-classic reads (:func:`mer_classic._table._read.csv_errors`:
     "is empty", "cannot parse ... as CSV", with a hint for ``;`` or tab files).
     """
     with csv_errors(Path(path), what=f"{dataset} file"):

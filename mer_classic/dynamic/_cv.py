@@ -9,10 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._crossval import cross_validate_model
 from mer_classic.dynamic._align import smooth_curves
 from mer_classic.dynamic._metrics import dynamic_metrics
 from mer_classic.exceptions import DataError
 from mer_classic.labels import infer_scale
+from mer_classic.models import make_pipeline, param_grid
 
 logger = logging.getLogger(__name__)
 
@@ -100,9 +102,6 @@ def cross_validate_dynamic(
     -------
     DynamicResult
     """
-    from mer_classic.crossval import cross_validate_model
-    from mer_classic.models import make_pipeline, param_grid
-
     if scale is None:
         scale = infer_scale(Y.to_numpy(float).ravel())
     groups = pd.Series(

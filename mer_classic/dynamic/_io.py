@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._table import read_csv
 from mer_classic.datasets import LOADERS
 from mer_classic.datasets._deam import sample_columns
 from mer_classic.exceptions import DataError
-from mer_classic.table import read_csv
 
 logger = logging.getLogger(__name__)
 

@@ -11,6 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._crossval import fit_final
+from mer_classic._persistence._files import save_model
+from mer_classic._persistence._ranges import feature_ranges
 from mer_classic.dynamic._align import align_segments
 from mer_classic.dynamic._cv import (
     cross_validate_dynamic,
@@ -22,8 +25,7 @@ from mer_classic.dynamic._io import (
     read_segment_features,
 )
 from mer_classic.exceptions import DataError
-from mer_classic.persistence._files import save_model
-from mer_classic.persistence._ranges import feature_ranges
+from mer_classic.models import make_pipeline, param_grid
 from mer_classic.report._dynamic import write_dynamic_files
 
 logger = logging.getLogger(__name__)
@@ -44,9 +46,6 @@ def _save_final_model(
     feature_settings: dict[str, Any] | None,
 ) -> None:
     """Refit ``model`` on all frames (grid grouped by song) and save it in ``out``."""
-    from mer_classic.crossval import fit_final
-    from mer_classic.models import make_pipeline, param_grid
-
     targets = list(Y.columns)
     y: pd.Series | pd.DataFrame = Y if len(targets) > 1 else Y[targets[0]]
     groups = pd.Series(np.asarray(Y.index.get_level_values("track_id"), dtype=object))

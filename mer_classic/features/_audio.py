@@ -2,12 +2,12 @@
 
 The front end (mono signal at ``sr`` → magnitude STFT → power → 128-band mel →
 log-mel) is computed once per clip; every descriptor group reuses it. See
-``docs/features.md`` (generated from :mod:`mer_classic.features.names`) for the
+``docs/features.md`` (generated from :mod:`mer_classic.features._names`) for the
 meaning of each column.
 
 Only the groups in ``FeatureSettings.features`` are computed (the front-end parts
 that no selected group needs are skipped), and columns follow the registry order
-(:func:`~mer_classic.features.names.feature_names`). The signal is analysed in
+(:func:`~mer_classic.features.feature_names`). The signal is analysed in
 blocks (:mod:`mer_classic.features._engine`; files are decoded block by block by
 :mod:`mer_classic.features._stream`), so a long file's memory does not scale with
 its length; the values equal whole-signal analysis up to float rounding.
@@ -35,15 +35,15 @@ from mer_classic.features._engine import (
     EngineOutput,
     FrameEngine,
 )
-from mer_classic.features._stream import DEFAULT_BLOCK_SECONDS, iter_audio
-from mer_classic.features.groups import GROUP_BY_NAME, GROUPS
-from mer_classic.features.names import (
+from mer_classic.features._names import (
     DEFAULT_FEATURE_GROUPS,
     FEATURES_VERSION,
     clip_columns,
     resolve_feature_groups,
     segment_columns,
 )
+from mer_classic.features._stream import DEFAULT_BLOCK_SECONDS, iter_audio
+from mer_classic.features.groups import GROUP_BY_NAME, GROUPS
 
 __all__ = [
     "FeatureSettings",
@@ -320,7 +320,7 @@ def clip_features(
     Examples
     --------
     >>> import numpy as np
-    >>> from mer_classic.features.names import FEATURE_NAMES
+    >>> from mer_classic.features._names import FEATURE_NAMES
     >>> t = np.arange(22050 * 2) / 22050
     >>> v = clip_features(0.5 * np.sin(2 * np.pi * 440 * t))
     >>> v.shape == (len(FEATURE_NAMES),)

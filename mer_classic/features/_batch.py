@@ -32,9 +32,9 @@ from mer_classic.features._inputs import (
     find_inputs,
 )
 from mer_classic.features._metadata import join_metadata
+from mer_classic.features._names import DEFAULT_FEATURE_GROUPS
 from mer_classic.features._sink import RowSink, header_text, meta_columns, track_rows
 from mer_classic.features._worker import extract_file_cached
-from mer_classic.features.names import DEFAULT_FEATURE_GROUPS
 from mer_classic.parallel import check_n_jobs, check_scheduler, joblib_backend
 
 __all__ = [
@@ -323,10 +323,10 @@ def extract_features(
         Analysis window length in seconds in segment mode.
     features : str or sequence of str, default=None
         Feature groups to compute (keys of
-        :data:`~mer_classic.features.names.FEATURE_GROUPS`), a comma-separated string,
+        :data:`~mer_classic.features.FEATURE_GROUPS`), a comma-separated string,
         ``"all"`` or ``"default"``; None means
-        :data:`~mer_classic.features.names.DEFAULT_FEATURE_GROUPS`. Columns come
-        in registry order (:func:`~mer_classic.features.names.feature_names`).
+        :data:`~mer_classic.features.DEFAULT_FEATURE_GROUPS`. Columns come
+        in registry order (:func:`~mer_classic.features.feature_names`).
     n_jobs : int, default=1
         Worker processes (joblib/loky); -1 uses all cores.
     cache_dir : path-like or None, default=None
@@ -347,7 +347,7 @@ def extract_features(
 
     See Also
     --------
-    mer_classic.transformers.AudioFeatureExtractor : the same as a transformer.
+    mer_classic.features._transformers.AudioFeatureExtractor : the same as a transformer.
 
     Examples
     --------

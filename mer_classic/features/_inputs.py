@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from mer_classic._io import check_writable, refuse_existing
+from mer_classic._table._read import checked_read
 from mer_classic.exceptions import ConfigError, DataError
 from mer_classic.features._decode import AUDIO_EXTENSIONS
-from mer_classic.table._read import checked_read
 
 __all__ = [
     "META_COLUMNS",

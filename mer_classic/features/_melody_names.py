@@ -1,6 +1,6 @@
 """Registry of the melody-based feature groups (name, group, one-line meaning).
 
-Kept free of numpy so :mod:`mer_classic.features.names` stays light. Every value
+Kept free of numpy so :mod:`mer_classic.features._names` stays light. Every value
 is 0 when it cannot be measured (no melody, fewer than two notes, no vibrato ...);
 the meaning of each row says what its 0 means when that is not obvious.
 """

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from mer_classic._table import read_csv
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.features._inputs import Track
-from mer_classic.features.names import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
-from mer_classic.table import read_csv
+from mer_classic.features._names import ALL_FEATURE_NAMES, ALL_SEGMENT_FEATURE_NAMES
 
 __all__ = ["join_metadata"]
 

@@ -3,7 +3,7 @@
 :func:`predict_audio` is what ``MerModel.predict_audio`` and ``mer-classic predict
 AUDIO...`` call. It extracts exactly the features the model was trained with (the
 extraction settings stored in ``model.json``; the default extractor's settings when the
-model's columns are the default :data:`~mer_classic.features.names.FEATURE_NAMES` and no
+model's columns are the default :data:`~mer_classic.features.FEATURE_NAMES` and no
 settings were stored), and returns one row per track: ``label`` and ``proba_<class>``
 for classifiers, the regressed targets (valence/arousal) for regressors, and
 ``quadrant`` when it can be derived. With ``segments=True`` it returns a curve instead:
@@ -38,7 +38,7 @@ from mer_classic.exceptions import (
 from mer_classic.features import FeatureSettings
 from mer_classic.features._batch import extract_tracks
 from mer_classic.features._inputs import discover_tracks
-from mer_classic.features.names import (
+from mer_classic.features._names import (
     ALL_FEATURE_NAMES,
     FEATURES_VERSION,
     groups_of_names,
@@ -346,7 +346,7 @@ def predict_audio(
 
     See Also
     --------
-    mer_classic.persistence.MerModel.predict_audio : the same, as a model method.
+    mer_classic._persistence.MerModel.predict_audio : the same, as a model method.
     mer_classic.features.extract_features : the feature extraction alone.
 
     Examples

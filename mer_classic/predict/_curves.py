@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._persistence._ranges import RANGE_MAX_SCORE
 from mer_classic._progress import progress
 from mer_classic.exceptions import AudioError
 from mer_classic.features._audio import extract_file_segments
 from mer_classic.labels import find_va_columns, quadrants_of_labels, va_to_quadrant
-from mer_classic.persistence._ranges import RANGE_MAX_SCORE
 
 __all__ = [
     "CURVE_WINDOW",

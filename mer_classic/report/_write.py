@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._crossval import baseline_scores
 from mer_classic._io import (
     atomic_dir,
     json_text,
@@ -28,11 +29,12 @@ from mer_classic._io import (
     write_csv_atomic,
     write_text_atomic,
 )
+from mer_classic._metrics import score_predictions
+from mer_classic._persistence._files import save_model
+from mer_classic._persistence._ranges import count_out_of_range
 from mer_classic._progress import progress
 from mer_classic.config import reports_dir
 from mer_classic.exceptions import ConfigError
-from mer_classic.persistence._files import save_model
-from mer_classic.persistence._ranges import count_out_of_range
 from mer_classic.report._evaluation import EVALUATE_KIND, evaluation_facts
 from mer_classic.report._files import (
     IMPORTANCE_FILE,
@@ -163,9 +165,6 @@ def write_evaluation(
     label mapping and the metrics on the table; nothing about training. ``quiet``
     hides the progress bar over the prediction (blocks of :data:`EVALUATE_BLOCK` rows).
     """
-    from mer_classic.crossval import baseline_scores
-    from mer_classic.training import score_predictions
-
     starts = range(0, len(table.X), EVALUATE_BLOCK)
     # one block is one step: no bar that jumps from 0/1 to 1/1
     quiet = quiet or len(starts) < 2

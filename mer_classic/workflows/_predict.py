@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mer_classic._io import check_writable, refuse_existing
+from mer_classic._persistence._ranges import count_out_of_range, out_of_range_note
 from mer_classic.exceptions import ConfigError, ParameterError
-from mer_classic.persistence._ranges import count_out_of_range, out_of_range_note
 from mer_classic.workflows._output import check_format, table_text, write_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,7 +78,7 @@ def run_predict_audio(
     result : AudioPredictions
         Everything predicted, including the per-file errors.
     """
-    from mer_classic.persistence._files import load_model
+    from mer_classic._persistence._files import load_model
     from mer_classic.predict import predict_audio_detailed
     from mer_classic.report import plot_curves
     from mer_classic.report._plots import MAX_CURVE_PLOTS

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from mer_classic._io import check_writable, refuse_existing
+from mer_classic._persistence._ranges import count_out_of_range, out_of_range_note
 from mer_classic.exceptions import ConfigError, ParameterError
-from mer_classic.persistence._ranges import count_out_of_range, out_of_range_note
 from mer_classic.workflows._output import check_format, table_text, write_table
 
 __all__ = [
@@ -36,7 +36,7 @@ def resolve_training_table(
     exclude: list[str],
 ) -> Any:
     """Load ``data`` (or the bundled Soundtracks set when None) as a Table."""
-    from mer_classic.table import load_table
+    from mer_classic._table import load_table
 
     if data is not None:
         if not target:
@@ -200,7 +200,7 @@ def run_train(
         )
     import time
 
-    from mer_classic.crossval import resolve_scoring
+    from mer_classic._crossval import resolve_scoring
     from mer_classic.models import get_spec
     from mer_classic.parallel import check_scheduler, require_dask
     from mer_classic.report import write_run
@@ -227,7 +227,7 @@ def run_train(
     table.meta["warnings"] = _grouping_warnings(data, table)
     test_table = None
     if test is not None:
-        from mer_classic.table import load_table
+        from mer_classic._table import load_table
 
         test_table = load_table(
             test,
@@ -311,7 +311,7 @@ def run_train(
     if result.best_params:
         lines.append(f"  chosen on all rows: {result.best_params}")
     if test_table is not None:
-        from mer_classic.persistence._files import load_model
+        from mer_classic._persistence._files import load_model
 
         _, tmetrics = write_evaluation(
             load_model(out_dir), test_table, out_dir / "test"
@@ -345,7 +345,7 @@ def _grouping_warnings(data: str | os.PathLike[str] | None, table: Any) -> list[
     if data is None or table.meta.get("group"):
         return []
     from mer_classic._leakage import group_like_columns
-    from mer_classic.table import read_csv
+    from mer_classic._table import read_csv
 
     header = list(read_csv(data, nrows=1).columns)  # the header only
     found = group_like_columns(header, skip=[table.meta.get("id"), *table.targets])
@@ -399,9 +399,9 @@ def run_evaluate(
     ``id_col`` the rows are keyed as ``predict`` keys them: the model's training id
     column, else ``track_id``, when the table has it.
     """
-    from mer_classic.persistence._files import load_model
+    from mer_classic._persistence._files import load_model
+    from mer_classic._table import load_table
     from mer_classic.report._write import default_run_dir, write_evaluation
-    from mer_classic.table import load_table
 
     if out:
         refuse_existing(out, force=force)  # before any work
@@ -439,7 +439,7 @@ def _default_id(data: str | os.PathLike[str], model: Any) -> str | None:
 
     Only a column of the table that is not one of the model's features.
     """
-    from mer_classic.table import read_csv
+    from mer_classic._table import read_csv
 
     header = set(read_csv(data, nrows=1).columns)  # the header only
     settings = model.metadata.get("settings") or {}
@@ -462,8 +462,8 @@ def run_predict_table(
 
     What ``mer-classic predict --data`` runs (see also :func:`run_predict`).
     """
-    from mer_classic.persistence._files import load_model
-    from mer_classic.table import read_csv
+    from mer_classic._persistence._files import load_model
+    from mer_classic._table import read_csv
 
     check_format(fmt)  # before any work
     if out is not None:

@@ -2,7 +2,7 @@
 
 :data:`GROUPS` lists them in order; everything else is derived from this list:
 ``FEATURE_GROUPS``, ``FEATURE_NAMES``, ``FEATURE_DESCRIPTIONS`` and the
-``docs/features.md`` table (:mod:`mer_classic.features.names`), the selection
+``docs/features.md`` table (:mod:`mer_classic.features`), the selection
 accepted by ``--features`` and the work the engine does
 (:mod:`mer_classic.features._engine` computes only the front end that the selected
 groups declare in ``needs``/``shared`` and then calls their hooks).
@@ -26,8 +26,8 @@ Adding a feature group
    :mod:`.dynamics` for a group with both kinds of columns, :mod:`.melody` for
    groups that share one analysis.
 2. Import it here and append it to :data:`GROUPS`.
-3. Bump ``FEATURES_VERSION`` in :mod:`mer_classic.features.names` (cache key) and
-   regenerate ``docs/features.md`` (``python -m mer_classic.features.names``).
+3. Bump ``FEATURES_VERSION`` in :mod:`mer_classic.features` (cache key) and
+   regenerate ``docs/features.md`` (``python -m mer_classic.features``).
    To make it part of the default selection, list it in
    ``DEFAULT_FEATURE_GROUPS`` there.
 

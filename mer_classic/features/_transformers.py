@@ -78,9 +78,9 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         Read at most this many seconds of each file.
     features : str, sequence of str or None, default=None
         Feature groups to extract (keys of
-        :data:`~mer_classic.features.names.FEATURE_GROUPS`), a comma-separated string,
+        :data:`~mer_classic.features.FEATURE_GROUPS`), a comma-separated string,
         ``"all"`` or ``"default"``; None means
-        :data:`~mer_classic.features.names.DEFAULT_FEATURE_GROUPS`. Checked in
+        :data:`~mer_classic.features.DEFAULT_FEATURE_GROUPS`. Checked in
         ``fit``.
     n_jobs : int, default=1
         Worker processes for ``transform``.

@@ -15,8 +15,8 @@ to do.
 
 from __future__ import annotations
 
-from mer_classic.table._load import Table, load_table
-from mer_classic.table._read import fingerprint, read_csv
+from mer_classic._table._load import Table, load_table
+from mer_classic._table._read import fingerprint, read_csv
 
 __all__ = [
     "Table",

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mer_classic._io import atomic_path, json_text, write_text_atomic
-from mer_classic.exceptions import ModelFileError, VersionMismatchWarning
-from mer_classic.persistence._checks import (
+from mer_classic._persistence._checks import (
     FORMAT,
     META_FILE,
     MODEL_FILE,
@@ -20,7 +19,8 @@ from mer_classic.persistence._checks import (
     pipeline_classes,
     pipeline_feature_names,
 )
-from mer_classic.persistence._model import MerModel
+from mer_classic._persistence._model import MerModel
+from mer_classic.exceptions import ModelFileError, VersionMismatchWarning
 
 __all__ = ["save_model", "load_model"]
 
@@ -59,7 +59,7 @@ def save_model(
     """Write ``model.joblib`` and ``model.json`` (with versions and sha256) into ``directory``.
 
     The saved pipeline is predict-only (:func:`predict_only`) and starts with a
-    :class:`~mer_classic.transformers.ColumnSelector`, so
+    :class:`~mer_classic.features.ColumnSelector`, so
     ``joblib.load(path).predict(df)`` picks the feature columns from ``df`` by name.
     ``feature_names`` and ``classes`` in ``model.json`` are read from the fitted
     estimator; ``metadata`` that disagrees with it is refused. Both files are written

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mer_classic._persistence._checks import pipeline_classes, pipeline_feature_names
+from mer_classic._persistence._ranges import range_check
 from mer_classic.exceptions import DataError
-from mer_classic.features.names import groups_of_names, resolve_feature_groups
+from mer_classic.features._names import groups_of_names, resolve_feature_groups
 from mer_classic.labels import find_va_columns, quadrants_of_labels, va_to_quadrant
-from mer_classic.persistence._checks import pipeline_classes, pipeline_feature_names
-from mer_classic.persistence._ranges import range_check
 
 __all__ = ["MerModel"]
 
@@ -101,7 +101,7 @@ class MerModel:
         -------
         DataFrame or None
             ``out_of_range``, ``out_of_range_score`` and ``out_of_range_share``
-            indexed like ``X`` (:func:`mer_classic.persistence._ranges.range_check`);
+            indexed like ``X`` (:func:`mer_classic._persistence._ranges.range_check`);
             None when the model records no training range (saved before it was).
         """
         ranges = self.feature_ranges

@@ -1,6 +1,6 @@
 """Cross-validation: grouped CV with out-of-fold predictions.
 
-The scores themselves are in :mod:`mer_classic.metrics` (re-exported here).
+The scores themselves are in :mod:`mer_classic._metrics` (re-exported here).
 
 (This module was ``mer_classic.evaluate``; the ``evaluate`` command is
 :func:`mer_classic.workflows.run_evaluate`.)
@@ -31,12 +31,12 @@ from sklearn.model_selection import (
     StratifiedKFold,
 )
 
-from mer_classic._progress import progress
-from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.metrics import (
+from mer_classic._metrics import (
     classification_metrics,
     regression_metrics,
 )
+from mer_classic._progress import progress
+from mer_classic.exceptions import DataError, ParameterError
 
 __all__ = [
     "CVResult",

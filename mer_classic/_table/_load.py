@@ -15,18 +15,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mer_classic.exceptions import DataError, ParameterError
-from mer_classic.table._columns import (
+from mer_classic._table._columns import (
     _model_features,
     _numeric_features,
     _target_and_groups,
 )
-from mer_classic.table._read import (
+from mer_classic._table._read import (
     _refuse_duplicates,
     drop_saved_index,
     fingerprint,
     read_csv,
 )
+from mer_classic.exceptions import DataError, ParameterError
 
 __all__ = ["Table", "load_table", "TASKS"]
 

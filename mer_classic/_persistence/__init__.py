@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import logging
 
-from mer_classic.persistence._checks import predict_only
-from mer_classic.persistence._model import MerModel
+from mer_classic._persistence._checks import predict_only
+from mer_classic._persistence._model import MerModel
 
 __all__ = [
     "MerModel",

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from mer_classic.exceptions import ModelFileError
+from mer_classic.features._transformers import ColumnSelector
 
 __all__ = [
     "predict_only",
@@ -46,8 +47,6 @@ def predict_only(estimator: Any) -> Any:
 
 def pipeline_feature_names(estimator: Any) -> list[str] | None:
     """Feature columns a fitted estimator takes, in order (None when it records none)."""
-    from mer_classic.transformers import ColumnSelector
-
     steps = getattr(estimator, "steps", None)
     if steps and isinstance(steps[0][1], ColumnSelector):
         names = getattr(steps[0][1], "feature_names_in_", None)
@@ -82,8 +81,6 @@ def _n_outputs(estimator: Any) -> int | None:
 def _with_selector(estimator: Any, feature_names: list[str]) -> Any:
     """The predict-only pipeline with a :class:`ColumnSelector` first step."""
     from sklearn.pipeline import Pipeline
-
-    from mer_classic.transformers import ColumnSelector
 
     est = predict_only(estimator)
     steps = getattr(est, "steps", None)

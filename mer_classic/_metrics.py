@@ -1,8 +1,9 @@
 """Scores of predictions: classification, regression, Russell quadrants, repetitions.
 
-Used by :func:`mer_classic.crossval.cross_validate_model` (which re-exports these
-names) and by the ``evaluate`` workflow; each function returns a plain dict that
-goes into ``metrics.json``. An undefined metric is ``nan`` and named, with the
+Used by cross-validation, by :func:`score_predictions` (the ``metrics.json``
+layout, for training and for ``report.write_evaluation``) and by the dynamic job;
+:mod:`mer_classic.training` is the public home of these names. Each function
+returns a plain dict that goes into ``metrics.json``. An undefined metric is ``nan`` and named, with the
 reason, in ``undefined``.
 """
 
@@ -27,13 +28,21 @@ from sklearn.metrics import (
     r2_score,
 )
 
-from mer_classic.labels import QUADRANTS
+from mer_classic.exceptions import DataError
+from mer_classic.labels import (
+    QUADRANTS,
+    find_va_columns,
+    infer_scale,
+    quadrants_of_labels,
+    quadrants_of_va,
+)
 
 __all__ = [
     "classification_metrics",
     "regression_metrics",
     "quadrant_metrics",
     "summarize_repeats",
+    "score_predictions",
 ]
 
 
@@ -192,5 +201,54 @@ def summarize_repeats(
             "mean": float(arr.mean()),
             "sd": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0,
             "values": vals,
+        }
+    return out
+
+
+def score_predictions(
+    task: str,
+    y_true: pd.Series | pd.DataFrame,
+    y_pred: Any,
+    *,
+    scale: str | None = None,
+) -> dict[str, Any]:
+    """Metrics in the ``metrics.json`` layout, including the quadrant view when possible.
+
+    Classification: ``accuracy``, ``f1_macro``, ``f1_weighted``, ``mcc``, ``per_class``,
+    ``confusion_matrix``; a ``quadrant`` block when the labels are moods or quadrants.
+    Regression: ``targets`` → name → ``rmse``, ``mae``, ``r2``, ``pearson_r`` (on the
+    target's own scale, which is recorded in ``scale``); a ``quadrant`` block derived from
+    the predicted valence/arousal when both are targets.
+    """
+    out: dict[str, Any] = {"task": task}
+    if task == "classify":
+        out.update(classification_metrics(y_true, y_pred))
+        qt = quadrants_of_labels(np.asarray(y_true))
+        qp = quadrants_of_labels(np.asarray(y_pred))
+        if qt is not None and qp is not None:
+            out["quadrant"] = quadrant_metrics(qt, qp)
+        return out
+    out.update(regression_metrics(y_true, y_pred))
+    yt = y_true.to_frame() if isinstance(y_true, pd.Series) else y_true
+    pred = pd.DataFrame(
+        np.asarray(y_pred, dtype=float).reshape(len(yt), -1),
+        index=yt.index,
+        columns=yt.columns,
+    )
+    if scale is None:
+        try:
+            scale = infer_scale(yt.to_numpy().ravel())
+        except DataError:  # no known scale: metrics stay on the raw values
+            scale = None
+    out["scale"] = scale
+    va = find_va_columns(list(yt.columns))
+    if va is not None and scale is not None:
+        out["quadrant"] = quadrant_metrics(
+            quadrants_of_va(yt, va, scale), quadrants_of_va(pred, va, scale)
+        )
+        out["quadrant"]["derived_from"] = {
+            "valence": va[0],
+            "arousal": va[1],
+            "scale": scale,
         }
     return out
