@@ -22,6 +22,10 @@ __all__ = [
     "force_option",
     "scheduler_option",
     "model_path_option",
+    "cv_option",
+    "repeats_option",
+    "seed_option",
+    "grid_option",
     "command_line",
 ]
 
@@ -48,6 +52,34 @@ def jobs_option(help: str) -> Decorator:
     return click.option(
         "--jobs", "-j", "jobs", type=JOBS, default=1, show_default=True, help=help
     )
+
+
+def cv_option(help: str = "Outer cross-validation folds.") -> Decorator:
+    """``--cv K`` (at least 2, default 5)."""
+    return click.option(
+        "--cv", type=click.IntRange(min=2), default=5, show_default=True, help=help
+    )
+
+
+def repeats_option(
+    help: str = "Repeat the CV with other fold seeds; metrics get mean ± sd.",
+) -> Decorator:
+    """``--repeats N`` (at least 1, default 1)."""
+    return click.option(
+        "--repeats", type=click.IntRange(min=1), default=1, show_default=True, help=help
+    )
+
+
+def seed_option(
+    help: str = "Seed of the folds, the resampling and the models (runs reproduce).",
+) -> Decorator:
+    """``--seed N`` (default 42)."""
+    return click.option("--seed", type=int, default=42, show_default=True, help=help)
+
+
+def grid_option(help: str = "Nested grid search of hyper-parameters.") -> Decorator:
+    """``--grid/--no-grid`` (default on)."""
+    return click.option("--grid/--no-grid", default=True, show_default=True, help=help)
 
 
 def quiet_option(help: str = "No progress bars.") -> Decorator:

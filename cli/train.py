@@ -6,11 +6,15 @@ import pathlib
 
 import click
 from mer_classic.cli._options import (
+    cv_option,
     force_option,
+    grid_option,
     jobs_option,
     model_path_option,
     quiet_option,
+    repeats_option,
     scheduler_option,
+    seed_option,
 )
 
 #: registry names per task, spelled out so that --help does not import scikit-learn
@@ -66,21 +70,9 @@ MODEL_NAMES = {
     multiple=True,
     help="Numeric column that must not be a feature (repeatable), e.g. other ratings.",
 )
-@click.option(
-    "--cv",
-    type=click.IntRange(min=2),
-    default=5,
-    show_default=True,
-    help="Outer cross-validation folds.",
-)
-@click.option(
-    "--repeats",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Repeat the CV with other fold seeds; metrics get mean ± sd.",
-)
-@click.option("--seed", type=int, default=42, show_default=True)
+@cv_option()
+@repeats_option()
+@seed_option()
 @click.option(
     "--scoring",
     default=None,
@@ -88,12 +80,7 @@ MODEL_NAMES = {
     help="sklearn scorer the inner grid selects on. Default: the headline metric "
     "(f1_macro; neg_root_mean_squared_error for regression).",
 )
-@click.option(
-    "--grid/--no-grid",
-    default=True,
-    show_default=True,
-    help="Nested grid search of hyper-parameters.",
-)
+@grid_option()
 @click.option(
     "--smote/--no-smote",
     default=True,
@@ -350,27 +337,10 @@ def _refuse_unhonoured(ctx: click.Context) -> None:
     multiple=True,
     help="Target column (repeatable). Default: valence, arousal.",
 )
-@click.option(
-    "--cv",
-    type=click.IntRange(min=2),
-    default=5,
-    show_default=True,
-    help="Cross-validation folds (songs held out).",
-)
-@click.option(
-    "--repeats",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Repeat the CV with other fold seeds.",
-)
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option(
-    "--grid/--no-grid",
-    default=True,
-    show_default=True,
-    help="Nested grid search of hyper-parameters.",
-)
+@cv_option("Cross-validation folds (songs held out).")
+@repeats_option()
+@seed_option()
+@grid_option()
 @click.option(
     "--smooth",
     type=click.FloatRange(min=0),
