@@ -25,7 +25,7 @@ PKG = ROOT / "mer_classic"
 #: for start-up time (persistence in mer_classic/__init__, scikit-learn behind
 #: features.ColumnSelector, imbalanced-learn behind models in MerModel, spotipy behind
 #: fetch._client); the other 48 are in workflows/ and cli/ (being dissolved)
-MAX_LOCAL_IMPORTS = 52
+MAX_LOCAL_IMPORTS = 51
 
 
 def _modules() -> dict[str, Path]:

@@ -4,10 +4,10 @@ Each ``run_*`` function takes plain values (paths, names, flags), does the job, 
 its outputs atomically and returns a short human summary for the CLI to echo; each
 CLI command is one call to one of them.
 
-- ``_train``: :func:`run_train`, :func:`run_train_dynamic`, :func:`run_evaluate`,
-  :func:`run_predict_table` (and :func:`resolve_training_table`,
-  :func:`format_metrics`);
-- ``_predict``: :func:`run_predict` (table or audio), :func:`run_predict_audio`;
+- ``_train``: :func:`run_train`, :func:`run_train_dynamic`, :func:`run_evaluate`
+  (and :func:`resolve_training_table`, :func:`format_metrics`);
+- ``_predict``: :func:`run_predict` (table or audio), :func:`run_predict_audio`,
+  :func:`run_predict_table`;
 - ``_commands``: :func:`run_extract`, :func:`run_fetch`, :func:`run_report`,
   :func:`open_page`;
 - ``_output``: the CSV/JSON table writer the prediction commands share.
@@ -25,13 +25,13 @@ from mer_classic.workflows._output import table_text, write_table
 from mer_classic.workflows._predict import (
     run_predict,
     run_predict_audio,
+    run_predict_table,
     segments_paths,
 )
 from mer_classic.workflows._train import (
     format_metrics,
     resolve_training_table,
     run_evaluate,
-    run_predict_table,
     run_train,
     run_train_dynamic,
 )

@@ -21,7 +21,7 @@ from mer_classic.workflows._output import check_format, table_text, write_table
 if TYPE_CHECKING:  # pragma: no cover
     from mer_classic.predict import AudioPredictions
 
-__all__ = ["run_predict", "run_predict_audio", "segments_paths"]
+__all__ = ["run_predict", "run_predict_audio", "run_predict_table", "segments_paths"]
 
 
 def segments_paths(out: Path, fmt: str) -> tuple[Path, Path]:
@@ -183,8 +183,6 @@ def run_predict(
         One line per audio file that could not be used (empty for a table).
     """
     if data is not None:
-        from mer_classic.workflows._train import run_predict_table
-
         text = run_predict_table(
             model_path=model_path,
             data=data,
@@ -209,3 +207,40 @@ def run_predict(
     if problems:
         problems.insert(0, f"{len(result.errors)} file(s) could not be used:")
     return text, problems
+
+
+def run_predict_table(
+    *,
+    model_path: str | os.PathLike[str],
+    data: str | os.PathLike[str],
+    id_col: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    fmt: str = "csv",
+    force: bool = False,
+) -> str:
+    """Predict a feature table; write ``out`` (CSV/JSON) or return the text for stdout.
+
+    What ``mer-classic predict --data`` runs (see also :func:`run_predict`).
+    """
+    from mer_classic._persistence._files import load_model
+    from mer_classic._table import read_csv
+
+    check_format(fmt)  # before any work
+    if out is not None:
+        refuse_existing(out, force=force)
+        check_writable(out)
+    model = load_model(model_path)
+    trained_id = (model.metadata.get("settings") or {}).get("id")
+    df = read_csv(data, text_columns=(id_col, trained_id))
+    if id_col is not None:
+        if id_col not in df.columns:
+            raise ConfigError(f"id column {id_col!r} not found in {str(data)!r}")
+        df = df.set_index(id_col)
+    preds = model.predict_frame(df)
+    if out is None:
+        return table_text(preds, fmt)
+    write_table(preds, out, fmt)
+    note = out_of_range_note(count_out_of_range(preds), len(preds), unit="row")
+    return f"wrote {len(preds)} prediction(s) to {out}" + (
+        f"\n  note: {note}" if note else ""
+    )

@@ -10,16 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from mer_classic._io import check_writable, refuse_existing
-from mer_classic._persistence._ranges import count_out_of_range, out_of_range_note
-from mer_classic.exceptions import ConfigError, ParameterError
-from mer_classic.workflows._output import check_format, table_text, write_table
+from mer_classic._persistence._ranges import out_of_range_note
+from mer_classic.exceptions import ParameterError
 
 __all__ = [
     "run_train_dynamic",
     "resolve_training_table",
     "run_train",
     "run_evaluate",
-    "run_predict_table",
     "format_metrics",
 ]
 
@@ -447,43 +445,6 @@ def _default_id(data: str | os.PathLike[str], model: Any) -> str | None:
         if col and col in header and col not in model.feature_names:
             return str(col)
     return None
-
-
-def run_predict_table(
-    *,
-    model_path: str | os.PathLike[str],
-    data: str | os.PathLike[str],
-    id_col: str | None = None,
-    out: str | os.PathLike[str] | None = None,
-    fmt: str = "csv",
-    force: bool = False,
-) -> str:
-    """Predict a feature table; write ``out`` (CSV/JSON) or return the text for stdout.
-
-    What ``mer-classic predict --data`` runs (see also :func:`run_predict`).
-    """
-    from mer_classic._persistence._files import load_model
-    from mer_classic._table import read_csv
-
-    check_format(fmt)  # before any work
-    if out is not None:
-        refuse_existing(out, force=force)
-        check_writable(out)
-    model = load_model(model_path)
-    trained_id = (model.metadata.get("settings") or {}).get("id")
-    df = read_csv(data, text_columns=(id_col, trained_id))
-    if id_col is not None:
-        if id_col not in df.columns:
-            raise ConfigError(f"id column {id_col!r} not found in {str(data)!r}")
-        df = df.set_index(id_col)
-    preds = model.predict_frame(df)
-    if out is None:
-        return table_text(preds, fmt)
-    write_table(preds, out, fmt)
-    note = out_of_range_note(count_out_of_range(preds), len(preds), unit="row")
-    return f"wrote {len(preds)} prediction(s) to {out}" + (
-        f"\n  note: {note}" if note else ""
-    )
 
 
 def run_train_dynamic(
