@@ -84,7 +84,7 @@ def test_note_lines() -> None:
         "True): predictions for these clips are extrapolations"
     )
     old = out_of_range_note(None, 5, unit="row")
-    assert old is not None and "without its training feature range" in old
+    assert old is not None and "without a usable training feature range" in old
     assert "retrain" in old
 
 
@@ -172,7 +172,7 @@ def test_old_model_without_range_still_predicts_and_says_so_once(
     )
     assert res.exit_code == 0, res.output
     assert res.output.count("note:") == 1
-    assert "saved without its training feature range" in res.output
+    assert "saved without a usable training feature range" in res.output
     pred = pd.read_csv(out, index_col=0)
     assert len(pred) == 3 and not set(OOR_COLUMNS) & set(pred.columns)
     new = pd.read_csv(data).head(3)
@@ -203,7 +203,7 @@ def test_evaluate_counts_far_rows(table_run, tmp_path) -> None:
         + ["--out", str(tmp_path / "ev-old"), "-q"],
     )
     assert res.exit_code == 0, res.output
-    assert res.output.count("saved without its training feature range") == 1
+    assert res.output.count("saved without a usable training feature range") == 1
 
 
 # --- audio: a model trained on tones, then on real music ---------------------------
@@ -316,7 +316,7 @@ def test_old_audio_model_predicts_without_the_column(tone_run, tmp_path) -> None
     pred = pd.read_csv(out, index_col=0)
     assert list(pred.index) == ["sine"] and "label" in pred.columns
     assert not set(OOR_COLUMNS) & set(pred.columns)
-    assert res.output.count("saved without its training feature range") == 1
+    assert res.output.count("saved without a usable training feature range") == 1
 
 
 def test_model_trained_on_segments_flags_per_track(tmp_path) -> None:
@@ -382,3 +382,40 @@ def test_real_held_out_clips_mostly_not_flagged_synthetic_flagged(
     S = extract_features(list(synth.values()), on_error="raise")[list(X.columns)]
     got = range_check(S, feature_ranges(X))
     assert got["out_of_range"].all(), got
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda r: r["columns"].update({next(iter(r["columns"])): [0.0, 1.0]}),
+        lambda r: r["columns"].update({next(iter(r["columns"])): ["x", 1, 2, 3, 4]}),
+        lambda r: r.update({"format": "something-else"}),
+        lambda r: r.update({"columns": "none"}),
+    ],
+    ids=["short", "text", "format", "columns"],
+)
+def test_damaged_range_in_model_json_skips_the_check_not_the_prediction(
+    table_run, tmp_path, damage, caplog
+) -> None:
+    run, data = table_run
+    dest = tmp_path / "edited"
+    dest.mkdir()
+    (dest / "model.joblib").write_bytes((run / "model.joblib").read_bytes())
+    meta = json.loads((run / "model.json").read_text())
+    damage(meta["feature_ranges"])
+    (dest / "model.json").write_text(json.dumps(meta))
+    model = load_model(dest)
+    with caplog.at_level("WARNING"):
+        assert model.feature_ranges is None
+        assert model.feature_ranges is None  # warned once, not per call
+    assert sum("feature_ranges is not usable" in r.message for r in caplog.records) == 1
+    out = tmp_path / "p.csv"
+    res = CliRunner().invoke(
+        main,
+        ["predict", "--model", str(dest), "--data", str(_new_rows(data, tmp_path))]
+        + ["--id", "track_id", "-o", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in res.output
+    assert "without a usable training feature range" in res.output
+    assert not set(OOR_COLUMNS) & set(pd.read_csv(out, index_col=0).columns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,14 @@ import numpy as np
 import pandas as pd
 
 from mer_classic._persistence._checks import pipeline_classes, pipeline_feature_names
-from mer_classic._persistence._ranges import range_check
+from mer_classic._persistence._ranges import range_check, range_problem
 from mer_classic.exceptions import DataError
 from mer_classic.features._names import groups_of_names, resolve_feature_groups
 from mer_classic.labels import find_va_columns, quadrants_of_labels, va_to_quadrant
 
 __all__ = ["MerModel"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,6 +41,7 @@ class MerModel:
     pipeline: Any
     metadata: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    _warned_ranges: bool = field(default=False, init=False, repr=False, compare=False)
 
     @property
     def feature_names(self) -> list[str]:
@@ -90,9 +94,19 @@ class MerModel:
         carry no ``out_of_range`` column (see :meth:`range_check`).
         """
         ranges = self.metadata.get("feature_ranges")
-        if isinstance(ranges, dict) and isinstance(ranges.get("columns"), dict):
-            return ranges
-        return None
+        if ranges is None:
+            return None
+        problem = range_problem(ranges)
+        if problem is not None:
+            if not self._warned_ranges:
+                logger.warning(
+                    "model.json's feature_ranges is not usable (%s): clips far "
+                    "outside the training range are not flagged",
+                    problem,
+                )
+                self._warned_ranges = True
+            return None
+        return ranges
 
     def range_check(self, X: pd.DataFrame) -> pd.DataFrame | None:
         """How far each row of ``X`` lies outside the training feature range.

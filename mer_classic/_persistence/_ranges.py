@@ -32,6 +32,7 @@ __all__ = [
     "feature_ranges",
     "out_of_range_note",
     "range_check",
+    "range_problem",
 ]
 
 #: percentiles stored per feature: the robust range (first and last), quartiles, median
@@ -89,6 +90,41 @@ def feature_ranges(X: pd.DataFrame) -> dict[str, Any]:
         "n_rows": int(len(X)),
         "columns": columns,
     }
+
+
+def range_problem(ranges: Any) -> str | None:
+    """What makes a stored ``feature_ranges`` unusable, or None when it is usable.
+
+    ``model.json`` is plain JSON a user can edit or damage; the check then is
+    skipped (with this reason) instead of failing the prediction.
+
+    Examples
+    --------
+    >>> range_problem(feature_ranges(pd.DataFrame({"a": [0.0, 1.0]}))) is None
+    True
+    >>> range_problem({"format": "quantiles-v1", "columns": {"a": [0, 1]}})
+    "column 'a' has 2 values, not 5"
+    """
+    if not isinstance(ranges, dict):
+        return "it is not a JSON object"
+    if ranges.get("format") != _FORMAT:
+        return f"its format is {ranges.get('format')!r}, not {_FORMAT!r}"
+    cols = ranges.get("columns")
+    if not isinstance(cols, dict):
+        return "it has no 'columns' object"
+    for name, q in cols.items():
+        if q is None:
+            continue
+        if not isinstance(q, list | tuple) or len(q) != len(RANGE_QUANTILES):
+            n = len(q) if isinstance(q, list | tuple) else 1
+            return f"column {name!r} has {n} values, not {len(RANGE_QUANTILES)}"
+        ok = all(
+            isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v)
+            for v in q
+        )
+        if not ok or any(a > b for a, b in zip(q, q[1:], strict=False)):
+            return f"column {name!r} is not {len(RANGE_QUANTILES)} increasing numbers"
+    return None
 
 
 def _distances(
@@ -217,8 +253,9 @@ def out_of_range_note(
     """
     if n_flagged is None:
         return (
-            "this model was saved without its training feature range (by an older "
-            f"mer-classic), so {unit}s far outside the training data are not flagged "
+            "this model was saved without a usable training feature range (by an "
+            "older mer-classic, or its model.json was edited), so "
+            f"{unit}s far outside the training data are not flagged "
             "(no out_of_range column); retrain it to get the check"
         )
     if not n_flagged:
