@@ -22,6 +22,7 @@ from mer_classic.features._pitch import PitchTrack, _runs
 __all__ = ["expressive", "modulation"]
 
 _N_FFT = 512
+_BATCH = 1024  # notes per batched FFT
 
 
 def _detrend(x: np.ndarray) -> np.ndarray:
@@ -97,7 +98,8 @@ def _modulations(
 
     Series of fewer than 4 values or without power give ``(False, 0, 0, 0)``. Each
     series is zero-padded to ``max(_N_FFT, len)`` points; the series that share an
-    FFT size (all but notes of about 12 s and more) share one batched FFT.
+    FFT size (all but notes of about 12 s and more) share batched FFTs of at most
+    ``_BATCH`` notes each, so memory does not grow with the number of notes.
     """
     m = len(starts)
     ok = np.zeros(m, dtype=bool)
@@ -105,37 +107,68 @@ def _modulations(
     lens = np.asarray(stops) - np.asarray(starts)
     sizes = np.maximum(lens, _N_FFT)
     for n_fft in np.unique(sizes[lens >= 4]):
-        idx = np.flatnonzero((lens >= 4) & (sizes == n_fft))
-        frames = np.zeros((len(idx), int(n_fft)))
-        power = np.zeros(len(idx))
-        for row, i in enumerate(idx):
-            resid = _detrend(series[starts[i] : stops[i]])
-            power[row] = np.mean(resid**2)
-            frames[row, : len(resid)] = resid * np.hanning(len(resid))
-        live = power > 0
-        idx, frames, power = idx[live], frames[live], power[live]
+        todo = np.flatnonzero((lens >= 4) & (sizes == n_fft))
         freq = np.fft.rfftfreq(int(n_fft), 1.0 / frame_rate)
         search = np.flatnonzero((freq >= 2.0) & (freq <= 12.0))
-        if not len(idx) or not len(search):
+        if not len(search):
             continue
-        spec = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-        # strongest 2-12 Hz bin, refined by a parabola through its log neighbours
-        k = search[np.argmax(spec[:, search], axis=1)]
-        r = freq[k].copy()
-        inner = (k > 0) & (k < spec.shape[1] - 1)
-        kk = np.clip(k, 1, spec.shape[1] - 2)
-        rows = np.arange(len(idx))
-        a, b, c = (np.log(spec[rows, kk + d] + 1e-20) for d in (-1, 0, 1))
-        den = a - 2 * b + c
-        step = inner & (den < 0)
-        r[step] += 0.5 * (a - c)[step] / den[step] * (freq[1] - freq[0])
-        near = np.abs(freq[None, :] - r[:, None]) <= 1.0
-        high = spec[:, freq > 0.5].sum(axis=1)
-        ok[idx] = (band[0] <= r) & (r <= band[1])
-        rate[idx] = r
-        share[idx] = (spec * near).sum(axis=1) / np.maximum(high, 1e-20)
-        depth[idx] = 2.0 * np.sqrt(2.0 * power)
+        # at most ``_BATCH`` notes per FFT: memory stays bounded on long clips
+        for b0 in range(0, len(todo), _BATCH):
+            _modulation_batch(
+                series,
+                starts,
+                stops,
+                todo[b0 : b0 + _BATCH],
+                int(n_fft),
+                freq,
+                search,
+                band,
+                (ok, rate, depth, share),
+            )
     return ok, rate, depth, share
+
+
+def _modulation_batch(
+    series: np.ndarray,
+    starts: np.ndarray,
+    stops: np.ndarray,
+    idx: np.ndarray,
+    n_fft: int,
+    freq: np.ndarray,
+    search: np.ndarray,
+    band: tuple[float, float],
+    out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """Fill ``out`` (in_band, rate, depth, share) for the notes ``idx``."""
+    ok, rate, depth, share = out
+    frames = np.zeros((len(idx), n_fft))
+    power = np.zeros(len(idx))
+    for row, i in enumerate(idx):
+        resid = _detrend(series[starts[i] : stops[i]])
+        power[row] = np.mean(resid**2)
+        frames[row, : len(resid)] = resid * np.hanning(len(resid))
+    live = power > 0
+    idx, frames, power = idx[live], frames[live], power[live]
+    if not len(idx):
+        return
+    spec = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    del frames
+    # strongest 2-12 Hz bin, refined by a parabola through its log neighbours
+    k = search[np.argmax(spec[:, search], axis=1)]
+    r = freq[k].copy()
+    inner = (k > 0) & (k < spec.shape[1] - 1)
+    kk = np.clip(k, 1, spec.shape[1] - 2)
+    rows = np.arange(len(idx))
+    a, b, c = (np.log(spec[rows, kk + d] + 1e-20) for d in (-1, 0, 1))
+    den = a - 2 * b + c
+    step = inner & (den < 0)
+    r[step] += 0.5 * (a - c)[step] / den[step] * (freq[1] - freq[0])
+    near = np.abs(freq[None, :] - r[:, None]) <= 1.0
+    high = spec[:, freq > 0.5].sum(axis=1)
+    ok[idx] = (band[0] <= r) & (r <= band[1])
+    rate[idx] = r
+    share[idx] = (spec * near).sum(axis=1) / np.maximum(high, 1e-20)
+    depth[idx] = 2.0 * np.sqrt(2.0 * power)
 
 
 def _glides(

@@ -42,12 +42,20 @@ class MelodyFront:
         self._sal.append(sal)
         self._mean.append(mean)
 
+    @staticmethod
+    def _joined(parts: list[np.ndarray]) -> np.ndarray:
+        out = np.concatenate(parts)
+        parts.clear()
+        return out
+
     def finish(self, clip: ClipData) -> Transcription:
         """The clip's melody, layer counts and notes."""
         if self._midi:
-            midi = np.concatenate(self._midi)
-            sal = np.concatenate(self._sal)
-            mean = np.concatenate(self._mean)
+            # each list is released once joined: the candidates are never held
+            # twice over while the clip is tracked
+            midi, sal, mean = (
+                self._joined(p) for p in (self._midi, self._sal, self._mean)
+            )
         else:  # no frame at all
             midi = sal = np.zeros((0, 1))
             mean = np.zeros(0)
