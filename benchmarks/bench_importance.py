@@ -60,19 +60,21 @@ def write_table(data: Path, cache_dir: Path, out: Path) -> Path:
 
 
 def one_run(table: Path, model: str, by: str, out: Path) -> dict[str, Any]:
-    from mer_classic.workflows import run_train
+    from mer_classic.workflows._train import TrainSettings, run_train
 
     t0 = time.perf_counter()
     run_train(
-        model=model,
-        data=table,
-        target=["quadrant"],
-        task="classify",
-        group="artist",
-        id_col="track_id",
-        out=out,
-        quiet=True,
-        importance_by=by,
+        TrainSettings(
+            model=model,
+            data=table,
+            target=["quadrant"],
+            task="classify",
+            group="artist",
+            id_col="track_id",
+            out=out,
+            quiet=True,
+            importance_by=by,
+        )
     )
     wall = time.perf_counter() - t0
     run = json.loads((out / "run.json").read_text())

@@ -197,16 +197,19 @@ def _make_run(root: Path) -> Path:
     """An SVM run on the bundled data (grid search), with held-out importance."""
     from mer_classic.importance import add_importance_to_run
     from mer_classic.workflows import resolve_training_table, run_train
+    from mer_classic.workflows._train import TrainSettings
 
     out = root / "run"
     run_train(
-        model="svm",
-        data=None,
-        target=[],
-        task="classify",
-        grid=True,
-        out=out,
-        quiet=True,
+        TrainSettings(
+            model="svm",
+            data=None,
+            target=[],
+            task="classify",
+            grid=True,
+            out=out,
+            quiet=True,
+        )
     )
     t = resolve_training_table(
         None, target=[], task="classify", group=None, id_col=None, exclude=[]

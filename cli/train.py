@@ -204,16 +204,38 @@ def train(
         raise click.UsageError("--annotations is only used with --dynamic")
     if dynamic:
         _refuse_unhonoured(click.get_current_context())
-    from mer_classic.workflows import run_train
+    if dynamic:
+        from mer_classic.workflows import run_train_dynamic
 
-    summary = run_train(
+        click.echo(
+            run_train_dynamic(
+                model=model,
+                data=data,
+                annotations=annotations,
+                target=list(target),
+                cv=cv,
+                repeats=repeats,
+                seed=seed,
+                grid=grid,
+                smooth=smooth,
+                n_jobs=jobs,
+                out=out,
+                force=force,
+                quiet=quiet,
+            )
+        )
+        return
+    # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
+    from mer_classic.workflows._train import TrainSettings, run_train
+
+    settings = TrainSettings(
         model=model,
         data=data,
-        target=list(target),
+        target=tuple(target),
         task=task,
         group=group,
         id_col=id_col,
-        exclude=list(exclude),
+        exclude=tuple(exclude),
         cv=cv,
         repeats=repeats,
         seed=seed,
@@ -231,11 +253,52 @@ def train(
         importance_by=importance_by,
         large_rows=large_rows,
         on_large=on_large,
-        dynamic=dynamic,
-        annotations=annotations,
-        smooth=smooth,
     )
-    click.echo(summary)
+    click.echo(train_summary(run_train(settings)))
+
+
+def train_summary(run) -> str:
+    """The lines ``train`` prints, formatted from a ``TrainRun``."""
+    from mer_classic.workflows import format_metrics
+
+    s, result, table = run.settings, run.result, run.table
+    lines = [
+        f"{s.model} ({s.task}) on {table.meta['source']}: {len(table)} rows, "
+        f"{table.X.shape[1]} features, {s.cv}-fold {result.settings['splitter']}"
+        + (f" by {table.meta['group']!r}" if table.meta.get("group") else ""),
+    ]
+    lines += [f"  note: {n}" for n in table.meta["notes"]]
+    lines += [
+        f"  note: {n}" for n in result.settings.get("scaling", {}).get("notes", [])
+    ]
+    lines += [f"warning: {w}" for w in result.table_meta.get("warnings", [])]
+    if run.extra.get("importance", {}).get("note"):
+        lines.append(f"  note: {run.extra['importance']['note']}")
+    if s.scheduler is not None:
+        lines.append(f"  ran on the Dask scheduler {s.scheduler!r}")
+    lines.append("  " + format_metrics(result.metrics))
+    if result.best_params:
+        lines.append(f"  chosen on all rows: {result.best_params}")
+    if run.test_metrics is not None:
+        lines.append(
+            f"  held-out test ({run.test_rows} rows): "
+            + format_metrics(run.test_metrics)
+        )
+    t = result.timings
+    parts = [
+        f"{label} {t[key]:.0f} s"
+        for key, label in (
+            ("cross_validation_s", "cross-validation"),
+            ("final_fit_s", "final fit"),
+            ("permutation_importance_s", "importance"),
+        )
+        if key in t
+    ]
+    lines.append(f"  time: {run.elapsed_s:.0f} s in all (" + ", ".join(parts) + ")")
+    lines.append(
+        f"wrote {run.out_dir}/ (index.html, report.md, metrics.json, model.joblib)"
+    )
+    return "\n".join(lines)
 
 
 @click.command()

@@ -290,12 +290,12 @@ def test_cli_features_selects_columns(wavs: list[Path], tmp_path: Path) -> None:
 
 
 def _train(data: Path, out: Path) -> Path:
-    from mer_classic.workflows import run_train
+    from mer_classic.workflows._train import TrainSettings, run_train
 
-    run_train(
-        model="logreg", data=data, target=["label"], task="classify",
+    run_train(TrainSettings(
+        model="logreg", data=data, target=("label",), task="classify",
         id_col="track_id", cv=2, grid=False, smote=False, out=out, quiet=True,
-    )  # fmt: skip
+    ))  # fmt: skip
     return out
 
 

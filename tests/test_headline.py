@@ -41,13 +41,15 @@ def test_repeats_headline_is_the_mean_with_sd(repeated):
 
 @pytest.mark.slow
 def test_repeats_headline_in_console_report_and_json(table, tmp_path):
-    from mer_classic.workflows import run_train
+    from mer_classic.cli.train import train_summary
+
+    from mer_classic.workflows._train import TrainSettings, run_train
 
     out = tmp_path / "run"
-    text = run_train(
+    settings = TrainSettings(
         model="logreg",
         data=None,
-        target=[],
+        target=(),
         task="classify",
         cv=3,
         repeats=3,
@@ -57,6 +59,7 @@ def test_repeats_headline_in_console_report_and_json(table, tmp_path):
         out=out,
         quiet=True,
     )
+    text = train_summary(run_train(settings))
     m = json.loads((out / "metrics.json").read_text())
     mean, sd = m["f1_macro"], m["sd"]["f1_macro"]
     assert f"F1 macro {mean:.3f} ± {sd:.3f}" in text

@@ -50,7 +50,7 @@ def _parse(text: str) -> _Page:
 
 
 def _train(out: Path, **kw: object) -> Path:
-    from mer_classic.workflows import run_train
+    from mer_classic.workflows._train import TrainSettings, run_train
 
     args = dict(
         model="logreg",
@@ -64,7 +64,7 @@ def _train(out: Path, **kw: object) -> Path:
         importance=False,  # computed in test_importance_section / test_train_computes_it
     )
     args.update(kw)
-    run_train(**args)  # type: ignore[arg-type]
+    run_train(TrainSettings(**args))  # type: ignore[arg-type]
     return out
 
 

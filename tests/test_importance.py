@@ -106,18 +106,21 @@ def test_length_mismatch(clf_data: tuple) -> None:
 @pytest.mark.slow
 def test_run_folder_round_trip(tmp_path: Path) -> None:
     from mer_classic.workflows import resolve_training_table, run_train
+    from mer_classic.workflows._train import TrainSettings
 
     run = tmp_path / "run"
     run_train(
-        model="logreg",
-        data=None,
-        target=[],
-        task="classify",
-        grid=False,
-        cv=3,
-        out=run,
-        quiet=True,
-        importance=False,
+        TrainSettings(
+            model="logreg",
+            data=None,
+            target=(),
+            task="classify",
+            grid=False,
+            cv=3,
+            out=run,
+            quiet=True,
+            importance=False,
+        )
     )
     assert read_importance(run) is None
     t = resolve_training_table(

@@ -72,7 +72,7 @@ def feature_table(audio_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def _train(data: Path, out: Path, **kw: object) -> Path:
-    from mer_classic.workflows import run_train
+    from mer_classic.workflows._train import TrainSettings, run_train
 
     args = dict(
         model="logreg",
@@ -88,7 +88,7 @@ def _train(data: Path, out: Path, **kw: object) -> Path:
         quiet=True,
     )
     args.update(kw)
-    run_train(**args)  # type: ignore[arg-type]
+    run_train(TrainSettings(**args))  # type: ignore[arg-type]
     return out
 
 

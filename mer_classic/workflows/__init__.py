@@ -4,7 +4,8 @@ Each ``run_*`` function takes plain values (paths, names, flags), does the job, 
 its outputs atomically and returns a short human summary for the CLI to echo; each
 CLI command is one call to one of them.
 
-- ``_train``: :func:`run_train`, :func:`run_train_dynamic`, :func:`run_evaluate`
+- ``_train``: :func:`run_train` (a ``_train.TrainSettings`` in, a ``_train.TrainRun``
+  out; both private: the CLI builds them), :func:`run_train_dynamic`, :func:`run_evaluate`
   (and :func:`resolve_training_table`, :func:`format_metrics`);
 - ``_predict``: :func:`run_predict` (table or audio), :func:`run_predict_audio`,
   :func:`run_predict_table`;

@@ -6,17 +6,39 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mer_classic._crossval import resolve_scoring
 from mer_classic._io import check_writable, refuse_existing
+from mer_classic._leakage import group_like_columns
+from mer_classic._persistence._files import load_model
 from mer_classic._persistence._ranges import out_of_range_note
+from mer_classic._table import load_table, read_csv
+from mer_classic.datasets._soundtracks import (
+    DEFAULTS,
+    SOUNDTRACKS_RATINGS,
+    load_soundtracks,
+    soundtracks_path,
+)
+from mer_classic.dynamic import run_dynamic
 from mer_classic.exceptions import ParameterError
+from mer_classic.features._batch import settings_path_for
+from mer_classic.importance import MAX_FEATURES, permutation_importance_cv
+from mer_classic.models import get_spec
+from mer_classic.parallel import check_scheduler, require_dask
+from mer_classic.report import render_report, write_run
+from mer_classic.report._write import default_run_dir, run_folder, write_evaluation
+from mer_classic.training import train
 
 __all__ = [
     "run_train_dynamic",
     "resolve_training_table",
     "run_train",
+    "TrainRun",
+    "TrainSettings",
     "run_evaluate",
     "format_metrics",
 ]
@@ -34,8 +56,6 @@ def resolve_training_table(
     exclude: list[str],
 ) -> Any:
     """Load ``data`` (or the bundled Soundtracks set when None) as a Table."""
-    from mer_classic._table import load_table
-
     if data is not None:
         if not target:
             raise ParameterError(
@@ -44,12 +64,6 @@ def resolve_training_table(
         return load_table(
             data, target=target, task=task, group=group, id=id_col, exclude=exclude
         )
-    from mer_classic.datasets._soundtracks import (
-        DEFAULTS,
-        SOUNDTRACKS_RATINGS,
-        load_soundtracks,
-        soundtracks_path,
-    )
 
     target = target or list(
         DEFAULTS[task]["target"] if task == "regress" else [DEFAULTS[task]["target"]]
@@ -138,125 +152,128 @@ def _undefined(metrics: dict[str, Any]) -> str:
     )
 
 
-def run_train(
-    *,
-    model: str,
-    data: str | os.PathLike[str] | None,
-    target: list[str],
-    task: str,
-    group: str | None = None,
-    id_col: str | None = None,
-    exclude: list[str] | None = None,
-    cv: int = 5,
-    repeats: int = 1,
-    seed: int = 42,
-    scoring: str | None = None,
-    grid: bool = True,
-    smote: bool = True,
-    test: str | os.PathLike[str] | None = None,
-    n_jobs: int = 1,
-    out: str | os.PathLike[str] | None = None,
-    force: bool = False,
-    quiet: bool = False,
-    scheduler: str | None = None,
-    importance: bool = True,
-    importance_max_features: int | None = None,
-    importance_by: str = "group",
-    large_rows: int | None = None,
-    on_large: str = "switch",
-    dynamic: bool = False,
-    annotations: str | os.PathLike[str] | None = None,
-    smooth: float = 0.0,
-) -> str:
-    """Train, cross-validate and write a run folder; return the summary text.
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything ``mer-classic train`` needs, validated once on construction.
 
-    ``scheduler`` (None, ``"local"`` or ``"tcp://HOST:PORT"``) runs the cross-validation
-    and grid search on a Dask cluster (:func:`mer_classic.parallel.joblib_backend`).
-    With ``dynamic``, this is :func:`run_train_dynamic` (``annotations``, ``smooth``).
-    Permutation importance (``importance``) measures at most
-    ``importance_max_features`` features (default
+    The fields are the command's options (``n_jobs`` is ``--jobs``, ``test`` is
+    ``--test``). ``scheduler`` (None, ``"local"`` or ``"tcp://HOST:PORT"``) runs the
+    cross-validation and grid search on a Dask cluster
+    (:func:`mer_classic.parallel.joblib_backend`). Permutation importance
+    (``importance``) measures at most ``importance_max_features`` features (default
     :data:`mer_classic.importance.MAX_FEATURES`; a seeded random subset of a wider
-    table, said in the run's notes); its time is listed in the run's timings.
-    ``importance_by`` chooses what one shuffle permutes (``"group"``, ``"cluster"``
-    or ``"feature"``, see :func:`mer_classic.importance.feature_units`).
+    table, said in the run's notes); ``importance_by`` chooses what one shuffle
+    permutes (``"group"``, ``"cluster"`` or ``"feature"``).
+
+    Raises
+    ------
+    ParameterError
+        On an unknown model for the task, an unknown scorer, a bad scheduler
+        address (the existing messages).
     """
-    if dynamic:
-        return run_train_dynamic(
-            model=model,
-            data=data,
-            annotations=annotations,
-            target=target,
-            cv=cv,
-            repeats=repeats,
-            seed=seed,
-            grid=grid,
-            smooth=smooth,
-            n_jobs=n_jobs,
-            out=out,
-            force=force,
-            quiet=quiet,
-        )
-    import time
 
-    from mer_classic._crossval import resolve_scoring
-    from mer_classic.models import get_spec
-    from mer_classic.parallel import check_scheduler, require_dask
-    from mer_classic.report import write_run
-    from mer_classic.report._write import default_run_dir, write_evaluation
-    from mer_classic.training import train
+    model: str
+    data: str | os.PathLike[str] | None
+    target: tuple[str, ...]
+    task: str
+    group: str | None = None
+    id_col: str | None = None
+    exclude: tuple[str, ...] = ()
+    cv: int = 5
+    repeats: int = 1
+    seed: int = 42
+    scoring: str | None = None
+    grid: bool = True
+    smote: bool = True
+    test: str | os.PathLike[str] | None = None
+    n_jobs: int = 1
+    out: str | os.PathLike[str] | None = None
+    force: bool = False
+    quiet: bool = False
+    scheduler: str | None = None
+    importance: bool = True
+    importance_max_features: int | None = None
+    importance_by: str = "group"
+    large_rows: int | None = None
+    on_large: str = "switch"
 
-    get_spec(model, task)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "target", tuple(self.target))
+        object.__setattr__(self, "exclude", tuple(self.exclude or ()))
+        get_spec(self.model, self.task)
+        object.__setattr__(self, "scoring", resolve_scoring(self.scoring, self.task))
+        object.__setattr__(self, "scheduler", check_scheduler(self.scheduler))
+        if self.scheduler is not None:
+            require_dask()  # the ImportError names the install command
+
+
+@dataclass
+class TrainRun:
+    """What :func:`run_train` did: the material of the command's summary lines.
+
+    ``elapsed_s`` is the whole run's wall time; ``test_metrics`` is None without
+    ``--test``.
+    """
+
+    settings: TrainSettings
+    result: Any
+    table: Any
+    out_dir: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+    test_rows: int | None = None
+    test_metrics: dict[str, Any] | None = None
+    elapsed_s: float = 0.0
+
+
+def run_train(settings: TrainSettings) -> TrainRun:
+    """Train, cross-validate and write a run folder; return what was done.
+
+    The summary lines are formatted by the CLI (``cli/train.py``) from the result.
+    """
+    s = settings
     t_start = time.perf_counter()
-    scoring = resolve_scoring(scoring, task)  # before any work
-    scheduler = check_scheduler(scheduler)
-    if scheduler is not None:
-        require_dask()  # before any work: the ImportError names the install command
-    out_dir = Path(out) if out is not None else default_run_dir(model)
-    refuse_existing(out_dir, force=force)  # before any work
+    out_dir = Path(s.out) if s.out is not None else default_run_dir(s.model)
+    refuse_existing(out_dir, force=s.force)  # before any work
     check_writable(out_dir)
     table = resolve_training_table(
-        data,
-        target=target,
-        task=task,
-        group=group,
-        id_col=id_col,
-        exclude=list(exclude or []),
+        s.data,
+        target=list(s.target),
+        task=s.task,
+        group=s.group,
+        id_col=s.id_col,
+        exclude=list(s.exclude),
     )
-    table.meta["warnings"] = _grouping_warnings(data, table)
+    table.meta["warnings"] = _grouping_warnings(s.data, table)
     test_table = None
-    if test is not None:
-        from mer_classic._table import load_table
-
+    if s.test is not None:
         test_table = load_table(
-            test,
-            target=table.targets if task == "regress" else table.targets[0],
-            task=task,
+            s.test,
+            target=table.targets if s.task == "regress" else table.targets[0],
+            task=s.task,
             group=None,
-            id=id_col,
+            id=s.id_col,
             features=list(table.X.columns),
             purpose="score",
         )
     result = train(
         table,
-        model=model,
-        task=task,
-        cv=cv,
-        repeats=repeats,
-        seed=seed,
-        grid=grid,
-        smote=smote,
-        n_jobs=n_jobs,
-        quiet=quiet,
-        scheduler=scheduler,
-        large_rows=large_rows,
-        on_large=on_large,
-        scoring=scoring,
+        model=s.model,
+        task=s.task,
+        cv=s.cv,
+        repeats=s.repeats,
+        seed=s.seed,
+        grid=s.grid,
+        smote=s.smote,
+        n_jobs=s.n_jobs,
+        quiet=s.quiet,
+        scheduler=s.scheduler,
+        large_rows=s.large_rows,
+        on_large=s.on_large,
+        scoring=s.scoring,
     )
     imp = None
     extra: dict[str, Any] = {}
-    if importance:
-        from mer_classic.importance import MAX_FEATURES, permutation_importance_cv
-
+    if s.importance:
         t0 = time.perf_counter()
         # held-out permutation importance on the evaluation's own folds
         imp = permutation_importance_cv(
@@ -264,87 +281,47 @@ def run_train(
             table.X,
             table.y,
             table.groups,
-            task=task,
-            cv=cv,
-            seed=seed,
-            max_features=importance_max_features or MAX_FEATURES,
-            n_jobs=n_jobs,
-            quiet=quiet,
-            by=importance_by,
+            task=s.task,
+            cv=s.cv,
+            seed=s.seed,
+            max_features=s.importance_max_features or MAX_FEATURES,
+            n_jobs=s.n_jobs,
+            quiet=s.quiet,
+            by=s.importance_by,
         )
         result.timings["permutation_importance_s"] = time.perf_counter() - t0
         extra["importance"] = {
             "n_features": imp.attrs.get("n_features"),
             "n_measured": imp.attrs.get("n_measured"),
-            "max_features": importance_max_features or MAX_FEATURES,
-            "by": importance_by,
+            "max_features": s.importance_max_features or MAX_FEATURES,
+            "by": s.importance_by,
             "n_distinguishable": int(imp["distinguishable"].sum()),
             **({"note": imp.attrs["note"]} if imp.attrs.get("note") else {}),
         }
-    feature_settings = _feature_settings_of(data)
+    feature_settings = _feature_settings_of(s.data)
     if feature_settings:
         extra["feature_settings"] = feature_settings
     write_run(
         result,
         out_dir,
-        force=force,
+        force=s.force,
         extra_meta=extra or None,
         importance=imp,
     )
-    lines = [
-        f"{model} ({task}) on {table.meta['source']}: {len(table)} rows, "
-        f"{table.X.shape[1]} features, {cv}-fold {result.settings['splitter']}"
-        + (f" by {table.meta['group']!r}" if table.meta.get("group") else ""),
-    ]
-    lines += [f"  note: {n}" for n in table.meta["notes"]]
-    lines += [
-        f"  note: {n}" for n in result.settings.get("scaling", {}).get("notes", [])
-    ]
-    lines += [f"warning: {w}" for w in result.table_meta.get("warnings", [])]
-    if extra.get("importance", {}).get("note"):
-        lines.append(f"  note: {extra['importance']['note']}")
-    if scheduler is not None:
-        lines.append(f"  ran on the Dask scheduler {scheduler!r}")
-    lines.append("  " + format_metrics(result.metrics))
-    if result.best_params:
-        lines.append(f"  chosen on all rows: {result.best_params}")
+    run = TrainRun(settings=s, result=result, table=table, out_dir=out_dir, extra=extra)
     if test_table is not None:
-        from mer_classic._persistence._files import load_model
-
-        _, tmetrics = write_evaluation(
+        _, run.test_metrics = write_evaluation(
             load_model(out_dir), test_table, out_dir / "test"
         )
-        lines.append(
-            f"  held-out test ({len(test_table)} rows): " + format_metrics(tmetrics)
-        )
-    t = result.timings
-    parts = [
-        f"{label} {t[key]:.0f} s"
-        for key, label in (
-            ("cross_validation_s", "cross-validation"),
-            ("final_fit_s", "final fit"),
-            ("permutation_importance_s", "importance"),
-        )
-        if key in t
-    ]
-    lines.append(
-        f"  time: {time.perf_counter() - t_start:.0f} s in all ("
-        + ", ".join(parts)
-        + ")"
-    )
-    lines.append(
-        f"wrote {out_dir}/ (index.html, report.md, metrics.json, model.joblib)"
-    )
-    return "\n".join(lines)
+        run.test_rows = len(test_table)
+    run.elapsed_s = time.perf_counter() - t_start
+    return run
 
 
 def _grouping_warnings(data: str | os.PathLike[str] | None, table: Any) -> list[str]:
     """A warning naming the group-like columns of an ungrouped table, or none."""
     if data is None or table.meta.get("group"):
         return []
-    from mer_classic._leakage import group_like_columns
-    from mer_classic._table import read_csv
-
     header = list(read_csv(data, nrows=1).columns)  # the header only
     found = group_like_columns(header, skip=[table.meta.get("id"), *table.targets])
     if not found:
@@ -361,8 +338,6 @@ def _feature_settings_of(data: str | os.PathLike[str] | None) -> dict[str, Any] 
     """Audio-feature settings recorded beside an extracted feature table, if any."""
     if data is None:
         return None
-    from mer_classic.features._batch import settings_path_for
-
     sidecar = settings_path_for(data)
     if sidecar.exists():
         try:
@@ -397,10 +372,6 @@ def run_evaluate(
     ``id_col`` the rows are keyed as ``predict`` keys them: the model's training id
     column, else ``track_id``, when the table has it.
     """
-    from mer_classic._persistence._files import load_model
-    from mer_classic._table import load_table
-    from mer_classic.report._write import default_run_dir, write_evaluation
-
     if out:
         refuse_existing(out, force=force)  # before any work
     model = load_model(model_path)
@@ -437,8 +408,6 @@ def _default_id(data: str | os.PathLike[str], model: Any) -> str | None:
 
     Only a column of the table that is not one of the model's features.
     """
-    from mer_classic._table import read_csv
-
     header = set(read_csv(data, nrows=1).columns)  # the header only
     settings = model.metadata.get("settings") or {}
     for col in (settings.get("id"), "track_id"):
@@ -468,10 +437,6 @@ def run_train_dynamic(
     ``data`` holds segment features (``mer-classic extract --segment 0.5``) and
     ``annotations`` the per-frame labels (PMEmo, DEAM, emoMusic or long format).
     """
-    from mer_classic.dynamic import run_dynamic
-    from mer_classic.models import get_spec
-    from mer_classic.report._write import default_run_dir, run_folder
-
     get_spec(model, "regress")  # a classifier name is refused first
     if data is None or annotations is None:
         raise ParameterError(
@@ -497,8 +462,6 @@ def run_train_dynamic(
             save_model=True,
             feature_settings=_feature_settings_of(data),
         )
-    from mer_classic.report import render_report
-
     render_report(out_dir)  # in its final place: the page names the real folder
     lines = [
         f"dynamic {model} on {summary['n_frames']} frames of {summary['n_songs']} songs "
