@@ -16,6 +16,7 @@ from mer_classic.cli._options import (
     scheduler_option,
     seed_option,
 )
+from mer_classic.cli._summaries import dynamic_summary, evaluate_summary, train_summary
 
 #: registry names per task, spelled out so that --help does not import scikit-learn
 #: (a test checks them against mer_classic.models)
@@ -204,25 +205,20 @@ def train(
         raise click.UsageError("--annotations is only used with --dynamic")
     if dynamic:
         _refuse_unhonoured(click.get_current_context())
-    if dynamic:
-        from mer_classic.workflows import run_train_dynamic
-
-        click.echo(
-            run_train_dynamic(
-                model=model,
-                data=data,
-                annotations=annotations,
-                target=list(target),
-                cv=cv,
-                repeats=repeats,
-                seed=seed,
-                grid=grid,
-                smooth=smooth,
-                n_jobs=jobs,
-                out=out,
-                force=force,
-                quiet=quiet,
-            )
+        _run_dynamic(
+            model=model,
+            data=data,
+            annotations=annotations,
+            target=tuple(target),
+            cv=cv,
+            repeats=repeats,
+            seed=seed,
+            grid=grid,
+            smooth=smooth,
+            n_jobs=jobs,
+            out=out,
+            force=force,
+            quiet=quiet,
         )
         return
     # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
@@ -257,50 +253,6 @@ def train(
     click.echo(train_summary(run_train(settings)))
 
 
-def train_summary(run) -> str:
-    """The lines ``train`` prints, formatted from a ``TrainRun``."""
-    from mer_classic.workflows import format_metrics
-
-    s, result, table = run.settings, run.result, run.table
-    lines = [
-        f"{s.model} ({s.task}) on {table.meta['source']}: {len(table)} rows, "
-        f"{table.X.shape[1]} features, {s.cv}-fold {result.settings['splitter']}"
-        + (f" by {table.meta['group']!r}" if table.meta.get("group") else ""),
-    ]
-    lines += [f"  note: {n}" for n in table.meta["notes"]]
-    lines += [
-        f"  note: {n}" for n in result.settings.get("scaling", {}).get("notes", [])
-    ]
-    lines += [f"warning: {w}" for w in result.table_meta.get("warnings", [])]
-    if run.extra.get("importance", {}).get("note"):
-        lines.append(f"  note: {run.extra['importance']['note']}")
-    if s.scheduler is not None:
-        lines.append(f"  ran on the Dask scheduler {s.scheduler!r}")
-    lines.append("  " + format_metrics(result.metrics))
-    if result.best_params:
-        lines.append(f"  chosen on all rows: {result.best_params}")
-    if run.test_metrics is not None:
-        lines.append(
-            f"  held-out test ({run.test_rows} rows): "
-            + format_metrics(run.test_metrics)
-        )
-    t = result.timings
-    parts = [
-        f"{label} {t[key]:.0f} s"
-        for key, label in (
-            ("cross_validation_s", "cross-validation"),
-            ("final_fit_s", "final fit"),
-            ("permutation_importance_s", "importance"),
-        )
-        if key in t
-    ]
-    lines.append(f"  time: {run.elapsed_s:.0f} s in all (" + ", ".join(parts) + ")")
-    lines.append(
-        f"wrote {run.out_dir}/ (index.html, report.md, metrics.json, model.joblib)"
-    )
-    return "\n".join(lines)
-
-
 @click.command()
 @model_path_option()
 @click.option(
@@ -328,20 +280,20 @@ def evaluate(model_path, data, target, group, id_col, out, force, quiet):
 
     Example: mer-classic evaluate --model reports/svm-20260101-120000 --data other.csv
     """
-    from mer_classic.workflows import run_evaluate
+    # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
+    from mer_classic.workflows._train import EvaluateSettings, run_evaluate
 
-    click.echo(
-        run_evaluate(
-            model_path=model_path,
-            data=data,
-            target=list(target),
-            group=group,
-            id_col=id_col,
-            out=out,
-            force=force,
-            quiet=quiet,
-        )
+    settings = EvaluateSettings(
+        model_path=model_path,
+        data=data,
+        target=tuple(target),
+        group=group,
+        id_col=id_col,
+        out=out,
+        force=force,
+        quiet=quiet,
     )
+    click.echo(evaluate_summary(run_evaluate(settings)))
 
 
 def _refuse_unhonoured(ctx: click.Context) -> None:
@@ -443,25 +395,29 @@ def train_dynamic(
 
     Example: mer-classic train-dynamic --data dynamic.csv --annotations annotations.csv
     """
-    from mer_classic.workflows import run_train_dynamic
-
-    click.echo(
-        run_train_dynamic(
-            model=model,
-            data=data,
-            annotations=annotations,
-            target=list(target),
-            cv=cv,
-            repeats=repeats,
-            seed=seed,
-            grid=grid,
-            smooth=smooth,
-            n_jobs=jobs,
-            out=out,
-            force=force,
-            quiet=quiet,
-        )
+    _run_dynamic(
+        model=model,
+        data=data,
+        annotations=annotations,
+        target=tuple(target),
+        cv=cv,
+        repeats=repeats,
+        seed=seed,
+        grid=grid,
+        smooth=smooth,
+        n_jobs=jobs,
+        out=out,
+        force=force,
+        quiet=quiet,
     )
+
+
+def _run_dynamic(**options: object) -> None:
+    """Build the ``train-dynamic`` settings, run them and echo the summary."""
+    # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
+    from mer_classic.workflows._train import DynamicSettings, run_train_dynamic
+
+    click.echo(dynamic_summary(run_train_dynamic(DynamicSettings(**options))))
 
 
 COMMANDS = [train, train_dynamic, evaluate]

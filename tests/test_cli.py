@@ -336,16 +336,17 @@ def test_cli_scheduler_without_dask_says_how_to_install(command, monkeypatch, tm
 def test_evaluate_refuses_an_existing_out_before_any_work(tmp_path):
     """An existing --out is named first, before the model or the table is read."""
     from mer_classic.exceptions import ConfigError
-    from mer_classic.workflows import run_evaluate
+    from mer_classic.workflows._train import EvaluateSettings, run_evaluate
 
     out = tmp_path / "ev"
     out.mkdir()
     with pytest.raises(ConfigError, match="already exists"):
         run_evaluate(
-            model_path=tmp_path / "no-such-run",
-            data=tmp_path / "no-such.csv",
-            target=[],
-            out=out,
+            EvaluateSettings(
+                model_path=tmp_path / "no-such-run",
+                data=tmp_path / "no-such.csv",
+                out=out,
+            )
         )
 
 

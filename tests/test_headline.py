@@ -41,7 +41,7 @@ def test_repeats_headline_is_the_mean_with_sd(repeated):
 
 @pytest.mark.slow
 def test_repeats_headline_in_console_report_and_json(table, tmp_path):
-    from mer_classic.cli.train import train_summary
+    from mer_classic.cli._summaries import train_summary
 
     from mer_classic.workflows._train import TrainSettings, run_train
 

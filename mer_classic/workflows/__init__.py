@@ -4,9 +4,11 @@ Each ``run_*`` function takes plain values (paths, names, flags), does the job, 
 its outputs atomically and returns a short human summary for the CLI to echo; each
 CLI command is one call to one of them.
 
-- ``_train``: :func:`run_train` (a ``_train.TrainSettings`` in, a ``_train.TrainRun``
-  out; both private: the CLI builds them), :func:`run_train_dynamic`, :func:`run_evaluate`
-  (and :func:`resolve_training_table`, :func:`format_metrics`);
+- ``_train``: :func:`run_train` (a ``TrainSettings`` in, a ``TrainRun`` out),
+  :func:`run_train_dynamic` (``DynamicSettings`` → ``DynamicRun``), :func:`run_evaluate`
+  (``EvaluateSettings`` → ``EvaluateRun``) and :func:`resolve_training_table`; the
+  settings and result classes stay in the private module (the CLI builds them and
+  formats the results in ``cli/_summaries.py``);
 - ``_predict``: :func:`run_predict` (table or audio), :func:`run_predict_audio`,
   :func:`run_predict_table`;
 - ``_commands``: :func:`run_extract`, :func:`run_fetch`, :func:`run_report`,
@@ -30,7 +32,6 @@ from mer_classic.workflows._predict import (
     segments_paths,
 )
 from mer_classic.workflows._train import (
-    format_metrics,
     resolve_training_table,
     run_evaluate,
     run_train,
@@ -38,7 +39,6 @@ from mer_classic.workflows._train import (
 )
 
 __all__ = [
-    "format_metrics",
     "open_page",
     "resolve_training_table",
     "run_evaluate",

@@ -40,7 +40,10 @@ __all__ = [
     "TrainRun",
     "TrainSettings",
     "run_evaluate",
-    "format_metrics",
+    "EvaluateRun",
+    "EvaluateSettings",
+    "DynamicRun",
+    "DynamicSettings",
 ]
 
 logger = logging.getLogger(__name__)
@@ -82,74 +85,6 @@ def resolve_training_table(
         "listener ratings other than the target(s) are excluded from the features"
     )
     return table
-
-
-def format_metrics(metrics: dict[str, Any]) -> str:
-    """One or two lines with the headline metrics.
-
-    With several repetitions the headline is their mean with the sd beside it
-    (``0.698 ± 0.030``), followed by each repetition's macro F1 (or RMSE); a
-    ``baseline`` block adds the dummy predictors' scores on the same folds.
-    """
-    sd = metrics.get("sd") or {}
-    rep = metrics.get("repeats") or {}
-
-    def val(key: str, x: float) -> str:
-        return f"{x:.3f}" + (f" ± {sd[key]:.3f}" if key in sd else "")
-
-    if metrics["task"] == "classify":
-        line = (
-            f"accuracy {val('accuracy', metrics['accuracy'])}  "
-            f"F1 macro {val('f1_macro', metrics['f1_macro'])}  "
-            f"F1 weighted {val('f1_weighted', metrics['f1_weighted'])}  "
-            f"MCC {val('mcc', metrics['mcc'])}"
-        )
-        if rep.get("n", 1) > 1 and "f1_macro" in rep:
-            each = ", ".join(f"{v:.3f}" for v in rep["f1_macro"]["values"])
-            line += f"\n  mean ± sd over {rep['n']} repeats; F1 macro of each: {each}"
-        return line + _baseline_line(metrics) + _undefined(metrics)
-    parts = [
-        f"{name}: RMSE {val(f'targets.{name}.rmse', t['rmse'])}  "
-        f"R² {val(f'targets.{name}.r2', t['r2'])}  "
-        f"r {val(f'targets.{name}.pearson_r', t['pearson_r'])}"
-        for name, t in metrics["targets"].items()
-    ]
-    scale = metrics.get("scale")
-    text = "\n  ".join(parts) + (f"  (scale {scale})" if scale else "")
-    if rep.get("n", 1) > 1:
-        text += f"\n  mean ± sd over {rep['n']} repeats"
-    if metrics.get("quadrant"):
-        text += f"\n  quadrants from predicted V/A: F1 macro {metrics['quadrant']['f1_macro']:.3f}"
-    return text + _baseline_line(metrics) + _undefined(metrics)
-
-
-def _baseline_line(metrics: dict[str, Any]) -> str:
-    """The dummy baselines of ``metrics['baseline']`` as one line, or ''."""
-    base = metrics.get("baseline") or {}
-    if metrics["task"] == "classify":
-        parts = [
-            f"{name} F1 macro {b['f1_macro']:.3f} (accuracy {b['accuracy']:.3f})"
-            for name, b in base.items()
-            if isinstance(b, dict) and "f1_macro" in b
-        ]
-    else:
-        mean = base.get("mean") or {}
-        parts = [
-            f"{name} RMSE {t['rmse']:.3f} R² {t['r2']:.3f}"
-            for name, t in (mean.get("targets") or {}).items()
-        ]
-        parts = ["mean predictor " + "; ".join(parts)] if parts else []
-    return ("\n  baseline: " + "; ".join(parts)) if parts else ""
-
-
-def _undefined(metrics: dict[str, Any]) -> str:
-    """A line naming the metrics that are undefined on this table, or ''."""
-    why = metrics.get("undefined") or {}
-    return (
-        "\n  undefined here (nan): " + "; ".join(f"{k}: {v}" for k, v in why.items())
-        if why
-        else ""
-    )
 
 
 @dataclass(frozen=True)
@@ -355,51 +290,78 @@ def _feature_settings_of(data: str | os.PathLike[str] | None) -> dict[str, Any] 
     return None
 
 
-def run_evaluate(
-    *,
-    model_path: str | os.PathLike[str],
-    data: str | os.PathLike[str],
-    target: list[str],
-    group: str | None = None,
-    id_col: str | None = None,
-    out: str | os.PathLike[str] | None = None,
-    force: bool = False,
-    quiet: bool = False,
-) -> str:
-    """Score a saved model on a table and write a report folder; return the summary.
+@dataclass(frozen=True)
+class EvaluateSettings:
+    """Everything ``mer-classic evaluate`` needs: a saved model and a table to score.
 
-    ``quiet`` hides the progress bar over the prediction (in blocks of rows). Without
-    ``id_col`` the rows are keyed as ``predict`` keys them: the model's training id
-    column, else ``track_id``, when the table has it.
+    ``target`` defaults to the model's target(s); ``id_col`` to the id ``predict``
+    would use (the model's training id column, else ``track_id``, when the table has
+    it). ``quiet`` hides the progress bar over the prediction (in blocks of rows).
     """
-    if out:
-        refuse_existing(out, force=force)  # before any work
-    model = load_model(model_path)
-    tgt: Any = target or model.targets
+
+    model_path: str | os.PathLike[str]
+    data: str | os.PathLike[str]
+    target: tuple[str, ...] = ()
+    group: str | None = None
+    id_col: str | None = None
+    out: str | os.PathLike[str] | None = None
+    force: bool = False
+    quiet: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "target", tuple(self.target or ()))
+
+
+@dataclass
+class EvaluateRun:
+    """What :func:`run_evaluate` did: the model's name, the table, metrics, folder."""
+
+    settings: EvaluateSettings
+    model_name: str | None
+    source: str
+    n_rows: int
+    metrics: dict[str, Any]
+    out_dir: Path
+    out_of_range_note: str | None = None
+
+
+def run_evaluate(settings: EvaluateSettings) -> EvaluateRun:
+    """Score a saved model on a table and write a report folder.
+
+    The summary lines are formatted by the CLI (``cli/train.py``) from the result.
+    """
+    s = settings
+    if s.out:
+        refuse_existing(s.out, force=s.force)  # before any work
+    model = load_model(s.model_path)
+    tgt: Any = list(s.target) or model.targets
     if model.task == "classify":
         tgt = tgt[0]
-    if id_col is None:
-        id_col = _default_id(data, model)
+    id_col = s.id_col if s.id_col is not None else _default_id(s.data, model)
     table = load_table(
-        data,
+        s.data,
         target=tgt,
         task=model.task,
-        group=group,
+        group=s.group,
         id=id_col,
         features=model.feature_names,
         purpose="score",
     )
     out_dir = (
-        Path(out) if out else default_run_dir(f"eval-{model.metadata.get('model')}")
+        Path(s.out) if s.out else default_run_dir(f"eval-{model.metadata.get('model')}")
     )
     check_writable(out_dir)
-    _, metrics = write_evaluation(model, table, out_dir, force=force, quiet=quiet)
-    note = out_of_range_note(metrics.get("out_of_range"), len(table), unit="row")
-    return (
-        f"{model.metadata.get('model')} on {table.meta['source']} ({len(table)} rows)\n  "
-        + format_metrics(metrics)
-        + (f"\n  note: {note}" if note else "")
-        + f"\nwrote {out_dir}/ (index.html, report.md, metrics.json, predictions.csv)"
+    _, metrics = write_evaluation(model, table, out_dir, force=s.force, quiet=s.quiet)
+    return EvaluateRun(
+        settings=s,
+        model_name=model.metadata.get("model"),
+        source=table.meta["source"],
+        n_rows=len(table),
+        metrics=metrics,
+        out_dir=out_dir,
+        out_of_range_note=out_of_range_note(
+            metrics.get("out_of_range"), len(table), unit="row"
+        ),
     )
 
 
@@ -416,66 +378,79 @@ def _default_id(data: str | os.PathLike[str], model: Any) -> str | None:
     return None
 
 
-def run_train_dynamic(
-    *,
-    model: str,
-    data: str | os.PathLike[str] | None,
-    annotations: str | os.PathLike[str] | None,
-    target: list[str],
-    cv: int = 5,
-    repeats: int = 1,
-    seed: int = 42,
-    grid: bool = True,
-    smooth: float = 0.0,
-    n_jobs: int = 1,
-    out: str | os.PathLike[str] | None = None,
-    force: bool = False,
-    quiet: bool = False,
-) -> str:
-    """Dynamic (2 Hz) valence/arousal regression: song-held-out CV, report and model.
+@dataclass(frozen=True)
+class DynamicSettings:
+    """Everything ``mer-classic train-dynamic`` needs, validated once on construction.
 
     ``data`` holds segment features (``mer-classic extract --segment 0.5``) and
-    ``annotations`` the per-frame labels (PMEmo, DEAM, emoMusic or long format).
+    ``annotations`` the per-frame labels (PMEmo, DEAM, emoMusic or long format);
+    ``target`` defaults to valence and arousal.
+
+    Raises
+    ------
+    ParameterError
+        On a classifier name, or a missing ``data`` / ``annotations``.
     """
-    get_spec(model, "regress")  # a classifier name is refused first
-    if data is None or annotations is None:
-        raise ParameterError(
-            "--dynamic needs --data SEGMENT_FEATURES.csv (mer-classic extract --segment "
-            "0.5) and --annotations FILE (per-frame valence/arousal)"
-        )
-    out_dir = Path(out) if out is not None else default_run_dir(f"dynamic-{model}")
+
+    model: str
+    data: str | os.PathLike[str] | None
+    annotations: str | os.PathLike[str] | None
+    target: tuple[str, ...] = ()
+    cv: int = 5
+    repeats: int = 1
+    seed: int = 42
+    grid: bool = True
+    smooth: float = 0.0
+    n_jobs: int = 1
+    out: str | os.PathLike[str] | None = None
+    force: bool = False
+    quiet: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "target", tuple(self.target or ("valence", "arousal")))
+        get_spec(self.model, "regress")  # a classifier name is refused first
+        if self.data is None or self.annotations is None:
+            raise ParameterError(
+                "--dynamic needs --data SEGMENT_FEATURES.csv (mer-classic extract "
+                "--segment 0.5) and --annotations FILE (per-frame valence/arousal)"
+            )
+
+
+@dataclass
+class DynamicRun:
+    """What :func:`run_train_dynamic` did: ``summary`` is :func:`run_dynamic`'s dict."""
+
+    settings: DynamicSettings
+    summary: dict[str, Any]
+    out_dir: Path
+
+
+def run_train_dynamic(settings: DynamicSettings) -> DynamicRun:
+    """Dynamic (2 Hz) valence/arousal regression: song-held-out CV, report and model.
+
+    The summary lines are formatted by the CLI (``cli/train.py``) from the result.
+    """
+    s = settings
+    out_dir = (
+        Path(s.out) if s.out is not None else default_run_dir(f"dynamic-{s.model}")
+    )
     check_writable(out_dir)
-    with run_folder(out_dir, force=force) as tmp:
+    with run_folder(out_dir, force=s.force) as tmp:
         summary = run_dynamic(
-            data,
-            annotations,
-            targets=tuple(target or ("valence", "arousal")),
-            model=model,
-            cv=cv,
-            seed=seed,
-            grid=grid,
-            smooth=smooth,
+            s.data,
+            s.annotations,
+            targets=s.target,
+            model=s.model,
+            cv=s.cv,
+            seed=s.seed,
+            grid=s.grid,
+            smooth=s.smooth,
             out_dir=tmp,
-            quiet=quiet,
-            repeats=repeats,
-            n_jobs=n_jobs,
+            quiet=s.quiet,
+            repeats=s.repeats,
+            n_jobs=s.n_jobs,
             save_model=True,
-            feature_settings=_feature_settings_of(data),
+            feature_settings=_feature_settings_of(s.data),
         )
     render_report(out_dir)  # in its final place: the page names the real folder
-    lines = [
-        f"dynamic {model} on {summary['n_frames']} frames of {summary['n_songs']} songs "
-        f"({cv}-fold, songs held out; scale {summary['scale']})"
-    ]
-    lines += [f"  note: {n}" for n in summary["notes"]]
-    for name, blk in summary["targets"].items():
-        own, unit = blk["own"], blk["rescaled_0_1"]
-        lines.append(
-            f"  {name}: pooled RMSE {own['pooled_rmse']:.3f} r {own['pooled_r']:.3f}; "
-            f"per song RMSE {own['per_song_rmse']:.3f} r {own['per_song_r']:.3f} "
-            f"(0..1: pooled RMSE {unit['pooled_rmse']:.3f})"
-        )
-    lines.append(
-        f"wrote {out_dir}/ (index.html, report.md, metrics.json, predictions.csv, model)"
-    )
-    return "\n".join(lines)
+    return DynamicRun(settings=s, summary=summary, out_dir=out_dir)
