@@ -8,7 +8,8 @@ CLI command is one call to one of them.
   out; both private: the CLI builds them), :func:`run_train_dynamic`, :func:`run_evaluate`
   (and :func:`resolve_training_table`, :func:`format_metrics`);
 - ``_predict``: :func:`run_predict` (table or audio), :func:`run_predict_audio`,
-  :func:`run_predict_table`;
+  :func:`run_predict_table` (a ``_predict.PredictSettings`` in, a
+  ``_predict.PredictRun`` out; both private: the CLI builds them);
 - ``_commands``: :func:`run_extract`, :func:`run_fetch`, :func:`run_report`,
   :func:`open_page`;
 - ``_output``: the CSV/JSON table writer the prediction commands share.
