@@ -7,99 +7,129 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["open_page", "run_extract", "run_fetch", "run_report"]
+from mer_classic.config import data_dir
+from mer_classic.exceptions import ParameterError
+from mer_classic.features import FeatureSettings, extract_to_csv
+from mer_classic.features._batch import ExtractionResult, errors_path_for
 
-#: failed files listed on stderr by ``extract`` (all are in the errors CSV)
-SHOWN_ERRORS = 10
+__all__ = [
+    "ExtractRun",
+    "ExtractSettings",
+    "open_page",
+    "run_extract",
+    "run_fetch",
+    "run_report",
+]
 
 
-def run_extract(
-    inputs: Sequence[str | os.PathLike[str]],
-    *,
-    out: str | os.PathLike[str] | None = None,
-    n_jobs: int = 1,
-    sr: int = 22050,
-    offset: float | None = None,
-    duration: float | None = None,
-    segment: float | None = None,
-    window: float = 1.0,
-    label_from_folder: bool = False,
-    cache_dir: str | os.PathLike[str] | None = None,
-    no_cache: bool = False,
-    scheduler: str | None = None,
-    quiet: bool = False,
-    force: bool = False,
-    metadata: str | os.PathLike[str] | None = None,
-    metadata_id: str | None = None,
-    metadata_columns: Sequence[str] = (),
-    features: Any = None,
-) -> tuple[str, list[str]]:
+@dataclass(frozen=True)
+class ExtractSettings:
+    """Everything ``mer-classic extract`` needs, validated once on construction.
+
+    The fields are the command's options (``n_jobs`` is ``--jobs``); ``out`` None
+    means ``DATA_DIR/features/features.csv`` and ``cache_dir`` None
+    ``DATA_DIR/cache/features`` (``DATA_DIR``: :func:`mer_classic.config.data_dir`,
+    read when the run starts). ``features`` None extracts the default groups.
+    ``feature_settings`` is the :class:`~mer_classic.features.FeatureSettings` built
+    from ``sr``, ``offset``, ``duration``, ``segment``, ``window`` and ``features``.
+
+    Raises
+    ------
+    ParameterError
+        On bad extraction settings (the messages of ``FeatureSettings``) and on
+        ``cache_dir`` with ``no_cache``. ``metadata_id`` or ``metadata_columns``
+        without ``metadata`` are refused by
+        :func:`~mer_classic.features.extract_to_csv`.
+    """
+
+    inputs: tuple[str | os.PathLike[str], ...]
+    out: Path | None = None
+    n_jobs: int = 1
+    sr: int = 22050
+    offset: float | None = None
+    duration: float | None = None
+    segment: float | None = None
+    window: float = 1.0
+    features: Any = None
+    label_from_folder: bool = False
+    cache_dir: str | os.PathLike[str] | None = None
+    no_cache: bool = False
+    scheduler: str | None = None
+    quiet: bool = False
+    force: bool = False
+    metadata: str | os.PathLike[str] | None = None
+    metadata_id: str | None = None
+    metadata_columns: tuple[str, ...] = ()
+    feature_settings: FeatureSettings = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+        object.__setattr__(self, "metadata_columns", tuple(self.metadata_columns))
+        if self.out is not None:
+            object.__setattr__(self, "out", Path(self.out))
+        if self.no_cache and self.cache_dir is not None:
+            raise ParameterError("--cache-dir and --no-cache cannot be used together")
+        feature_settings = FeatureSettings(
+            sr=self.sr,
+            offset=self.offset,
+            duration=self.duration,
+            segment=self.segment,
+            window=self.window,
+            features=self.features,  # None: the default groups
+        )
+        object.__setattr__(self, "feature_settings", feature_settings)
+
+
+@dataclass
+class ExtractRun:
+    """What :func:`run_extract` did: the material of the command's summary lines.
+
+    ``out`` is the feature table written, ``result`` the
+    :class:`~mer_classic.features.ExtractionResult` (counts, notes, failed files),
+    ``errors_file`` the sibling CSV listing the failed files (written only when
+    some failed).
+    """
+
+    settings: ExtractSettings
+    out: Path
+    result: ExtractionResult
+    errors_file: Path
+
+    @property
+    def failed(self) -> list[tuple[Any, Any]]:
+        """``(path, reason)`` of each file that failed, in input order."""
+        return [(row.path, row.reason) for row in self.result.errors.itertuples()]
+
+
+def run_extract(settings: ExtractSettings) -> ExtractRun:
     """Extract features into ``out`` (locally or on Dask); what ``mer-classic extract`` runs.
 
-    Returns
-    -------
-    text : str
-        The summary lines.
-    problems : list of str
-        Lines about files that failed (empty when none did), for stderr.
+    The summary lines are formatted by the CLI (``cli/extract.py``) from the result.
     """
-    from mer_classic.config import data_dir
-    from mer_classic.features import FeatureSettings, extract_to_csv
-    from mer_classic.features._batch import errors_path_for
-
-    out = Path(out) if out is not None else data_dir() / "features" / "features.csv"
-    cache = None if no_cache else (cache_dir or data_dir() / "cache" / "features")
-    settings = FeatureSettings(
-        sr=sr,
-        offset=offset,
-        duration=duration,
-        segment=segment,
-        window=window,
-        features=features,  # None: the default groups
-    )
-    lines: list[str] = []
-    result: Any
+    s = settings
+    out = s.out if s.out is not None else data_dir() / "features" / "features.csv"
+    cache = None if s.no_cache else (s.cache_dir or data_dir() / "cache" / "features")
     result = extract_to_csv(
-        inputs,
+        s.inputs,
         out,
-        label_from_folder=label_from_folder,
-        settings=settings,
-        n_jobs=n_jobs,
-        scheduler=scheduler,
+        label_from_folder=s.label_from_folder,
+        settings=s.feature_settings,
+        n_jobs=s.n_jobs,
+        scheduler=s.scheduler,
         cache_dir=cache,
-        quiet=quiet,
-        force=force,
-        metadata=metadata,
-        metadata_id=metadata_id,
-        metadata_columns=metadata_columns,
+        quiet=s.quiet,
+        force=s.force,
+        metadata=s.metadata,
+        metadata_id=s.metadata_id,
+        metadata_columns=s.metadata_columns,
     )
-    shape = (result.n_rows, result.n_features)
-    if result.n_resumed:
-        lines.append(f"Resumed: {result.n_resumed} file(s) from the interrupted run.")
-    n_ok = result.n_cached + result.n_computed
-    lines.append(
-        f"Extracted {n_ok} file(s) ({result.n_cached} from cache, "
-        f"{result.n_computed} computed) "
-        f"→ {out} ({shape[0]} rows x {shape[1]} features)"
+    return ExtractRun(
+        settings=s, out=out, result=result, errors_file=errors_path_for(out)
     )
-    lines += [f"  note: {note}" for note in result.notes]
-    if result.n_skipped:
-        lines.append(
-            f"Skipped {result.n_skipped} tracks-CSV row(s) without audio_path."
-        )
-    problems: list[str] = []
-    if len(result.errors):
-        problems.append(
-            f"{len(result.errors)} file(s) failed; see {errors_path_for(out)}:"
-        )
-        problems += [
-            f"  {row.path}: {row.reason}"
-            for row in result.errors.head(SHOWN_ERRORS).itertuples()
-        ]
-    return "\n".join(lines), problems
 
 
 def run_fetch(
