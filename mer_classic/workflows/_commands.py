@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +15,16 @@ from mer_classic.config import data_dir
 from mer_classic.exceptions import ParameterError
 from mer_classic.features import FeatureSettings, extract_to_csv
 from mer_classic.features._batch import ExtractionResult, errors_path_for
+from mer_classic.fetch import crawl, read_playlists_file, read_tracks_file
+from mer_classic.fetch._previews import MAX_PREVIEW_BYTES
+from mer_classic.fetch._session import DEFAULT_DEADLINE
+from mer_classic.fetch._sources import PlaylistSource, parse_playlist_option
 
 __all__ = [
     "ExtractRun",
     "ExtractSettings",
+    "FetchRun",
+    "FetchSettings",
     "open_page",
     "run_extract",
     "run_fetch",
@@ -132,53 +138,107 @@ def run_extract(settings: ExtractSettings) -> ExtractRun:
     )
 
 
-def run_fetch(
-    *,
-    playlists: Sequence[str] = (),
-    playlists_file: str | os.PathLike[str] | None = None,
-    tracks_files: Sequence[str | os.PathLike[str]] = (),
-    id_column: str | None = None,
-    label_column: str | None = None,
-    **crawl_options: Any,
-) -> str:
+@dataclass(frozen=True)
+class FetchSettings:
+    """Everything ``mer-classic fetch`` needs; the ``--playlist`` specs are parsed once
+    on construction.
+
+    ``playlists`` are ``LABEL=ID_OR_URL`` specs, ``playlists_file`` a file of
+    ``label,playlist`` lines, ``tracks_files`` track tables (``id_column`` and
+    ``label_column`` detected when None). The other fields are the options of
+    :func:`mer_classic.fetch.crawl` (``out`` None: ``<data dir>/raw``), which checks
+    them together with the sources before any request. ``client_secret`` is left out
+    of the repr.
+
+    Raises
+    ------
+    ParameterError
+        On a ``--playlist`` spec that is not ``LABEL=PLAYLIST_ID_OR_URL``.
+    """
+
+    playlists: tuple[str, ...] = ()
+    playlists_file: str | os.PathLike[str] | None = None
+    tracks_files: tuple[str | os.PathLike[str], ...] = ()
+    id_column: str | None = None
+    label_column: str | None = None
+    out: str | os.PathLike[str] | None = None
+    auth: str = "client"
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    attributes: str = "spotify"
+    previews: bool = True
+    require_audio: bool = False
+    offline: bool = False
+    market: str | None = None
+    resume: bool = False
+    force: bool = False
+    max_wait: float = 300.0
+    deadline: float = DEFAULT_DEADLINE
+    max_preview_bytes: int = MAX_PREVIEW_BYTES
+    open_browser: bool = True
+    quiet: bool = True
+    resume_command: str | None = None
+    playlist_sources: tuple[PlaylistSource, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "playlists", tuple(self.playlists))
+        object.__setattr__(self, "tracks_files", tuple(self.tracks_files))
+        object.__setattr__(
+            self,
+            "playlist_sources",
+            tuple(parse_playlist_option(spec) for spec in self.playlists),
+        )
+
+
+@dataclass
+class FetchRun:
+    """What :func:`run_fetch` did: ``summary`` is :func:`mer_classic.fetch.crawl`'s
+    summary (tracks per label, audio and attribute counts, conflicts, skipped
+    sources, requests); ``out`` the folder holding tracks.csv."""
+
+    settings: FetchSettings
+    summary: dict[str, Any]
+
+    @property
+    def out(self) -> Any:
+        """The output folder (as the crawl's summary names it)."""
+        return self.summary["out"]
+
+
+def run_fetch(settings: FetchSettings) -> FetchRun:
     """Build tracks.csv from playlists and track tables; what ``mer-classic fetch`` runs.
 
-    ``crawl_options`` go to :func:`mer_classic.fetch.crawl` (``out``, ``auth``,
-    ``attributes``, ``previews``, ``offline``, ``resume``, ``force`` ...). Returns the
-    summary lines.
+    The summary lines are formatted by the CLI (``cli/fetch.py``) from the result.
     """
-    from mer_classic.fetch import crawl
-    from mer_classic.fetch._sources import (
-        parse_playlist_option,
-        read_playlists_file,
-        read_tracks_file,
-    )
-
-    sources: list[Any] = [parse_playlist_option(spec) for spec in playlists]
-    if playlists_file is not None:
-        sources += read_playlists_file(playlists_file)
+    s = settings
+    sources: list[Any] = list(s.playlist_sources)
+    if s.playlists_file is not None:
+        sources += read_playlists_file(s.playlists_file)
     sources += [
-        read_tracks_file(p, id_column=id_column, label_column=label_column)
-        for p in tracks_files
+        read_tracks_file(p, id_column=s.id_column, label_column=s.label_column)
+        for p in s.tracks_files
     ]
-    summary = crawl(sources, **crawl_options)
-    labels = ", ".join(f"{k} {v}" for k, v in summary["labels"].items())
-    lines = [
-        f"{summary['tracks']} tracks ({labels}) written to {summary['out']}",
-        f"audio: {summary['with_audio']} with, {summary['without_audio']} without; "
-        f"attributes: {summary['with_attributes']} with ({summary['attributes']})",
-    ]
-    if summary["conflicts"]["tracks"]:
-        lines.append(
-            f"conflicts: {summary['conflicts']['tracks']} tracks under two labels "
-            "left out (see conflicts.csv)"
-        )
-    lines += [
-        f"skipped {problem['source']}: {problem['reason']}"
-        for problem in summary["problems"]
-    ]
-    lines.append(f"requests: {summary['requests_this_run']['total']} this run")
-    return "\n".join(lines)
+    summary = crawl(
+        sources,
+        out=s.out,
+        auth=s.auth,
+        client_id=s.client_id,
+        client_secret=s.client_secret,
+        attributes=s.attributes,
+        previews=s.previews,
+        require_audio=s.require_audio,
+        offline=s.offline,
+        market=s.market,
+        resume=s.resume,
+        force=s.force,
+        max_wait=s.max_wait,
+        deadline=s.deadline,
+        max_preview_bytes=s.max_preview_bytes,
+        open_browser=s.open_browser,
+        quiet=s.quiet,
+        resume_command=s.resume_command,
+    )
+    return FetchRun(settings=s, summary=summary)
 
 
 def run_report(run_dir: str | os.PathLike[str]) -> tuple[str, Path]:
