@@ -19,12 +19,15 @@ from mer_classic.fetch import crawl, read_playlists_file, read_tracks_file
 from mer_classic.fetch._previews import MAX_PREVIEW_BYTES
 from mer_classic.fetch._session import DEFAULT_DEADLINE
 from mer_classic.fetch._sources import PlaylistSource, parse_playlist_option
+from mer_classic.report import render_report
+from mer_classic.report._files import HTML_FILE
 
 __all__ = [
     "ExtractRun",
     "ExtractSettings",
     "FetchRun",
     "FetchSettings",
+    "ReportRun",
     "open_page",
     "run_extract",
     "run_fetch",
@@ -241,25 +244,28 @@ def run_fetch(settings: FetchSettings) -> FetchRun:
     return FetchRun(settings=s, summary=summary)
 
 
-def run_report(run_dir: str | os.PathLike[str]) -> tuple[str, Path]:
+@dataclass
+class ReportRun:
+    """What :func:`run_report` wrote: ``markdown`` (report.md) and ``html``
+    (index.html; None for a folder written before dynamic runs got a page)."""
+
+    markdown: Path
+    html: Path | None = None
+
+    @property
+    def page(self) -> Path:
+        """The file to open: ``index.html``, else ``report.md``."""
+        return self.html if self.html is not None else self.markdown
+
+
+def run_report(run_dir: str | os.PathLike[str]) -> ReportRun:
     """Redraw a run folder's reports; what ``mer-classic report`` runs.
 
-    Returns
-    -------
-    text : str
-        What was written.
-    page : Path
-        The file to open: ``index.html`` (every run kind has one), or ``report.md``
-        for a folder written before dynamic runs got a page.
+    The line saying what was written is formatted by the CLI (``cli/report.py``).
     """
-    from mer_classic.report import render_report
-    from mer_classic.report._files import HTML_FILE
-
     md = render_report(run_dir)
     page = md.parent / HTML_FILE
-    if page.exists():
-        return f"wrote {md} and {page}", page
-    return f"wrote {md}", md
+    return ReportRun(markdown=md, html=page if page.exists() else None)
 
 
 @contextlib.contextmanager
