@@ -7,17 +7,21 @@ import pathlib
 import click
 from mer_classic.cli._options import jobs_option, quiet_option, scheduler_option
 
+from mer_classic.exceptions import ParameterError
+
 __all__ = ["extract", "COMMANDS", "EXIT_SOME_FAILED"]
 
 #: exit code when the table was written but some files failed (see the errors CSV)
 EXIT_SOME_FAILED = 3
+#: failed files listed on stderr (all are in the errors CSV)
+SHOWN_ERRORS = 10
 
 
 def _check_features(value: str | None) -> tuple[str, ...] | None:
     """``--features`` → canonical group tuple; an unknown group is a usage error."""
     if value is None:
         return None
-    from mer_classic.exceptions import ParameterError
+    # lazy: the feature names load scipy (test_help_does_not_import_heavy_libraries)
     from mer_classic.features._names import resolve_feature_groups
 
     try:
@@ -161,10 +165,11 @@ def extract(
     if metadata_columns is not None and metadata is None:
         raise click.UsageError("--metadata-columns needs --metadata")
     keep = [c.strip() for c in (metadata_columns or "").split(",") if c.strip()]
-    from mer_classic.workflows import run_extract
+    # lazy: the library imports librosa (test_help_does_not_import_heavy_libraries)
+    from mer_classic.workflows._commands import ExtractSettings, run_extract
 
-    text, problems = run_extract(
-        inputs,
+    settings = ExtractSettings(
+        inputs=tuple(inputs),
         out=out,
         n_jobs=jobs,
         sr=sr,
@@ -172,6 +177,7 @@ def extract(
         duration=duration,
         segment=segment,
         window=window,
+        features=features,
         label_from_folder=label_from_folder,
         cache_dir=cache_dir,
         no_cache=no_cache,
@@ -180,13 +186,45 @@ def extract(
         force=force,
         metadata=metadata,
         metadata_id=metadata_id,
-        metadata_columns=keep,
-        features=features,
+        metadata_columns=tuple(keep),
     )
-    click.echo(text)
+    run = run_extract(settings)
+    click.echo(extract_summary(run))
+    problems = extract_problems(run)
     if problems:
         click.echo("\n".join(problems), err=True)
         click.get_current_context().exit(EXIT_SOME_FAILED)
+
+
+def extract_summary(run) -> str:
+    """The lines ``extract`` prints on stdout, formatted from an ``ExtractRun``."""
+    result = run.result
+    lines: list[str] = []
+    if result.n_resumed:
+        lines.append(f"Resumed: {result.n_resumed} file(s) from the interrupted run.")
+    n_ok = result.n_cached + result.n_computed
+    lines.append(
+        f"Extracted {n_ok} file(s) ({result.n_cached} from cache, "
+        f"{result.n_computed} computed) "
+        f"→ {run.out} ({result.n_rows} rows x {result.n_features} features)"
+    )
+    lines += [f"  note: {note}" for note in result.notes]
+    if result.n_skipped:
+        lines.append(
+            f"Skipped {result.n_skipped} tracks-CSV row(s) without audio_path."
+        )
+    return "\n".join(lines)
+
+
+def extract_problems(run) -> list[str]:
+    """The stderr lines about failed files (the first :data:`SHOWN_ERRORS`; all are
+    in the errors CSV), empty when none failed."""
+    failed = run.failed
+    if not failed:
+        return []
+    return [f"{len(failed)} file(s) failed; see {run.errors_file}:"] + [
+        f"  {path}: {reason}" for path, reason in failed[:SHOWN_ERRORS]
+    ]
 
 
 COMMANDS = [extract]

@@ -139,38 +139,60 @@ def fetch(
         raise click.UsageError("--resume and --force exclude each other")
     if offline and (playlists or playlists_file):
         raise click.UsageError("--offline works with --tracks only")
-    from mer_classic.workflows import run_fetch
+    # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
+    from mer_classic.workflows._commands import FetchSettings, run_fetch
 
-    click.echo(
-        run_fetch(
-            playlists=playlists,
-            playlists_file=playlists_file,
-            tracks_files=tracks_files,
-            id_column=id_column,
-            label_column=label_column,
-            out=out,
-            auth=auth,
-            client_id=client_id,
-            client_secret=client_secret,
-            attributes=attributes,
-            previews=previews,
-            require_audio=require_audio,
-            offline=offline,
-            market=market,
-            resume=resume,
-            force=force,
-            max_wait=max_wait,
-            deadline=deadline,
-            max_preview_bytes=int(max_preview_mb * 1_000_000),
-            open_browser=not no_browser,
-            quiet=quiet or not sys.stderr.isatty(),
-            resume_command=command_line(
-                click.get_current_context(),
-                add=["--resume"],
-                omit=("resume", "force", "client_secret"),
-            ),
-        )
+    settings = FetchSettings(
+        playlists=tuple(playlists),
+        playlists_file=playlists_file,
+        tracks_files=tuple(tracks_files),
+        id_column=id_column,
+        label_column=label_column,
+        out=out,
+        auth=auth,
+        client_id=client_id,
+        client_secret=client_secret,
+        attributes=attributes,
+        previews=previews,
+        require_audio=require_audio,
+        offline=offline,
+        market=market,
+        resume=resume,
+        force=force,
+        max_wait=max_wait,
+        deadline=deadline,
+        max_preview_bytes=int(max_preview_mb * 1_000_000),
+        open_browser=not no_browser,
+        quiet=quiet or not sys.stderr.isatty(),
+        resume_command=command_line(
+            click.get_current_context(),
+            add=["--resume"],
+            omit=("resume", "force", "client_secret"),
+        ),
     )
+    click.echo(fetch_summary(run_fetch(settings)))
+
+
+def fetch_summary(run) -> str:
+    """The lines ``fetch`` prints, formatted from a ``FetchRun``."""
+    summary = run.summary
+    labels = ", ".join(f"{k} {v}" for k, v in summary["labels"].items())
+    lines = [
+        f"{summary['tracks']} tracks ({labels}) written to {summary['out']}",
+        f"audio: {summary['with_audio']} with, {summary['without_audio']} without; "
+        f"attributes: {summary['with_attributes']} with ({summary['attributes']})",
+    ]
+    if summary["conflicts"]["tracks"]:
+        lines.append(
+            f"conflicts: {summary['conflicts']['tracks']} tracks under two labels "
+            "left out (see conflicts.csv)"
+        )
+    lines += [
+        f"skipped {problem['source']}: {problem['reason']}"
+        for problem in summary["problems"]
+    ]
+    lines.append(f"requests: {summary['requests_this_run']['total']} this run")
+    return "\n".join(lines)
 
 
 COMMANDS = [fetch]

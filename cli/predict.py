@@ -84,25 +84,65 @@ def predict(
         )
     if smooth and not segments:
         raise click.UsageError("--smooth is only used with --segments")
-    from mer_classic.workflows import run_predict
+    # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
+    from mer_classic.workflows._predict import PredictSettings, run_predict
 
-    text, problems = run_predict(
+    settings = PredictSettings(
         model_path=model_path,
-        audio=audio,
+        audio=tuple(audio),
         data=data,
         id_col=id_col,
         out=out,
         fmt=fmt,
         segments=segments,
+        smooth=smooth,
         force=force,
         n_jobs=jobs,
         quiet=quiet,
-        smooth=smooth,
     )
-    click.echo(text, nl=out is not None or (data is None and fmt == "json"))
+    run = run_predict(settings)
+    click.echo(
+        predict_text(run), nl=out is not None or (data is None and fmt == "json")
+    )
+    problems = predict_problems(run)
     if problems:
         click.echo("\n".join(problems), err=True)
         click.get_current_context().exit(EXIT_SOME_FAILED)
+
+
+def predict_text(run) -> str:
+    """What ``predict`` prints on stdout, from a ``PredictRun``: the predictions
+    (without ``--out``) or the lines saying what was written."""
+    from mer_classic.workflows import table_text
+
+    s = run.settings
+    if run.out is None:
+        return table_text(run.predictions, s.fmt)
+    lines = [f"wrote {len(run.predictions)} prediction(s) to {run.out}"]
+    note = run.range_note
+    if note:  # one line per batch (per track with segments, never per segment)
+        lines.append(f"  note: {note}")
+    if run.segments_file is not None:
+        lines.append(
+            f"wrote {len(run.audio.segments)} segment row(s) to {run.segments_file} "
+            f"and {run.figure}"
+            + (f" (smoothed over {s.smooth:g} s)" if s.smooth > 0 else "")
+        )
+        n, shown = run.curve_tracks, run.curve_tracks_shown
+        if n > shown:
+            lines.append(
+                f"  note: the figure shows the first {shown} of {n} tracks "
+                f"({n - shown} left out); every track's curve is in {run.segments_file}"
+            )
+    return "\n".join(lines)
+
+
+def predict_problems(run) -> list[str]:
+    """The stderr lines about audio files that could not be used (empty when none)."""
+    problems = [f"  {path}: {reason}" for path, reason in run.failed]
+    if problems:
+        problems.insert(0, f"{len(problems)} file(s) could not be used:")
+    return problems
 
 
 COMMANDS = [predict]

@@ -21,13 +21,23 @@ def report(run_dir, open_page):
 
     Example: mer-classic report reports/svm-20260101-120000 --open
     """
+    # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
     from mer_classic.workflows import open_page as open_in_browser
     from mer_classic.workflows import run_report
 
-    text, page = run_report(run_dir)
-    click.echo(text)
-    if open_page and not open_in_browser(page):
-        click.echo(f"no web browser found; open the page yourself: {page}", err=True)
+    run = run_report(run_dir)
+    click.echo(report_summary(run))
+    if open_page and not open_in_browser(run.page):
+        click.echo(
+            f"no web browser found; open the page yourself: {run.page}", err=True
+        )
+
+
+def report_summary(run) -> str:
+    """The line ``report`` prints, formatted from a ``ReportRun``."""
+    if run.html is not None:
+        return f"wrote {run.markdown} and {run.html}"
+    return f"wrote {run.markdown}"
 
 
 COMMANDS = [report]

@@ -478,12 +478,12 @@ def test_model_trained_on_segments(audio_dir: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("which", ["table", "audio"])
 def test_unknown_format_is_refused_before_any_work(tmp_path: Path, which: str) -> None:
     """A bad ``fmt`` is named before the model is loaded (the path here does not exist)."""
-    from mer_classic.workflows import run_predict
+    from mer_classic.workflows._predict import PredictSettings
 
     missing = tmp_path / "no-such-run"
     kwargs = {"data": tmp_path / "x.csv"} if which == "table" else {"audio": [missing]}
     with pytest.raises(ParameterError, match="fmt must be 'csv' or 'json'; got 'xlsx'"):
-        run_predict(model_path=missing, fmt="xlsx", **kwargs)
+        PredictSettings(model_path=missing, fmt="xlsx", **kwargs)
 
 
 def test_cli_segments_smooth_and_left_out_tracks(

@@ -1,8 +1,9 @@
 """Every command body as a library call: what each ``mer-classic`` command runs.
 
-Each ``run_*`` function takes plain values (paths, names, flags), does the job, writes
-its outputs atomically and returns a short human summary for the CLI to echo; each
-CLI command is one call to one of them.
+Each ``run_*`` function takes one frozen settings object (validated once, on
+construction) or plain values, does the job, writes its outputs atomically and returns
+a result object; the CLI formats the summary lines from it. Each CLI command is one
+call to one of them.
 
 - ``_train``: :func:`run_train` (a ``TrainSettings`` in, a ``TrainRun`` out),
   :func:`run_train_dynamic` (``DynamicSettings`` → ``DynamicRun``), :func:`run_evaluate`
@@ -10,9 +11,12 @@ CLI command is one call to one of them.
   settings and result classes stay in the private module (the CLI builds them and
   formats the results in ``cli/_summaries.py``);
 - ``_predict``: :func:`run_predict` (table or audio), :func:`run_predict_audio`,
-  :func:`run_predict_table`;
+  :func:`run_predict_table` (a ``_predict.PredictSettings`` in, a
+  ``_predict.PredictRun`` out; both private: the CLI builds them);
 - ``_commands``: :func:`run_extract`, :func:`run_fetch`, :func:`run_report`,
-  :func:`open_page`;
+  :func:`open_page` (``_commands.ExtractSettings`` → ``ExtractRun``,
+  ``FetchSettings`` → ``FetchRun``, a ``ReportRun`` out; private: the CLI builds
+  them and formats the summary lines);
 - ``_output``: the CSV/JSON table writer the prediction commands share.
 """
 

@@ -6,170 +6,266 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["open_page", "run_extract", "run_fetch", "run_report"]
+from mer_classic.config import data_dir
+from mer_classic.exceptions import ParameterError
+from mer_classic.features import FeatureSettings, extract_to_csv
+from mer_classic.features._batch import ExtractionResult, errors_path_for
+from mer_classic.fetch import crawl, read_playlists_file, read_tracks_file
+from mer_classic.fetch._previews import MAX_PREVIEW_BYTES
+from mer_classic.fetch._session import DEFAULT_DEADLINE
+from mer_classic.fetch._sources import PlaylistSource, parse_playlist_option
+from mer_classic.report import render_report
+from mer_classic.report._files import HTML_FILE
 
-#: failed files listed on stderr by ``extract`` (all are in the errors CSV)
-SHOWN_ERRORS = 10
+__all__ = [
+    "ExtractRun",
+    "ExtractSettings",
+    "FetchRun",
+    "FetchSettings",
+    "ReportRun",
+    "open_page",
+    "run_extract",
+    "run_fetch",
+    "run_report",
+]
 
 
-def run_extract(
-    inputs: Sequence[str | os.PathLike[str]],
-    *,
-    out: str | os.PathLike[str] | None = None,
-    n_jobs: int = 1,
-    sr: int = 22050,
-    offset: float | None = None,
-    duration: float | None = None,
-    segment: float | None = None,
-    window: float = 1.0,
-    label_from_folder: bool = False,
-    cache_dir: str | os.PathLike[str] | None = None,
-    no_cache: bool = False,
-    scheduler: str | None = None,
-    quiet: bool = False,
-    force: bool = False,
-    metadata: str | os.PathLike[str] | None = None,
-    metadata_id: str | None = None,
-    metadata_columns: Sequence[str] = (),
-    features: Any = None,
-) -> tuple[str, list[str]]:
+@dataclass(frozen=True)
+class ExtractSettings:
+    """Everything ``mer-classic extract`` needs, validated once on construction.
+
+    The fields are the command's options (``n_jobs`` is ``--jobs``); ``out`` None
+    means ``DATA_DIR/features/features.csv`` and ``cache_dir`` None
+    ``DATA_DIR/cache/features`` (``DATA_DIR``: :func:`mer_classic.config.data_dir`,
+    read when the run starts). ``features`` None extracts the default groups.
+    ``feature_settings`` is the :class:`~mer_classic.features.FeatureSettings` built
+    from ``sr``, ``offset``, ``duration``, ``segment``, ``window`` and ``features``.
+
+    Raises
+    ------
+    ParameterError
+        On bad extraction settings (the messages of ``FeatureSettings``) and on
+        ``cache_dir`` with ``no_cache``. ``metadata_id`` or ``metadata_columns``
+        without ``metadata`` are refused by
+        :func:`~mer_classic.features.extract_to_csv`.
+    """
+
+    inputs: tuple[str | os.PathLike[str], ...]
+    out: Path | None = None
+    n_jobs: int = 1
+    sr: int = 22050
+    offset: float | None = None
+    duration: float | None = None
+    segment: float | None = None
+    window: float = 1.0
+    features: Any = None
+    label_from_folder: bool = False
+    cache_dir: str | os.PathLike[str] | None = None
+    no_cache: bool = False
+    scheduler: str | None = None
+    quiet: bool = False
+    force: bool = False
+    metadata: str | os.PathLike[str] | None = None
+    metadata_id: str | None = None
+    metadata_columns: tuple[str, ...] = ()
+    feature_settings: FeatureSettings = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+        object.__setattr__(self, "metadata_columns", tuple(self.metadata_columns))
+        if self.out is not None:
+            object.__setattr__(self, "out", Path(self.out))
+        if self.no_cache and self.cache_dir is not None:
+            raise ParameterError("--cache-dir and --no-cache cannot be used together")
+        feature_settings = FeatureSettings(
+            sr=self.sr,
+            offset=self.offset,
+            duration=self.duration,
+            segment=self.segment,
+            window=self.window,
+            features=self.features,  # None: the default groups
+        )
+        object.__setattr__(self, "feature_settings", feature_settings)
+
+
+@dataclass
+class ExtractRun:
+    """What :func:`run_extract` did: the material of the command's summary lines.
+
+    ``out`` is the feature table written, ``result`` the
+    :class:`~mer_classic.features.ExtractionResult` (counts, notes, failed files),
+    ``errors_file`` the sibling CSV listing the failed files (written only when
+    some failed).
+    """
+
+    settings: ExtractSettings
+    out: Path
+    result: ExtractionResult
+    errors_file: Path
+
+    @property
+    def failed(self) -> list[tuple[Any, Any]]:
+        """``(path, reason)`` of each file that failed, in input order."""
+        return [(row.path, row.reason) for row in self.result.errors.itertuples()]
+
+
+def run_extract(settings: ExtractSettings) -> ExtractRun:
     """Extract features into ``out`` (locally or on Dask); what ``mer-classic extract`` runs.
 
-    Returns
-    -------
-    text : str
-        The summary lines.
-    problems : list of str
-        Lines about files that failed (empty when none did), for stderr.
+    The summary lines are formatted by the CLI (``cli/extract.py``) from the result.
     """
-    from mer_classic.config import data_dir
-    from mer_classic.features import FeatureSettings, extract_to_csv
-    from mer_classic.features._batch import errors_path_for
-
-    out = Path(out) if out is not None else data_dir() / "features" / "features.csv"
-    cache = None if no_cache else (cache_dir or data_dir() / "cache" / "features")
-    settings = FeatureSettings(
-        sr=sr,
-        offset=offset,
-        duration=duration,
-        segment=segment,
-        window=window,
-        features=features,  # None: the default groups
-    )
-    lines: list[str] = []
-    result: Any
+    s = settings
+    out = s.out if s.out is not None else data_dir() / "features" / "features.csv"
+    cache = None if s.no_cache else (s.cache_dir or data_dir() / "cache" / "features")
     result = extract_to_csv(
-        inputs,
+        s.inputs,
         out,
-        label_from_folder=label_from_folder,
-        settings=settings,
-        n_jobs=n_jobs,
-        scheduler=scheduler,
+        label_from_folder=s.label_from_folder,
+        settings=s.feature_settings,
+        n_jobs=s.n_jobs,
+        scheduler=s.scheduler,
         cache_dir=cache,
-        quiet=quiet,
-        force=force,
-        metadata=metadata,
-        metadata_id=metadata_id,
-        metadata_columns=metadata_columns,
+        quiet=s.quiet,
+        force=s.force,
+        metadata=s.metadata,
+        metadata_id=s.metadata_id,
+        metadata_columns=s.metadata_columns,
     )
-    shape = (result.n_rows, result.n_features)
-    if result.n_resumed:
-        lines.append(f"Resumed: {result.n_resumed} file(s) from the interrupted run.")
-    n_ok = result.n_cached + result.n_computed
-    lines.append(
-        f"Extracted {n_ok} file(s) ({result.n_cached} from cache, "
-        f"{result.n_computed} computed) "
-        f"→ {out} ({shape[0]} rows x {shape[1]} features)"
+    return ExtractRun(
+        settings=s, out=out, result=result, errors_file=errors_path_for(out)
     )
-    lines += [f"  note: {note}" for note in result.notes]
-    if result.n_skipped:
-        lines.append(
-            f"Skipped {result.n_skipped} tracks-CSV row(s) without audio_path."
-        )
-    problems: list[str] = []
-    if len(result.errors):
-        problems.append(
-            f"{len(result.errors)} file(s) failed; see {errors_path_for(out)}:"
-        )
-        problems += [
-            f"  {row.path}: {row.reason}"
-            for row in result.errors.head(SHOWN_ERRORS).itertuples()
-        ]
-    return "\n".join(lines), problems
 
 
-def run_fetch(
-    *,
-    playlists: Sequence[str] = (),
-    playlists_file: str | os.PathLike[str] | None = None,
-    tracks_files: Sequence[str | os.PathLike[str]] = (),
-    id_column: str | None = None,
-    label_column: str | None = None,
-    **crawl_options: Any,
-) -> str:
+@dataclass(frozen=True)
+class FetchSettings:
+    """Everything ``mer-classic fetch`` needs; the ``--playlist`` specs are parsed once
+    on construction.
+
+    ``playlists`` are ``LABEL=ID_OR_URL`` specs, ``playlists_file`` a file of
+    ``label,playlist`` lines, ``tracks_files`` track tables (``id_column`` and
+    ``label_column`` detected when None). The other fields are the options of
+    :func:`mer_classic.fetch.crawl` (``out`` None: ``<data dir>/raw``), which checks
+    them together with the sources before any request. ``client_secret`` is left out
+    of the repr.
+
+    Raises
+    ------
+    ParameterError
+        On a ``--playlist`` spec that is not ``LABEL=PLAYLIST_ID_OR_URL``.
+    """
+
+    playlists: tuple[str, ...] = ()
+    playlists_file: str | os.PathLike[str] | None = None
+    tracks_files: tuple[str | os.PathLike[str], ...] = ()
+    id_column: str | None = None
+    label_column: str | None = None
+    out: str | os.PathLike[str] | None = None
+    auth: str = "client"
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    attributes: str = "spotify"
+    previews: bool = True
+    require_audio: bool = False
+    offline: bool = False
+    market: str | None = None
+    resume: bool = False
+    force: bool = False
+    max_wait: float = 300.0
+    deadline: float = DEFAULT_DEADLINE
+    max_preview_bytes: int = MAX_PREVIEW_BYTES
+    open_browser: bool = True
+    quiet: bool = True
+    resume_command: str | None = None
+    playlist_sources: tuple[PlaylistSource, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "playlists", tuple(self.playlists))
+        object.__setattr__(self, "tracks_files", tuple(self.tracks_files))
+        object.__setattr__(
+            self,
+            "playlist_sources",
+            tuple(parse_playlist_option(spec) for spec in self.playlists),
+        )
+
+
+@dataclass
+class FetchRun:
+    """What :func:`run_fetch` did: ``summary`` is :func:`mer_classic.fetch.crawl`'s
+    summary (tracks per label, audio and attribute counts, conflicts, skipped
+    sources, requests); ``out`` the folder holding tracks.csv."""
+
+    settings: FetchSettings
+    summary: dict[str, Any]
+
+    @property
+    def out(self) -> Any:
+        """The output folder (as the crawl's summary names it)."""
+        return self.summary["out"]
+
+
+def run_fetch(settings: FetchSettings) -> FetchRun:
     """Build tracks.csv from playlists and track tables; what ``mer-classic fetch`` runs.
 
-    ``crawl_options`` go to :func:`mer_classic.fetch.crawl` (``out``, ``auth``,
-    ``attributes``, ``previews``, ``offline``, ``resume``, ``force`` ...). Returns the
-    summary lines.
+    The summary lines are formatted by the CLI (``cli/fetch.py``) from the result.
     """
-    from mer_classic.fetch import crawl
-    from mer_classic.fetch._sources import (
-        parse_playlist_option,
-        read_playlists_file,
-        read_tracks_file,
-    )
-
-    sources: list[Any] = [parse_playlist_option(spec) for spec in playlists]
-    if playlists_file is not None:
-        sources += read_playlists_file(playlists_file)
+    s = settings
+    sources: list[Any] = list(s.playlist_sources)
+    if s.playlists_file is not None:
+        sources += read_playlists_file(s.playlists_file)
     sources += [
-        read_tracks_file(p, id_column=id_column, label_column=label_column)
-        for p in tracks_files
+        read_tracks_file(p, id_column=s.id_column, label_column=s.label_column)
+        for p in s.tracks_files
     ]
-    summary = crawl(sources, **crawl_options)
-    labels = ", ".join(f"{k} {v}" for k, v in summary["labels"].items())
-    lines = [
-        f"{summary['tracks']} tracks ({labels}) written to {summary['out']}",
-        f"audio: {summary['with_audio']} with, {summary['without_audio']} without; "
-        f"attributes: {summary['with_attributes']} with ({summary['attributes']})",
-    ]
-    if summary["conflicts"]["tracks"]:
-        lines.append(
-            f"conflicts: {summary['conflicts']['tracks']} tracks under two labels "
-            "left out (see conflicts.csv)"
-        )
-    lines += [
-        f"skipped {problem['source']}: {problem['reason']}"
-        for problem in summary["problems"]
-    ]
-    lines.append(f"requests: {summary['requests_this_run']['total']} this run")
-    return "\n".join(lines)
+    summary = crawl(
+        sources,
+        out=s.out,
+        auth=s.auth,
+        client_id=s.client_id,
+        client_secret=s.client_secret,
+        attributes=s.attributes,
+        previews=s.previews,
+        require_audio=s.require_audio,
+        offline=s.offline,
+        market=s.market,
+        resume=s.resume,
+        force=s.force,
+        max_wait=s.max_wait,
+        deadline=s.deadline,
+        max_preview_bytes=s.max_preview_bytes,
+        open_browser=s.open_browser,
+        quiet=s.quiet,
+        resume_command=s.resume_command,
+    )
+    return FetchRun(settings=s, summary=summary)
 
 
-def run_report(run_dir: str | os.PathLike[str]) -> tuple[str, Path]:
+@dataclass
+class ReportRun:
+    """What :func:`run_report` wrote: ``markdown`` (report.md) and ``html``
+    (index.html; None for a folder written before dynamic runs got a page)."""
+
+    markdown: Path
+    html: Path | None = None
+
+    @property
+    def page(self) -> Path:
+        """The file to open: ``index.html``, else ``report.md``."""
+        return self.html if self.html is not None else self.markdown
+
+
+def run_report(run_dir: str | os.PathLike[str]) -> ReportRun:
     """Redraw a run folder's reports; what ``mer-classic report`` runs.
 
-    Returns
-    -------
-    text : str
-        What was written.
-    page : Path
-        The file to open: ``index.html`` (every run kind has one), or ``report.md``
-        for a folder written before dynamic runs got a page.
+    The line saying what was written is formatted by the CLI (``cli/report.py``).
     """
-    from mer_classic.report import render_report
-    from mer_classic.report._files import HTML_FILE
-
     md = render_report(run_dir)
     page = md.parent / HTML_FILE
-    if page.exists():
-        return f"wrote {md} and {page}", page
-    return f"wrote {md}", md
+    return ReportRun(markdown=md, html=page if page.exists() else None)
 
 
 @contextlib.contextmanager

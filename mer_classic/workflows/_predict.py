@@ -1,27 +1,43 @@
-"""The ``predict`` command from audio: predictions, curve table and curve figure.
+"""The ``predict`` command: predictions from a feature table or from audio files.
 
-:func:`run_predict_audio` is what ``mer-classic predict AUDIO...`` runs: it predicts
-with :func:`mer_classic.predict.predict_audio_detailed`, then writes the per-track
-table and, with ``segments``, the curve table and its figure
-(:func:`mer_classic.report.plot_curves`).
+A :class:`PredictSettings` (validated once, on construction) goes in, a
+:class:`PredictRun` (what was predicted and written) comes out; the command's text is
+formatted by the CLI (``cli/predict.py``). :func:`run_predict_audio` predicts with
+:func:`mer_classic.predict.predict_audio_detailed`, then writes the per-track table
+and, with ``segments``, the curve table and its figure
+(:func:`mer_classic.report.plot_curves`); :func:`run_predict_table` predicts a feature
+table.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from mer_classic._io import check_writable, refuse_existing
+from mer_classic._persistence._files import load_model
 from mer_classic._persistence._ranges import count_out_of_range, out_of_range_note
+from mer_classic._table import read_csv
+from mer_classic.dynamic._align import smooth_curves
 from mer_classic.exceptions import ConfigError, ParameterError
-from mer_classic.workflows._output import check_format, table_text, write_table
+from mer_classic.labels import find_va_columns, quadrants_of_labels, va_to_quadrant
+from mer_classic.predict import AudioPredictions, predict_audio_detailed
+from mer_classic.report import _plots, plot_curves
+from mer_classic.workflows._output import check_format, write_table
 
-if TYPE_CHECKING:  # pragma: no cover
-    from mer_classic.predict import AudioPredictions
-
-__all__ = ["run_predict", "run_predict_audio", "run_predict_table", "segments_paths"]
+__all__ = [
+    "PredictRun",
+    "PredictSettings",
+    "run_predict",
+    "run_predict_audio",
+    "run_predict_table",
+    "segments_paths",
+]
 
 
 def segments_paths(out: Path, fmt: str) -> tuple[Path, Path]:
@@ -32,110 +48,160 @@ def segments_paths(out: Path, fmt: str) -> tuple[Path, Path]:
     )
 
 
-def run_predict_audio(
-    *,
-    model_path: str | os.PathLike[str],
-    inputs: Iterable[str | os.PathLike[str]],
-    out: str | os.PathLike[str] | None = None,
-    fmt: str = "csv",
-    segments: bool = False,
-    force: bool = False,
-    n_jobs: int = 1,
-    quiet: bool = True,
-    smooth: float = 0.0,
-) -> tuple[str, AudioPredictions]:
-    """Predict audio files and write the outputs; what ``mer-classic predict AUDIO...`` runs.
+@dataclass(frozen=True)
+class PredictSettings:
+    """Everything ``mer-classic predict`` needs, validated once on construction.
 
     Parameters
     ----------
     model_path : path-like
         Run folder or ``model.joblib``.
-    inputs : iterable of path-like
-        Audio files or folders.
+    audio : sequence of path-like, default=()
+        Audio files or folders (give these or ``data``).
+    data : path-like or None, default=None
+        Feature table (CSV) to predict instead of ``audio``.
+    id_col : str or None, default=None
+        Track id column of ``data``.
     out : path-like or None, default=None
-        Per-track predictions file; None returns the text for stdout. With
-        ``segments``, ``<out stem>.segments.<fmt>`` and ``<out stem>.segments.png`` are
-        written beside it.
+        Predictions file; None: the CLI prints the table. With ``segments``,
+        ``<out stem>.segments.<fmt>`` and ``<out stem>.segments.png`` are written
+        beside it.
     fmt : {'csv', 'json'}, default='csv'
         Output format.
     segments : bool, default=False
-        Also write the per-0.5 s curve (needs ``out``).
+        Audio only: also write the per-0.5 s curve (needs ``out``).
+    smooth : float, default=0.0
+        With ``segments``: centred moving average (seconds) over each track's
+        segment curves (:func:`mer_classic.dynamic._align.smooth_curves`); the label
+        (or quadrant) of a segment is then that of the smoothed values.
     force : bool, default=False
         Replace existing output files.
     n_jobs : int, default=1
-        Worker processes.
+        Worker processes for audio extraction (``--jobs``).
     quiet : bool, default=True
         Hide progress bars.
-    smooth : float, default=0.0
-        With ``segments``: centred moving average (seconds) over each track's
-        segment curves (:func:`mer_classic.dynamic._align.smooth_curves`); the label (or
-        quadrant) of a segment is then that of the smoothed values.
 
-    Returns
-    -------
-    text : str
-        The predictions (when ``out`` is None) or a summary of what was written.
-    result : AudioPredictions
-        Everything predicted, including the per-file errors.
+    Raises
+    ------
+    ParameterError
+        On an unknown ``fmt``, a negative ``smooth``, both or neither of ``audio``
+        and ``data``, ``segments`` with ``data``.
+    ConfigError
+        On ``segments`` without ``out``.
     """
-    from mer_classic._persistence._files import load_model
-    from mer_classic.predict import predict_audio_detailed
-    from mer_classic.report import plot_curves
-    from mer_classic.report._plots import MAX_CURVE_PLOTS
 
-    check_format(fmt)
-    if smooth < 0:
-        raise ParameterError(f"--smooth must be >= 0 seconds; got {smooth}")
-    if segments and out is None:
-        raise ConfigError(
-            "--segments writes a curve file and a figure; give --out FILE for them to sit beside"
-        )
-    targets: list[Path] = []
+    model_path: str | os.PathLike[str]
+    audio: tuple[str | os.PathLike[str], ...] = ()
+    data: str | os.PathLike[str] | None = None
+    id_col: str | None = None
+    out: Path | None = None
+    fmt: str = "csv"
+    segments: bool = False
+    smooth: float = 0.0
+    force: bool = False
+    n_jobs: int = 1
+    quiet: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "audio", tuple(self.audio or ()))
+        if self.out is not None:
+            object.__setattr__(self, "out", Path(self.out))
+        check_format(self.fmt)
+        if self.smooth < 0:
+            raise ParameterError(f"--smooth must be >= 0 seconds; got {self.smooth}")
+        if self.segments and self.out is None:
+            raise ConfigError(
+                "--segments writes a curve file and a figure; give --out FILE for them to sit beside"
+            )
+        if self.data is not None and self.audio:
+            raise ParameterError("give either AUDIO files/folders or --data, not both")
+        if self.data is None and not self.audio:
+            raise ParameterError("give AUDIO files/folders or --data FILE.csv")
+        if self.segments and self.data is not None:
+            raise ParameterError("--segments needs AUDIO files (not --data)")
+
+
+@dataclass
+class PredictRun:
+    """What :func:`run_predict` did: the material of the command's output.
+
+    ``predictions`` has one row per track (audio) or per table row; ``audio`` is
+    everything the audio batch produced (None for a table), its ``errors`` the files
+    that could not be used. ``out`` is None when nothing was written (the CLI prints
+    the table). With segments, ``segments_file`` and ``figure`` were written;
+    ``curve_tracks`` tracks have a curve, of which the figure shows
+    ``curve_tracks_shown``.
+    """
+
+    settings: PredictSettings
+    predictions: pd.DataFrame
+    audio: AudioPredictions | None = None
+    out: Path | None = None
+    n_out_of_range: int | None = None
+    segments_file: Path | None = None
+    figure: Path | None = None
+    curve_tracks: int = 0
+    curve_tracks_shown: int = 0
+
+    @property
+    def range_note(self) -> str | None:
+        """The one line about rows far outside the training range, or None."""
+        unit = "row" if self.audio is None else "clip"
+        return out_of_range_note(self.n_out_of_range, len(self.predictions), unit=unit)
+
+    @property
+    def failed(self) -> list[tuple[Any, Any]]:
+        """``(path, reason)`` of each audio file that could not be used."""
+        if self.audio is None:
+            return []
+        return [(row.path, row.reason) for row in self.audio.errors.itertuples()]
+
+
+def run_predict(settings: PredictSettings) -> PredictRun:
+    """What ``mer-classic predict`` runs: a feature table (``data``) or ``audio`` files."""
+    if settings.data is not None:
+        return run_predict_table(settings)
+    return run_predict_audio(settings)
+
+
+def run_predict_audio(settings: PredictSettings) -> PredictRun:
+    """Predict audio files and write the outputs; what ``mer-classic predict AUDIO...`` runs."""
+    s = settings
+    out = s.out
     if out is not None:
-        out = Path(out)
-        targets.append(out)
-        if segments:
-            targets += list(segments_paths(out, fmt))
-        refuse_existing(*targets, force=force)
+        targets = [out]
+        if s.segments:
+            targets += list(segments_paths(out, s.fmt))
+        refuse_existing(*targets, force=s.force)
         check_writable(out)
-    model = load_model(model_path)
+    model = load_model(s.model_path)
     res = predict_audio_detailed(
-        model, list(inputs), segments=segments, n_jobs=n_jobs, quiet=quiet
+        model, list(s.audio), segments=s.segments, n_jobs=s.n_jobs, quiet=s.quiet
+    )
+    run = PredictRun(
+        settings=s,
+        predictions=res.tracks,
+        audio=res,
+        n_out_of_range=count_out_of_range(res.tracks),
     )
     if out is None:
-        return table_text(res.tracks, fmt), res
-    write_table(res.tracks, out, fmt)
-    lines = [f"wrote {len(res.tracks)} prediction(s) to {out}"]
-    note = out_of_range_note(count_out_of_range(res.tracks), len(res.tracks))
-    if note:  # one line per batch (per track with segments, never per segment)
-        lines.append(f"  note: {note}")
-    if segments and res.segments is not None:
-        seg_file, png = segments_paths(out, fmt)
-        if smooth > 0:
-            res.segments = _smoothed(res.segments, model, smooth)
-        write_table(res.segments, seg_file, fmt)
+        return run
+    write_table(res.tracks, out, s.fmt)
+    run.out = out
+    if s.segments and res.segments is not None:
+        seg_file, png = segments_paths(out, s.fmt)
+        if s.smooth > 0:
+            res.segments = _smoothed(res.segments, model, s.smooth)
+        write_table(res.segments, seg_file, s.fmt)
         plot_curves(res.segments, model, png)
-        lines.append(
-            f"wrote {len(res.segments)} segment row(s) to {seg_file} and {png}"
-            + (f" (smoothed over {smooth:g} s)" if smooth > 0 else "")
-        )
-        n_tracks = res.segments.index.get_level_values("track_id").nunique()
-        if n_tracks > MAX_CURVE_PLOTS:
-            lines.append(
-                f"  note: the figure shows the first {MAX_CURVE_PLOTS} of {n_tracks} "
-                f"tracks ({n_tracks - MAX_CURVE_PLOTS} left out); every track's curve "
-                f"is in {seg_file}"
-            )
-    return "\n".join(lines), res
+        run.segments_file, run.figure = seg_file, png
+        run.curve_tracks = res.segments.index.get_level_values("track_id").nunique()
+        run.curve_tracks_shown = min(run.curve_tracks, _plots.MAX_CURVE_PLOTS)
+    return run
 
 
 def _smoothed(seg: Any, model: Any, window: float) -> Any:
     """Segment curves smoothed within each track; labels/quadrants follow the values."""
-    import numpy as np
-
-    from mer_classic.dynamic._align import smooth_curves
-    from mer_classic.labels import find_va_columns, quadrants_of_labels, va_to_quadrant
-
     seg = seg.copy()
     if model.task == "classify":
         cols = [c for c in seg.columns if str(c).startswith("proba_")]
@@ -159,88 +225,27 @@ def _smoothed(seg: Any, model: Any, window: float) -> Any:
     return seg
 
 
-def run_predict(
-    *,
-    model_path: str | os.PathLike[str],
-    audio: Iterable[str | os.PathLike[str]] = (),
-    data: str | os.PathLike[str] | None = None,
-    id_col: str | None = None,
-    out: str | os.PathLike[str] | None = None,
-    fmt: str = "csv",
-    segments: bool = False,
-    force: bool = False,
-    n_jobs: int = 1,
-    quiet: bool = True,
-    smooth: float = 0.0,
-) -> tuple[str, list[str]]:
-    """What ``mer-classic predict`` runs: a feature table (``data``) or ``audio`` files.
-
-    Returns
-    -------
-    text : str
-        The predictions (when ``out`` is None) or a summary of what was written.
-    problems : list of str
-        One line per audio file that could not be used (empty for a table).
-    """
-    if data is not None:
-        text = run_predict_table(
-            model_path=model_path,
-            data=data,
-            id_col=id_col,
-            out=out,
-            fmt=fmt,
-            force=force,
-        )
-        return text, []
-    text, result = run_predict_audio(
-        model_path=model_path,
-        inputs=audio,
-        out=out,
-        fmt=fmt,
-        segments=segments,
-        force=force,
-        n_jobs=n_jobs,
-        quiet=quiet,
-        smooth=smooth,
-    )
-    problems = [f"  {row.path}: {row.reason}" for row in result.errors.itertuples()]
-    if problems:
-        problems.insert(0, f"{len(result.errors)} file(s) could not be used:")
-    return text, problems
-
-
-def run_predict_table(
-    *,
-    model_path: str | os.PathLike[str],
-    data: str | os.PathLike[str],
-    id_col: str | None = None,
-    out: str | os.PathLike[str] | None = None,
-    fmt: str = "csv",
-    force: bool = False,
-) -> str:
-    """Predict a feature table; write ``out`` (CSV/JSON) or return the text for stdout.
+def run_predict_table(settings: PredictSettings) -> PredictRun:
+    """Predict a feature table; write ``out`` (CSV/JSON) when given.
 
     What ``mer-classic predict --data`` runs (see also :func:`run_predict`).
     """
-    from mer_classic._persistence._files import load_model
-    from mer_classic._table import read_csv
-
-    check_format(fmt)  # before any work
-    if out is not None:
-        refuse_existing(out, force=force)
-        check_writable(out)
-    model = load_model(model_path)
+    s = settings
+    if s.out is not None:
+        refuse_existing(s.out, force=s.force)
+        check_writable(s.out)
+    model = load_model(s.model_path)
     trained_id = (model.metadata.get("settings") or {}).get("id")
-    df = read_csv(data, text_columns=(id_col, trained_id))
-    if id_col is not None:
-        if id_col not in df.columns:
-            raise ConfigError(f"id column {id_col!r} not found in {str(data)!r}")
-        df = df.set_index(id_col)
+    df = read_csv(s.data, text_columns=(s.id_col, trained_id))
+    if s.id_col is not None:
+        if s.id_col not in df.columns:
+            raise ConfigError(f"id column {s.id_col!r} not found in {str(s.data)!r}")
+        df = df.set_index(s.id_col)
     preds = model.predict_frame(df)
-    if out is None:
-        return table_text(preds, fmt)
-    write_table(preds, out, fmt)
-    note = out_of_range_note(count_out_of_range(preds), len(preds), unit="row")
-    return f"wrote {len(preds)} prediction(s) to {out}" + (
-        f"\n  note: {note}" if note else ""
+    run = PredictRun(
+        settings=s, predictions=preds, n_out_of_range=count_out_of_range(preds)
     )
+    if s.out is not None:
+        write_table(preds, s.out, s.fmt)
+        run.out = s.out
+    return run
