@@ -2,7 +2,7 @@
 
 Extracts the default features of the 300 4Q dev clips (through the per-file cache),
 writes them as a table (in a temporary folder, never in the repository), and runs
-``mer-classic train`` as a user would (:func:`mer_classic.workflows.run_train`:
+``mer-classic train`` as a user would (:func:`mer_classic._workflows.run_train`:
 5-fold artist-grouped CV, grid search, SMOTE, importance on by default, one job) for
 each model. From each run folder it reads the timings (cross-validation, final fit,
 permutation importance) and ``importance.csv``: per unit (feature group by default)
@@ -60,7 +60,7 @@ def write_table(data: Path, cache_dir: Path, out: Path) -> Path:
 
 
 def one_run(table: Path, model: str, by: str, out: Path) -> dict[str, Any]:
-    from mer_classic.workflows._train import TrainSettings, run_train
+    from mer_classic._workflows import TrainSettings, run_train
 
     t0 = time.perf_counter()
     run_train(

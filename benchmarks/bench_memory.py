@@ -88,8 +88,8 @@ def make_model(d: Path) -> Path:
     """A logistic-regression model on 16 synthetic 10 s clips (default features)."""
     import soundfile as sf
 
+    from mer_classic._workflows import run_train
     from mer_classic.features import extract_features
-    from mer_classic.workflows import run_train
 
     files, labels = [], []
     for i in range(16):

@@ -36,9 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn.model_selection import ParameterGrid
 
     from mer_classic._table import load_table
+    from mer_classic._workflows import resolve_training_table
     from mer_classic.models import make_pipeline, model_names, param_grid
     from mer_classic.training import grid_fits
-    from mer_classic.workflows import resolve_training_table
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", type=Path)

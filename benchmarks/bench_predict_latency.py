@@ -145,8 +145,8 @@ def _training_clips(tmp: Path, n_per_class: int = 10) -> tuple[list[Path], list[
 
 
 def _make_model(tmp: Path) -> Path:
+    from mer_classic._workflows import run_train
     from mer_classic.features import extract_features
-    from mer_classic.workflows import run_train
 
     files, labels = _training_clips(tmp)
     X = extract_features(files, n_jobs=2)

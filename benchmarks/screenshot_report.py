@@ -195,9 +195,8 @@ def check_page(
 
 def _make_run(root: Path) -> Path:
     """An SVM run on the bundled data (grid search), with held-out importance."""
+    from mer_classic._workflows import TrainSettings, resolve_training_table, run_train
     from mer_classic.importance import add_importance_to_run
-    from mer_classic.workflows import resolve_training_table, run_train
-    from mer_classic.workflows._train import TrainSettings
 
     out = root / "run"
     run_train(

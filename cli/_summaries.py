@@ -1,7 +1,7 @@
 """The lines each model command prints, formatted from the library's result objects.
 
 The library computes and writes; these functions only turn a ``TrainRun``,
-``EvaluateRun`` or ``DynamicRun`` (``mer_classic.workflows._train``) into the text the
+``EvaluateRun`` or ``DynamicRun`` (``mer_classic._workflows._train``) into the text the
 command echoes, as sqlite-utils keeps its formatting next to click. Nothing here
 imports the library, so ``--help`` stays light.
 """

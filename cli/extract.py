@@ -166,7 +166,7 @@ def extract(
         raise click.UsageError("--metadata-columns needs --metadata")
     keep = [c.strip() for c in (metadata_columns or "").split(",") if c.strip()]
     # lazy: the library imports librosa (test_help_does_not_import_heavy_libraries)
-    from mer_classic.workflows._commands import ExtractSettings, run_extract
+    from mer_classic._workflows import ExtractSettings, run_extract
 
     settings = ExtractSettings(
         inputs=tuple(inputs),

@@ -140,7 +140,7 @@ def fetch(
     if offline and (playlists or playlists_file):
         raise click.UsageError("--offline works with --tracks only")
     # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
-    from mer_classic.workflows._commands import FetchSettings, run_fetch
+    from mer_classic._workflows import FetchSettings, run_fetch
 
     settings = FetchSettings(
         playlists=tuple(playlists),

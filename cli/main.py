@@ -2,7 +2,7 @@
 
 Each command lives in a small module of this package (``train.py``, ``extract.py``,
 ``fetch.py``, ``predict.py``, ``report.py``) that lists its commands in ``COMMANDS``;
-each command body parses options, makes one ``mer_classic.workflows.run_*`` call and
+each command body parses options, makes one ``mer_classic._workflows.run_*`` call and
 echoes its summary. Library errors (:class:`MerClassicError`) are
 mapped once, here, to ``Error: ...`` and exit code 1.
 """

@@ -85,7 +85,7 @@ def predict(
     if smooth and not segments:
         raise click.UsageError("--smooth is only used with --segments")
     # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
-    from mer_classic.workflows._predict import PredictSettings, run_predict
+    from mer_classic._workflows import PredictSettings, run_predict
 
     settings = PredictSettings(
         model_path=model_path,
@@ -113,7 +113,7 @@ def predict(
 def predict_text(run) -> str:
     """What ``predict`` prints on stdout, from a ``PredictRun``: the predictions
     (without ``--out``) or the lines saying what was written."""
-    from mer_classic.workflows import table_text
+    from mer_classic._workflows import table_text
 
     s = run.settings
     if run.out is None:

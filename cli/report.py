@@ -22,8 +22,8 @@ def report(run_dir, open_page):
     Example: mer-classic report reports/svm-20260101-120000 --open
     """
     # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
-    from mer_classic.workflows import open_page as open_in_browser
-    from mer_classic.workflows import run_report
+    from mer_classic._workflows import open_page as open_in_browser
+    from mer_classic._workflows import run_report
 
     run = run_report(run_dir)
     click.echo(report_summary(run))

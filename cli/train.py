@@ -222,7 +222,7 @@ def train(
         )
         return
     # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
-    from mer_classic.workflows._train import TrainSettings, run_train
+    from mer_classic._workflows import TrainSettings, run_train
 
     settings = TrainSettings(
         model=model,
@@ -281,7 +281,7 @@ def evaluate(model_path, data, target, group, id_col, out, force, quiet):
     Example: mer-classic evaluate --model reports/svm-20260101-120000 --data other.csv
     """
     # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
-    from mer_classic.workflows._train import EvaluateSettings, run_evaluate
+    from mer_classic._workflows import EvaluateSettings, run_evaluate
 
     settings = EvaluateSettings(
         model_path=model_path,
@@ -415,7 +415,7 @@ def train_dynamic(
 def _run_dynamic(**options: object) -> None:
     """Build the ``train-dynamic`` settings, run them and echo the summary."""
     # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
-    from mer_classic.workflows._train import DynamicSettings, run_train_dynamic
+    from mer_classic._workflows import DynamicSettings, run_train_dynamic
 
     click.echo(dynamic_summary(run_train_dynamic(DynamicSettings(**options))))
 

@@ -3,7 +3,7 @@
 The scores themselves are in :mod:`mer_classic._metrics` (re-exported here).
 
 (This module was ``mer_classic.evaluate``; the ``evaluate`` command is
-:func:`mer_classic.workflows.run_evaluate`.)
+:func:`mer_classic._workflows.run_evaluate`.)
 
 Nested by construction: when a grid is given, the hyper-parameters are chosen by
 a :class:`~sklearn.model_selection.GridSearchCV` that sees only the outer training

@@ -335,8 +335,8 @@ def test_cli_scheduler_without_dask_says_how_to_install(command, monkeypatch, tm
 
 def test_evaluate_refuses_an_existing_out_before_any_work(tmp_path):
     """An existing --out is named first, before the model or the table is read."""
+    from mer_classic._workflows import EvaluateSettings, run_evaluate
     from mer_classic.exceptions import ConfigError
-    from mer_classic.workflows._train import EvaluateSettings, run_evaluate
 
     out = tmp_path / "ev"
     out.mkdir()
@@ -352,7 +352,7 @@ def test_evaluate_refuses_an_existing_out_before_any_work(tmp_path):
 
 def test_unreadable_settings_sidecar_is_ignored_with_a_warning(tmp_path, caplog):
     """A sidecar that is not UTF-8 is skipped like a broken JSON one, no traceback."""
-    from mer_classic.workflows._train import _feature_settings_of
+    from mer_classic._workflows._train import _feature_settings_of
 
     data = tmp_path / "features.csv"
     data.write_text("a\n1\n", encoding="utf-8")

@@ -135,7 +135,7 @@ def test_gboost_grid_is_sized_for_small_tables():
 def test_prediction_tables_round_floats_to_six_digits(fmt, tmp_path):
     import pandas as pd
 
-    from mer_classic.workflows._output import table_text, write_table
+    from mer_classic._workflows._output import table_text, write_table
 
     df = pd.DataFrame(
         {"label": ["Q1"], "proba_Q1": [0.12345678912345678], "proba_Q2": [1 / 3]},

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from mer_classic.exceptions import ConfigError, ParameterError
-from mer_classic.workflows._commands import (
+from mer_classic._workflows._commands import (
     ExtractSettings,
     FetchSettings,
     ReportRun,
 )
-from mer_classic.workflows._predict import PredictSettings
+from mer_classic._workflows._predict import PredictSettings
+from mer_classic.exceptions import ConfigError, ParameterError
 
 
 def test_predict_settings_are_frozen_and_normalised(tmp_path: Path) -> None:

@@ -290,7 +290,7 @@ def test_cli_features_selects_columns(wavs: list[Path], tmp_path: Path) -> None:
 
 
 def _train(data: Path, out: Path) -> Path:
-    from mer_classic.workflows._train import TrainSettings, run_train
+    from mer_classic._workflows import TrainSettings, run_train
 
     run_train(TrainSettings(
         model="logreg", data=data, target=("label",), task="classify",

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from mer_classic.cli.main import main
 
 from mer_classic._crossval import baseline_scores, resolve_scoring, scoring_for
+from mer_classic._workflows import resolve_training_table
 from mer_classic.exceptions import ParameterError
 from mer_classic.training import train
-from mer_classic.workflows import resolve_training_table
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_repeats_headline_is_the_mean_with_sd(repeated):
 def test_repeats_headline_in_console_report_and_json(table, tmp_path):
     from mer_classic.cli._summaries import train_summary
 
-    from mer_classic.workflows._train import TrainSettings, run_train
+    from mer_classic._workflows import TrainSettings, run_train
 
     out = tmp_path / "run"
     settings = TrainSettings(

@@ -50,7 +50,7 @@ def _parse(text: str) -> _Page:
 
 
 def _train(out: Path, **kw: object) -> Path:
-    from mer_classic.workflows._train import TrainSettings, run_train
+    from mer_classic._workflows import TrainSettings, run_train
 
     args = dict(
         model="logreg",
@@ -138,8 +138,8 @@ def test_regression_page(reg_run: Path) -> None:
 
 @pytest.mark.slow
 def test_importance_section(clf_run: Path, tmp_path: Path) -> None:
+    from mer_classic._workflows import resolve_training_table
     from mer_classic.importance import add_importance_to_run
-    from mer_classic.workflows import resolve_training_table
 
     run = tmp_path / "run"
     shutil.copytree(clf_run, run)
@@ -216,7 +216,7 @@ def test_report_command_open(
     clf_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: bool
 ) -> None:
     """``--open`` hands the rebuilt index.html to the browser; no flag, no browser."""
-    import mer_classic.workflows as wf
+    import mer_classic._workflows as wf
 
     run = tmp_path / "run"
     shutil.copytree(clf_run, run)

@@ -105,8 +105,7 @@ def test_length_mismatch(clf_data: tuple) -> None:
 
 @pytest.mark.slow
 def test_run_folder_round_trip(tmp_path: Path) -> None:
-    from mer_classic.workflows import resolve_training_table, run_train
-    from mer_classic.workflows._train import TrainSettings
+    from mer_classic._workflows import TrainSettings, resolve_training_table, run_train
 
     run = tmp_path / "run"
     run_train(

@@ -72,7 +72,7 @@ def feature_table(audio_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def _train(data: Path, out: Path, **kw: object) -> Path:
-    from mer_classic.workflows._train import TrainSettings, run_train
+    from mer_classic._workflows import TrainSettings, run_train
 
     args = dict(
         model="logreg",
@@ -478,7 +478,7 @@ def test_model_trained_on_segments(audio_dir: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("which", ["table", "audio"])
 def test_unknown_format_is_refused_before_any_work(tmp_path: Path, which: str) -> None:
     """A bad ``fmt`` is named before the model is loaded (the path here does not exist)."""
-    from mer_classic.workflows._predict import PredictSettings
+    from mer_classic._workflows import PredictSettings
 
     missing = tmp_path / "no-such-run"
     kwargs = {"data": tmp_path / "x.csv"} if which == "table" else {"audio": [missing]}

@@ -14,7 +14,7 @@ from mer_classic.training import train
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    from mer_classic.workflows import resolve_training_table
+    from mer_classic._workflows import resolve_training_table
 
     t = resolve_training_table(
         None, target=[], task="classify", group=None, id_col=None, exclude=[]

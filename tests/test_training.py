@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from mer_classic._table import load_table
+from mer_classic._workflows import resolve_training_table
 from mer_classic.exceptions import DataError, ParameterError
 from mer_classic.training import score_predictions, train
-from mer_classic.workflows import resolve_training_table
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@
 loaded model: :func:`mer_classic.load_model` is the only function that turns a
 path into a model. The work lives in ``predict._audio`` (one row per track) and
 ``predict._curves`` (per-segment curves). The command that writes prediction
-files is :func:`mer_classic.workflows.run_predict_audio`.
+files is `mer-classic predict` (its body is private, in ``mer_classic._workflows``).
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ is left out of the result and listed in ``result.attrs["errors"]``.
 This module works on a loaded model (it never loads one, so ``MerModel.predict_audio``
 can call it); :mod:`mer_classic.predict` accepts a run folder too. The curve (segment)
 prediction lives in :mod:`mer_classic.predict._curves`, and the command that writes
-the files (:func:`~mer_classic.workflows.run_predict_audio`) in
-:mod:`mer_classic.workflows`.
+the files (:func:`~mer_classic._workflows.run_predict_audio`) in
+:mod:`mer_classic._workflows`.
 """
 
 from __future__ import annotations

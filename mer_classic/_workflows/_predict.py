@@ -23,12 +23,12 @@ from mer_classic._io import check_writable, refuse_existing
 from mer_classic._persistence._files import load_model
 from mer_classic._persistence._ranges import count_out_of_range, out_of_range_note
 from mer_classic._table import read_csv
+from mer_classic._workflows._output import check_format, write_table
 from mer_classic.dynamic._align import smooth_curves
 from mer_classic.exceptions import ConfigError, ParameterError
 from mer_classic.labels import find_va_columns, quadrants_of_labels, va_to_quadrant
 from mer_classic.predict import AudioPredictions, predict_audio_detailed
 from mer_classic.report import _plots, plot_curves
-from mer_classic.workflows._output import check_format, write_table
 
 __all__ = [
     "PredictRun",
