@@ -204,22 +204,11 @@ def train(
     if annotations is not None and not dynamic:
         raise click.UsageError("--annotations is only used with --dynamic")
     if dynamic:
-        _refuse_unhonoured(click.get_current_context())
-        _run_dynamic(
-            model=model,
-            data=data,
-            annotations=annotations,
-            target=tuple(target),
-            cv=cv,
-            repeats=repeats,
-            seed=seed,
-            grid=grid,
-            smooth=smooth,
-            n_jobs=jobs,
-            out=out,
-            force=force,
-            quiet=quiet,
-        )
+        ctx = click.get_current_context()
+        _refuse_unhonoured(ctx)
+        # the alias runs train-dynamic itself, with the options both commands share
+        shared = {p.name for p in train_dynamic.params} & set(ctx.params)
+        ctx.invoke(train_dynamic, **{name: ctx.params[name] for name in shared})
         return
     # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
     from mer_classic._workflows import TrainSettings, run_train
@@ -395,7 +384,10 @@ def train_dynamic(
 
     Example: mer-classic train-dynamic --data dynamic.csv --annotations annotations.csv
     """
-    _run_dynamic(
+    # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
+    from mer_classic._workflows import DynamicSettings, run_train_dynamic
+
+    settings = DynamicSettings(
         model=model,
         data=data,
         annotations=annotations,
@@ -410,14 +402,7 @@ def train_dynamic(
         force=force,
         quiet=quiet,
     )
-
-
-def _run_dynamic(**options: object) -> None:
-    """Build the ``train-dynamic`` settings, run them and echo the summary."""
-    # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
-    from mer_classic._workflows import DynamicSettings, run_train_dynamic
-
-    click.echo(dynamic_summary(run_train_dynamic(DynamicSettings(**options))))
+    click.echo(dynamic_summary(run_train_dynamic(settings)))
 
 
 COMMANDS = [train, train_dynamic, evaluate]
