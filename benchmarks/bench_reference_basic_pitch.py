@@ -107,6 +107,15 @@ def run_model(y: np.ndarray, session) -> dict[str, np.ndarray]:  # noqa: ANN001
     }
 
 
+def _read_cache(path: Path) -> dict[str, np.ndarray]:
+    """A cached npz, its float16 activations widened back to float32."""
+    d = np.load(path)
+    return {
+        k: d[k].astype(np.float32) if d[k].dtype == np.float16 else d[k]
+        for k in d.files
+    }
+
+
 def model_output(path: Path, cache: Path, session) -> dict[str, np.ndarray]:  # noqa: ANN001
     """basic-pitch's note / onset / contour activations, frame RMS and notes, cached."""
     c = cache / f"{path.stem}.npz"
@@ -129,11 +138,7 @@ def model_output(path: Path, cache: Path, session) -> dict[str, np.ndarray]:  # 
             seconds=seconds,
             duration=len(y) / SR,
         )
-    d = np.load(c)
-    res = {
-        k: d[k].astype(np.float32) if d[k].dtype == np.float16 else d[k]
-        for k in d.files
-    }
+    res = _read_cache(c)
     ce = cache / f"{path.stem}.events.npz"
     if not ce.exists():
         t0 = time.perf_counter()
@@ -183,11 +188,7 @@ def voice_output(path: Path, cache: Path, session) -> dict[str, np.ndarray]:  # 
             separation_seconds=t1 - t0,
             seconds=t2 - t1,
         )
-    d = np.load(c)
-    res = {
-        k: d[k].astype(np.float32) if d[k].dtype == np.float16 else d[k]
-        for k in d.files
-    }
+    res = _read_cache(c)
     ce = cache / f"{path.stem}.voice.events.npy"
     if not ce.exists():
         np.save(ce, note_events(res))

@@ -27,6 +27,7 @@ __all__ = [
     "seed_option",
     "grid_option",
     "command_line",
+    "settings_from_options",
 ]
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -155,3 +156,16 @@ def command_line(
                 parts += [param.opts[0], str(item)]
     parts += list(add)
     return " ".join([ctx.command_path, *(shlex.quote(p) for p in parts)])
+
+
+def settings_from_options(cls: Callable[..., Any], **options: Any) -> Any:
+    """Build a command's frozen settings object; a refused combination is a usage error.
+
+    The settings class holds the command's rules (it validates on construction); a
+    :class:`~mer_classic.exceptions.ParameterError` it raises becomes click's usage
+    error (``Error: ...``, exit code 2), so the command does not repeat the rule.
+    """
+    try:
+        return cls(**options)
+    except ParameterError as exc:
+        raise click.UsageError(str(exc)) from exc

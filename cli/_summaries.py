@@ -1,16 +1,33 @@
-"""The lines each model command prints, formatted from the library's result objects.
+"""The lines every command prints, formatted from the library's result objects.
 
-The library computes and writes; these functions only turn a ``TrainRun``,
-``EvaluateRun`` or ``DynamicRun`` (``mer_classic._workflows._train``) into the text the
-command echoes, as sqlite-utils keeps its formatting next to click. Nothing here
-imports the library, so ``--help`` stays light.
+The command bodies (``mer_classic._workflows``) compute and write and never print;
+these functions turn their results (``TrainRun``, ``DynamicRun``, ``EvaluateRun``,
+``PredictRun``, ``ExtractRun``, ``FetchRun``, ``ReportRun``) into the text the command
+echoes, as sqlite-utils keeps its formatting next to click. Only
+:func:`predict_text` reaches into the library (the table writer), lazily, so
+``--help`` stays light.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["dynamic_summary", "evaluate_summary", "format_metrics", "train_summary"]
+__all__ = [
+    "SHOWN_ERRORS",
+    "dynamic_summary",
+    "evaluate_summary",
+    "extract_problems",
+    "extract_summary",
+    "fetch_summary",
+    "format_metrics",
+    "predict_problems",
+    "predict_text",
+    "report_summary",
+    "train_summary",
+]
+
+#: failed files ``extract`` lists on stderr (all are in the errors CSV)
+SHOWN_ERRORS = 10
 
 
 def format_metrics(metrics: dict[str, Any]) -> str:
@@ -128,7 +145,7 @@ def evaluate_summary(run: Any) -> str:
     return (
         f"{run.model_name} on {run.source} ({run.n_rows} rows)\n  "
         + format_metrics(run.metrics)
-        + (f"\n  note: {run.out_of_range_note}" if run.out_of_range_note else "")
+        + (f"\n  note: {run.range_note}" if run.range_note else "")
         + f"\nwrote {run.out_dir}/ (index.html, report.md, metrics.json, predictions.csv)"
     )
 
@@ -152,3 +169,98 @@ def dynamic_summary(run: Any) -> str:
         f"wrote {run.out_dir}/ (index.html, report.md, metrics.json, predictions.csv, model)"
     )
     return "\n".join(lines)
+
+
+def predict_text(run: Any) -> str:
+    """What ``predict`` prints on stdout, from a ``PredictRun``: the predictions
+    (without ``--out``) or the lines saying what was written."""
+    from mer_classic._workflows import table_text
+
+    s = run.settings
+    if run.out is None:
+        return table_text(run.predictions, s.fmt)
+    lines = [f"wrote {len(run.predictions)} prediction(s) to {run.out}"]
+    note = run.range_note
+    if note:  # one line per batch (per track with segments, never per segment)
+        lines.append(f"  note: {note}")
+    if run.segments_file is not None:
+        lines.append(
+            f"wrote {len(run.audio.segments)} segment row(s) to {run.segments_file} "
+            f"and {run.figure}"
+            + (f" (smoothed over {s.smooth:g} s)" if s.smooth > 0 else "")
+        )
+        n, shown = run.curve_tracks, run.curve_tracks_shown
+        if n > shown:
+            lines.append(
+                f"  note: the figure shows the first {shown} of {n} tracks "
+                f"({n - shown} left out); every track's curve is in {run.segments_file}"
+            )
+    return "\n".join(lines)
+
+
+def predict_problems(run: Any) -> list[str]:
+    """The stderr lines about audio files that could not be used (empty when none)."""
+    problems = [f"  {path}: {reason}" for path, reason in run.failed]
+    if problems:
+        problems.insert(0, f"{len(problems)} file(s) could not be used:")
+    return problems
+
+
+def extract_summary(run: Any) -> str:
+    """The lines ``extract`` prints on stdout, formatted from an ``ExtractRun``."""
+    result = run.result
+    lines: list[str] = []
+    if result.n_resumed:
+        lines.append(f"Resumed: {result.n_resumed} file(s) from the interrupted run.")
+    n_ok = result.n_cached + result.n_computed
+    lines.append(
+        f"Extracted {n_ok} file(s) ({result.n_cached} from cache, "
+        f"{result.n_computed} computed) "
+        f"→ {run.out} ({result.n_rows} rows x {result.n_features} features)"
+    )
+    lines += [f"  note: {note}" for note in result.notes]
+    if result.n_skipped:
+        lines.append(
+            f"Skipped {result.n_skipped} tracks-CSV row(s) without audio_path."
+        )
+    return "\n".join(lines)
+
+
+def extract_problems(run: Any) -> list[str]:
+    """The stderr lines about failed files (the first :data:`SHOWN_ERRORS`; all are
+    in the errors CSV), empty when none failed."""
+    failed = run.failed
+    if not failed:
+        return []
+    return [f"{len(failed)} file(s) failed; see {run.errors_file}:"] + [
+        f"  {path}: {reason}" for path, reason in failed[:SHOWN_ERRORS]
+    ]
+
+
+def fetch_summary(run: Any) -> str:
+    """The lines ``fetch`` prints, formatted from a ``FetchRun``."""
+    summary = run.summary
+    labels = ", ".join(f"{k} {v}" for k, v in summary["labels"].items())
+    lines = [
+        f"{summary['tracks']} tracks ({labels}) written to {summary['out']}",
+        f"audio: {summary['with_audio']} with, {summary['without_audio']} without; "
+        f"attributes: {summary['with_attributes']} with ({summary['attributes']})",
+    ]
+    if summary["conflicts"]["tracks"]:
+        lines.append(
+            f"conflicts: {summary['conflicts']['tracks']} tracks under two labels "
+            "left out (see conflicts.csv)"
+        )
+    lines += [
+        f"skipped {problem['source']}: {problem['reason']}"
+        for problem in summary["problems"]
+    ]
+    lines.append(f"requests: {summary['requests_this_run']['total']} this run")
+    return "\n".join(lines)
+
+
+def report_summary(run: Any) -> str:
+    """The line ``report`` prints, formatted from a ``ReportRun``."""
+    if run.html is not None:
+        return f"wrote {run.markdown} and {run.html}"
+    return f"wrote {run.markdown}"

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pathlib
 
 import click
-from mer_classic.cli._options import jobs_option, quiet_option, scheduler_option
+from mer_classic.cli._options import (
+    jobs_option,
+    quiet_option,
+    scheduler_option,
+    settings_from_options,
+)
+from mer_classic.cli._summaries import extract_problems, extract_summary
 
 from mer_classic.exceptions import ParameterError
 
@@ -13,8 +19,6 @@ __all__ = ["extract", "COMMANDS", "EXIT_SOME_FAILED"]
 
 #: exit code when the table was written but some files failed (see the errors CSV)
 EXIT_SOME_FAILED = 3
-#: failed files listed on stderr (all are in the errors CSV)
-SHOWN_ERRORS = 10
 
 
 def _check_features(value: str | None) -> tuple[str, ...] | None:
@@ -158,8 +162,6 @@ def extract(
 
     Example: mer-classic extract data/raw/tracks.csv -o features.csv --jobs 2
     """
-    if no_cache and cache_dir is not None:
-        raise click.UsageError("--cache-dir and --no-cache cannot be used together")
     if metadata_id is not None and metadata is None:
         raise click.UsageError("--metadata-id needs --metadata")
     if metadata_columns is not None and metadata is None:
@@ -168,7 +170,8 @@ def extract(
     # lazy: the library imports librosa (test_help_does_not_import_heavy_libraries)
     from mer_classic._workflows import ExtractSettings, run_extract
 
-    settings = ExtractSettings(
+    settings = settings_from_options(
+        ExtractSettings,
         inputs=tuple(inputs),
         out=out,
         n_jobs=jobs,
@@ -194,37 +197,6 @@ def extract(
     if problems:
         click.echo("\n".join(problems), err=True)
         click.get_current_context().exit(EXIT_SOME_FAILED)
-
-
-def extract_summary(run) -> str:
-    """The lines ``extract`` prints on stdout, formatted from an ``ExtractRun``."""
-    result = run.result
-    lines: list[str] = []
-    if result.n_resumed:
-        lines.append(f"Resumed: {result.n_resumed} file(s) from the interrupted run.")
-    n_ok = result.n_cached + result.n_computed
-    lines.append(
-        f"Extracted {n_ok} file(s) ({result.n_cached} from cache, "
-        f"{result.n_computed} computed) "
-        f"→ {run.out} ({result.n_rows} rows x {result.n_features} features)"
-    )
-    lines += [f"  note: {note}" for note in result.notes]
-    if result.n_skipped:
-        lines.append(
-            f"Skipped {result.n_skipped} tracks-CSV row(s) without audio_path."
-        )
-    return "\n".join(lines)
-
-
-def extract_problems(run) -> list[str]:
-    """The stderr lines about failed files (the first :data:`SHOWN_ERRORS`; all are
-    in the errors CSV), empty when none failed."""
-    failed = run.failed
-    if not failed:
-        return []
-    return [f"{len(failed)} file(s) failed; see {run.errors_file}:"] + [
-        f"  {path}: {reason}" for path, reason in failed[:SHOWN_ERRORS]
-    ]
 
 
 COMMANDS = [extract]

@@ -7,6 +7,7 @@ import sys
 
 import click
 from mer_classic.cli._options import command_line, force_option, quiet_option
+from mer_classic.cli._summaries import fetch_summary
 
 __all__ = ["COMMANDS", "fetch"]
 
@@ -171,28 +172,6 @@ def fetch(
         ),
     )
     click.echo(fetch_summary(run_fetch(settings)))
-
-
-def fetch_summary(run) -> str:
-    """The lines ``fetch`` prints, formatted from a ``FetchRun``."""
-    summary = run.summary
-    labels = ", ".join(f"{k} {v}" for k, v in summary["labels"].items())
-    lines = [
-        f"{summary['tracks']} tracks ({labels}) written to {summary['out']}",
-        f"audio: {summary['with_audio']} with, {summary['without_audio']} without; "
-        f"attributes: {summary['with_attributes']} with ({summary['attributes']})",
-    ]
-    if summary["conflicts"]["tracks"]:
-        lines.append(
-            f"conflicts: {summary['conflicts']['tracks']} tracks under two labels "
-            "left out (see conflicts.csv)"
-        )
-    lines += [
-        f"skipped {problem['source']}: {problem['reason']}"
-        for problem in summary["problems"]
-    ]
-    lines.append(f"requests: {summary['requests_this_run']['total']} this run")
-    return "\n".join(lines)
 
 
 COMMANDS = [fetch]

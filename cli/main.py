@@ -2,8 +2,9 @@
 
 Each command lives in a small module of this package (``train.py``, ``extract.py``,
 ``fetch.py``, ``predict.py``, ``report.py``) that lists its commands in ``COMMANDS``;
-each command body parses options, makes one ``mer_classic._workflows.run_*`` call and
-echoes its summary. Library errors (:class:`MerClassicError`) are
+each command body builds one settings object from its options, makes one
+``mer_classic._workflows.run_*`` call and echoes the lines ``_summaries`` formats from
+its result. Library errors (:class:`MerClassicError`) are
 mapped once, here, to ``Error: ...`` and exit code 1.
 """
 

@@ -10,7 +10,9 @@ from mer_classic.cli._options import (
     jobs_option,
     model_path_option,
     quiet_option,
+    settings_from_options,
 )
+from mer_classic.cli._summaries import predict_problems, predict_text
 
 __all__ = ["predict", "COMMANDS", "EXIT_SOME_FAILED"]
 
@@ -72,22 +74,11 @@ def predict(
 
     Example: mer-classic predict --model reports/svm-20260101-120000 song.ogg music/
     """
-    if data is not None and audio:
-        raise click.UsageError("give either AUDIO files/folders or --data, not both")
-    if data is None and not audio:
-        raise click.UsageError("give AUDIO files/folders or --data FILE.csv")
-    if segments and data is not None:
-        raise click.UsageError("--segments needs AUDIO files (not --data)")
-    if segments and out is None:
-        raise click.UsageError(
-            "--segments needs --out FILE (the curve is written beside it)"
-        )
-    if smooth and not segments:
-        raise click.UsageError("--smooth is only used with --segments")
     # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
     from mer_classic._workflows import PredictSettings, run_predict
 
-    settings = PredictSettings(
+    settings = settings_from_options(
+        PredictSettings,
         model_path=model_path,
         audio=tuple(audio),
         data=data,
@@ -108,41 +99,6 @@ def predict(
     if problems:
         click.echo("\n".join(problems), err=True)
         click.get_current_context().exit(EXIT_SOME_FAILED)
-
-
-def predict_text(run) -> str:
-    """What ``predict`` prints on stdout, from a ``PredictRun``: the predictions
-    (without ``--out``) or the lines saying what was written."""
-    from mer_classic._workflows import table_text
-
-    s = run.settings
-    if run.out is None:
-        return table_text(run.predictions, s.fmt)
-    lines = [f"wrote {len(run.predictions)} prediction(s) to {run.out}"]
-    note = run.range_note
-    if note:  # one line per batch (per track with segments, never per segment)
-        lines.append(f"  note: {note}")
-    if run.segments_file is not None:
-        lines.append(
-            f"wrote {len(run.audio.segments)} segment row(s) to {run.segments_file} "
-            f"and {run.figure}"
-            + (f" (smoothed over {s.smooth:g} s)" if s.smooth > 0 else "")
-        )
-        n, shown = run.curve_tracks, run.curve_tracks_shown
-        if n > shown:
-            lines.append(
-                f"  note: the figure shows the first {shown} of {n} tracks "
-                f"({n - shown} left out); every track's curve is in {run.segments_file}"
-            )
-    return "\n".join(lines)
-
-
-def predict_problems(run) -> list[str]:
-    """The stderr lines about audio files that could not be used (empty when none)."""
-    problems = [f"  {path}: {reason}" for path, reason in run.failed]
-    if problems:
-        problems.insert(0, f"{len(problems)} file(s) could not be used:")
-    return problems
 
 
 COMMANDS = [predict]

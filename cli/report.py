@@ -5,6 +5,7 @@ from __future__ import annotations
 import pathlib
 
 import click
+from mer_classic.cli._summaries import report_summary
 
 __all__ = ["report", "COMMANDS"]
 
@@ -22,22 +23,14 @@ def report(run_dir, open_page):
     Example: mer-classic report reports/svm-20260101-120000 --open
     """
     # lazy: the library imports scikit-learn (test_help_does_not_import_heavy_libraries)
-    from mer_classic._workflows import open_page as open_in_browser
-    from mer_classic._workflows import run_report
+    from mer_classic import _workflows
 
-    run = run_report(run_dir)
+    run = _workflows.run_report(run_dir)
     click.echo(report_summary(run))
-    if open_page and not open_in_browser(run.page):
+    if open_page and not _workflows.open_page(run.page):
         click.echo(
             f"no web browser found; open the page yourself: {run.page}", err=True
         )
-
-
-def report_summary(run) -> str:
-    """The line ``report`` prints, formatted from a ``ReportRun``."""
-    if run.html is not None:
-        return f"wrote {run.markdown} and {run.html}"
-    return f"wrote {run.markdown}"
 
 
 COMMANDS = [report]

@@ -18,7 +18,7 @@ from mer_classic._workflows._commands import (
     ReportRun,
 )
 from mer_classic._workflows._predict import PredictSettings
-from mer_classic.exceptions import ConfigError, ParameterError
+from mer_classic.exceptions import ParameterError
 
 
 def test_predict_settings_are_frozen_and_normalised(tmp_path: Path) -> None:
@@ -35,9 +35,10 @@ def test_predict_settings_are_frozen_and_normalised(tmp_path: Path) -> None:
         ({"smooth": -1.0}, ParameterError, "--smooth must be >= 0 seconds; got -1.0"),
         (
             {"segments": True},
-            ConfigError,
-            "--segments writes a curve file and a figure; give --out FILE",
+            ParameterError,
+            "--segments needs --out FILE (the curve is written beside it)",
         ),
+        ({"smooth": 1.0}, ParameterError, "--smooth is only used with --segments"),
         (
             {"data": "x.csv"},
             ParameterError,

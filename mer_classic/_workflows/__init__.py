@@ -6,20 +6,22 @@ own; Python users call those faces directly. Each ``run_*`` takes one frozen set
 object, validated once on construction (a bad value raises the command's
 ``ParameterError`` / ``ConfigError`` before any work), does the job, writes its outputs
 atomically and returns a result object. The click command builds the settings and
-formats the lines it prints from the result (``cli/_summaries.py``, ``cli/extract.py``,
-``cli/predict.py``, ``cli/fetch.py``, ``cli/report.py``); nothing here prints.
+formats the lines it prints from the result (``cli/_summaries.py``); nothing here
+prints. A rule a settings object enforces is not repeated in the CLI: the command
+builds it with ``cli._options.settings_from_options``, which shows a refusal as a
+usage error.
 
-==============  =====================  ==================  =================
-command         settings               body                result
-==============  =====================  ==================  =================
-train           ``TrainSettings``      ``run_train``       ``TrainRun``
-train-dynamic   ``DynamicSettings``    ``run_train_dynamic`` ``DynamicRun``
-evaluate        ``EvaluateSettings``   ``run_evaluate``    ``EvaluateRun``
-predict         ``PredictSettings``    ``run_predict``     ``PredictRun``
-extract         ``ExtractSettings``    ``run_extract``     ``ExtractRun``
-fetch           ``FetchSettings``      ``run_fetch``       ``FetchRun``
-report          a run folder           ``run_report``      ``ReportRun``
-==============  =====================  ==================  =================
+=============  ====================  =====================  ===============
+command        settings              body                   result
+=============  ====================  =====================  ===============
+train          ``TrainSettings``     ``run_train``          ``TrainRun``
+train-dynamic  ``DynamicSettings``   ``run_train_dynamic``  ``DynamicRun``
+evaluate       ``EvaluateSettings``  ``run_evaluate``       ``EvaluateRun``
+predict        ``PredictSettings``   ``run_predict``        ``PredictRun``
+extract        ``ExtractSettings``   ``run_extract``        ``ExtractRun``
+fetch          ``FetchSettings``     ``run_fetch``          ``FetchRun``
+report         a run folder          ``run_report``         ``ReportRun``
+=============  ====================  =====================  ===============
 
 ``_output`` holds the CSV/JSON table writer the prediction commands share.
 """

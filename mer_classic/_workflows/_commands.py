@@ -81,7 +81,9 @@ class ExtractSettings:
         if self.out is not None:
             object.__setattr__(self, "out", Path(self.out))
         if self.no_cache and self.cache_dir is not None:
-            raise ParameterError("--cache-dir and --no-cache cannot be used together")
+            raise ParameterError(
+                "--cache-dir and --no-cache cannot be used together; drop one"
+            )
         feature_settings = FeatureSettings(
             sr=self.sr,
             offset=self.offset,
@@ -117,7 +119,7 @@ class ExtractRun:
 def run_extract(settings: ExtractSettings) -> ExtractRun:
     """Extract features into ``out`` (locally or on Dask); what ``mer-classic extract`` runs.
 
-    The summary lines are formatted by the CLI (``cli/extract.py``) from the result.
+    The summary lines are formatted by the CLI (``cli/_summaries.py``) from the result.
     """
     s = settings
     out = s.out if s.out is not None else data_dir() / "features" / "features.csv"
@@ -211,7 +213,7 @@ class FetchRun:
 def run_fetch(settings: FetchSettings) -> FetchRun:
     """Build tracks.csv from playlists and track tables; what ``mer-classic fetch`` runs.
 
-    The summary lines are formatted by the CLI (``cli/fetch.py``) from the result.
+    The summary lines are formatted by the CLI (``cli/_summaries.py``) from the result.
     """
     s = settings
     sources: list[Any] = list(s.playlist_sources)
@@ -261,7 +263,7 @@ class ReportRun:
 def run_report(run_dir: str | os.PathLike[str]) -> ReportRun:
     """Redraw a run folder's reports; what ``mer-classic report`` runs.
 
-    The line saying what was written is formatted by the CLI (``cli/report.py``).
+    The line saying what was written is formatted by the CLI (``cli/_summaries.py``).
     """
     md = render_report(run_dir)
     page = md.parent / HTML_FILE

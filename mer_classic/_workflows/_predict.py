@@ -2,7 +2,7 @@
 
 A :class:`PredictSettings` (validated once, on construction) goes in, a
 :class:`PredictRun` (what was predicted and written) comes out; the command's text is
-formatted by the CLI (``cli/predict.py``). :func:`run_predict_audio` predicts with
+formatted by the CLI (``cli/_summaries.py``). :func:`run_predict_audio` predicts with
 :func:`mer_classic.predict.predict_audio_detailed`, then writes the per-track table
 and, with ``segments``, the curve table and its figure
 (:func:`mer_classic.report.plot_curves`); :func:`run_predict_table` predicts a feature
@@ -85,9 +85,8 @@ class PredictSettings:
     ------
     ParameterError
         On an unknown ``fmt``, a negative ``smooth``, both or neither of ``audio``
-        and ``data``, ``segments`` with ``data``.
-    ConfigError
-        On ``segments`` without ``out``.
+        and ``data``, ``segments`` with ``data`` or without ``out``, ``smooth``
+        without ``segments`` (the CLI shows these as usage errors, exit code 2).
     """
 
     model_path: str | os.PathLike[str]
@@ -109,16 +108,18 @@ class PredictSettings:
         check_format(self.fmt)
         if self.smooth < 0:
             raise ParameterError(f"--smooth must be >= 0 seconds; got {self.smooth}")
-        if self.segments and self.out is None:
-            raise ConfigError(
-                "--segments writes a curve file and a figure; give --out FILE for them to sit beside"
-            )
         if self.data is not None and self.audio:
             raise ParameterError("give either AUDIO files/folders or --data, not both")
         if self.data is None and not self.audio:
             raise ParameterError("give AUDIO files/folders or --data FILE.csv")
         if self.segments and self.data is not None:
             raise ParameterError("--segments needs AUDIO files (not --data)")
+        if self.segments and self.out is None:
+            raise ParameterError(
+                "--segments needs --out FILE (the curve is written beside it)"
+            )
+        if self.smooth and not self.segments:
+            raise ParameterError("--smooth is only used with --segments")
 
 
 @dataclass

@@ -1,5 +1,8 @@
-"""The model commands: ``train`` (static and ``--dynamic``), ``evaluate`` and
-``predict --data`` (a feature table)."""
+"""The model commands: ``train``, ``train-dynamic`` and ``evaluate``.
+
+Each takes a frozen settings object (validated once, on construction) and returns a
+result object; the lines the command prints are formatted by ``cli/_summaries.py``.
+"""
 
 from __future__ import annotations
 
@@ -163,7 +166,7 @@ class TrainRun:
 def run_train(settings: TrainSettings) -> TrainRun:
     """Train, cross-validate and write a run folder; return what was done.
 
-    The summary lines are formatted by the CLI (``cli/train.py``) from the result.
+    The summary lines are formatted by the CLI (``cli/_summaries.py``) from the result.
     """
     s = settings
     t_start = time.perf_counter()
@@ -322,13 +325,19 @@ class EvaluateRun:
     n_rows: int
     metrics: dict[str, Any]
     out_dir: Path
-    out_of_range_note: str | None = None
+
+    @property
+    def range_note(self) -> str | None:
+        """The one line about rows far outside the training range, or None."""
+        return out_of_range_note(
+            self.metrics.get("out_of_range"), self.n_rows, unit="row"
+        )
 
 
 def run_evaluate(settings: EvaluateSettings) -> EvaluateRun:
     """Score a saved model on a table and write a report folder.
 
-    The summary lines are formatted by the CLI (``cli/train.py``) from the result.
+    The summary lines are formatted by the CLI (``cli/_summaries.py``) from the result.
     """
     s = settings
     if s.out:
@@ -359,9 +368,6 @@ def run_evaluate(settings: EvaluateSettings) -> EvaluateRun:
         n_rows=len(table),
         metrics=metrics,
         out_dir=out_dir,
-        out_of_range_note=out_of_range_note(
-            metrics.get("out_of_range"), len(table), unit="row"
-        ),
     )
 
 
@@ -428,7 +434,7 @@ class DynamicRun:
 def run_train_dynamic(settings: DynamicSettings) -> DynamicRun:
     """Dynamic (2 Hz) valence/arousal regression: song-held-out CV, report and model.
 
-    The summary lines are formatted by the CLI (``cli/train.py``) from the result.
+    The summary lines are formatted by the CLI (``cli/_summaries.py``) from the result.
     """
     s = settings
     out_dir = (

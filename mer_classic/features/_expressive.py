@@ -114,17 +114,11 @@ def _modulations(
             continue
         # at most ``_BATCH`` notes per FFT: memory stays bounded on long clips
         for b0 in range(0, len(todo), _BATCH):
-            _modulation_batch(
-                series,
-                starts,
-                stops,
-                todo[b0 : b0 + _BATCH],
-                int(n_fft),
-                freq,
-                search,
-                band,
-                (ok, rate, depth, share),
+            idx, r, d, sh = _modulation_batch(
+                series, starts, stops, todo[b0 : b0 + _BATCH], int(n_fft), freq, search
             )
+            ok[idx] = (band[0] <= r) & (r <= band[1])
+            rate[idx], depth[idx], share[idx] = r, d, sh
     return ok, rate, depth, share
 
 
@@ -136,11 +130,13 @@ def _modulation_batch(
     n_fft: int,
     freq: np.ndarray,
     search: np.ndarray,
-    band: tuple[float, float],
-    out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-) -> None:
-    """Fill ``out`` (in_band, rate, depth, share) for the notes ``idx``."""
-    ok, rate, depth, share = out
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rate, depth and power share of the notes ``idx`` that have power.
+
+    Returns those notes' indices (the others keep the no-modulation defaults) and
+    their strongest 2-12 Hz rate, depth (cents) and share of the power within 1 Hz
+    of it.
+    """
     frames = np.zeros((len(idx), n_fft))
     power = np.zeros(len(idx))
     for row, i in enumerate(idx):
@@ -149,8 +145,6 @@ def _modulation_batch(
         frames[row, : len(resid)] = resid * np.hanning(len(resid))
     live = power > 0
     idx, frames, power = idx[live], frames[live], power[live]
-    if not len(idx):
-        return
     spec = np.abs(np.fft.rfft(frames, axis=1)) ** 2
     del frames
     # strongest 2-12 Hz bin, refined by a parabola through its log neighbours
@@ -165,10 +159,8 @@ def _modulation_batch(
     r[step] += 0.5 * (a - c)[step] / den[step] * (freq[1] - freq[0])
     near = np.abs(freq[None, :] - r[:, None]) <= 1.0
     high = spec[:, freq > 0.5].sum(axis=1)
-    ok[idx] = (band[0] <= r) & (r <= band[1])
-    rate[idx] = r
-    share[idx] = (spec * near).sum(axis=1) / np.maximum(high, 1e-20)
-    depth[idx] = 2.0 * np.sqrt(2.0 * power)
+    share = (spec * near).sum(axis=1) / np.maximum(high, 1e-20)
+    return idx, r, 2.0 * np.sqrt(2.0 * power), share
 
 
 def _glides(
